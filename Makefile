@@ -1,0 +1,138 @@
+# mcpwarden: kernel-level monitor for MCP servers.
+#
+#   make            build build/mcpwarden
+#   make deps       install the Debian packages the build and the tests need (skips present ones)
+#   make run        build, then watch this host live with the built-in defaults (root)
+#   make test       deps, build, then every test layer: unit, bpf, e2e
+#   make bench      benchmarks (numbers go to docs/performance.md by hand)
+#   make V=1 ...    show the commands
+
+OUT        ?= build
+CLANG      ?= clang
+CC         ?= gcc
+BPFTOOL    ?= bpftool
+ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX    := vmlinux/vmlinux.h
+BTF_SRC    ?= /sys/kernel/btf/vmlinux
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+INCLUDES   := -Iinclude -I$(OUT) -Iuser
+WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+              -Wno-unused-parameter
+CFLAGS     ?= -O2 -g
+CFLAGS     += -std=gnu11 $(WARN) $(INCLUDES) -D_GNU_SOURCE -MMD -MP
+LDLIBS     := -lbpf -lelf -lz -ljansson
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude -Ibpf \
+              -Wall -Werror -Wno-unused-function -MMD -MP
+
+# BPF: one .bpf.c per hook family, linked into one object and one skeleton.
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_LINKED := $(OUT)/mcpwarden.bpf.o
+SKEL       := $(OUT)/mcpwarden.skel.h
+
+# Userspace: pure modules (no libbpf, no I/O beyond what their callers pass in) are also built
+# with sanitizers for the unit tests; the rest needs the skeleton.
+PURE_MODS  := stream framing jsonrpc session decode
+USER_MODS  := $(PURE_MODS) cli loader reader proc output monitor main
+USER_OBJS  := $(patsubst %,$(OUT)/user/%.o,$(USER_MODS))
+
+SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=undefined
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
+PURE_SAN   := $(patsubst %,$(OUT)/san/%.o,$(PURE_MODS)) $(OUT)/san/unit.o
+
+BPF_TEST   := $(OUT)/tests/bpf_test
+LOADER_LIB := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
+
+.PHONY: all deps run test unit bpf-test e2e bench clean distclean
+.DELETE_ON_ERROR:
+
+all: $(OUT)/mcpwarden
+
+deps:
+	$(Q)tests/deps.sh
+
+run: deps all
+	$(OUT)/mcpwarden $(ARGS)
+
+test: deps all unit bpf-test e2e
+	@echo "make test: all layers passed"
+
+$(VMLINUX):
+	$(call msg,BTF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)test -r $(BTF_SRC) || { echo "no kernel BTF at $(BTF_SRC): CONFIG_DEBUG_INFO_BTF is required" >&2; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file $(BTF_SRC) format c > $@.tmp && mv $@.tmp $@
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX) | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BPF_LINKED): $(BPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(SKEL): $(BPF_LINKED)
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name mcpwarden_bpf > $@.tmp && mv $@.tmp $@
+
+$(OUT)/user/%.o: user/%.c | $(OUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# loader.c includes the skeleton
+$(OUT)/user/loader.o: $(SKEL)
+
+$(OUT)/mcpwarden: $(USER_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+# ---- tests ----
+
+$(OUT)/san/%.o: user/%.c | $(OUT)/san
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(OUT)/san/unit.o: tests/unit/unit.c | $(OUT)/san
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -c $< -o $@
+
+$(OUT)/unit/%: tests/unit/%.c $(PURE_SAN) | $(OUT)/unit
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(PURE_SAN) -o $@ -ljansson
+
+unit: $(UNIT_BINS)
+	$(Q)tests/unit/run.sh $(UNIT_BINS)
+
+$(BPF_TEST): tests/bpf/bpf_test.c $(LOADER_LIB) | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LOADER_LIB) -o $@ $(LDLIBS)
+
+bpf-test: $(BPF_TEST) $(OUT)/mcpwarden
+	$(Q)tests/bpf/run.sh $(BPF_TEST)
+
+e2e: $(OUT)/mcpwarden
+	$(Q)tests/e2e/run.sh
+
+bench: deps all
+	$(Q)bench/run.sh
+
+$(OUT)/bpf $(OUT)/user $(OUT)/san $(OUT)/unit $(OUT)/tests:
+	$(Q)mkdir -p $@
+
+clean:
+	rm -rf $(OUT)
+
+distclean: clean
+	rm -rf $(VMLINUX) tests/e2e/node_modules
+
+-include $(wildcard $(OUT)/*/*.d)

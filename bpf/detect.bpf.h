@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Traffic detection: a process that is not tracked yet becomes an MCP server when it reads,
+ * from a pipe or unix socket, a JSON value that names an MCP opening request: a "method" of
+ * "initialize" or "server/discover" (compact or with Python's ": " separator), or the
+ * 2026-07-28 per-request _meta key "io.modelcontextprotocol/protocolVersion".
+ * Only reads whose first byte opens a JSON object or array are scanned, and only their first
+ * MW_DETECT_SCAN bytes, so the cost for other processes is one byte read per read(2).
+ */
+#ifndef MW_DETECT_BPF_H
+#define MW_DETECT_BPF_H
+
+#include "common.bpf.h"
+
+#define MW_SCAN_MASK (MW_DETECT_SCAN * 2 - 1)
+#define MW_NEEDLE_MAX 40
+
+_Static_assert(MW_SCAN_MASK + MW_NEEDLE_MAX < MW_CHUNK_MAX, "scan fits the scratch area");
+
+struct scan_ctx {
+	__u32 len;
+	bool found;
+};
+
+/* Does the needle (a string constant) start at offset i of the len scanned bytes? */
+#define NEEDLE_AT(p, i, len, needle)                                            \
+	((i) + sizeof(needle) - 1 <= (len) && !bpf_strncmp((p), sizeof(needle) - 1, (needle)))
+
+static long scan_step(__u32 i, void *data)
+{
+	struct scan_ctx *c = data;
+	__u32 zero = 0;
+	struct mw_scratch *s;
+	const char *p;
+
+	if (i >= c->len)
+		return 1;
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return 1;
+	p = (const char *)&s->data[i & MW_SCAN_MASK];
+	if (*p != '"')
+		return 0;
+	if (NEEDLE_AT(p, i, c->len, "\"method\":\"initialize\"") ||
+	    NEEDLE_AT(p, i, c->len, "\"method\": \"initialize\"") ||
+	    NEEDLE_AT(p, i, c->len, "\"method\":\"server/discover\"") ||
+	    NEEDLE_AT(p, i, c->len, "\"method\": \"server/discover\"") ||
+	    NEEDLE_AT(p, i, c->len, "\"io.modelcontextprotocol/protocolVersion\""))
+		goto hit;
+	return 0;
+hit:
+	c->found = true;
+	return 1;
+}
+
+/* The cheap first test: do the bytes read start a JSON object or array? */
+static __always_inline bool starts_json(const void *ubuf)
+{
+	__u8 first = 0;
+
+	return !bpf_probe_read_user(&first, 1, ubuf) && (first == '{' || first == '[');
+}
+
+/* True when the len bytes at ubuf (already read by the process) hold an MCP opener. */
+static __always_inline bool scan_for_mcp(const void *ubuf, __u64 len)
+{
+	__u32 zero = 0;
+	struct mw_scratch *s;
+	struct scan_ctx c = {};
+
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return false;
+	c.len = len > MW_DETECT_SCAN ? MW_DETECT_SCAN : len;
+	if (bpf_probe_read_user(s->data, c.len & MW_SCAN_MASK, ubuf))
+		return false;
+	bpf_loop(MW_DETECT_SCAN, scan_step, &c, 0);
+	return c.found;
+}
+
+#endif /* MW_DETECT_BPF_H */

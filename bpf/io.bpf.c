@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Payload capture: the bytes tracked processes read and write on pipes and unix sockets.
+ *
+ * At syscall exit the arguments are taken from the task's saved user registers, the fd is
+ * resolved to a channel, and the bytes the syscall moved (its return value) are copied in chunks
+ * of at most MW_CHUNK_MAX, each tagged with the channel and its byte offset. The channel offset
+ * advances by the full return value even when chunks are lost, so user space sees every hole.
+ * Each byte is captured once: when a tracked process writes into a channel (noted at syscall
+ * entry, before the bytes can reach a reader) only the write side is captured.
+ */
+#include "common.bpf.h"
+#include "channel.bpf.h"
+#include "detect.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+struct io_args {
+	int fd;
+	__u64 buf;              /* single buffer (read, write, recvfrom, sendto) */
+	__u64 iov;              /* iovec array (readv, writev, and msghdr.msg_iov) */
+	__u32 iovcnt;
+};
+
+static struct mw_scratch *scratch_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+static long next_segment(struct mw_emit_state *st)
+{
+	struct iovec v;
+
+	if (!st->iov || st->iov_i >= st->iovcnt || st->iov_i >= MW_IOV_MAX)
+		return 1;
+	if (bpf_probe_read_user(&v, sizeof(v), (void *)(st->iov + st->iov_i * sizeof(v)))) {
+		st->fault = 1;
+		return 1;
+	}
+	st->iov_i++;
+	st->base = (__u64)v.iov_base;
+	st->seg_left = v.iov_len < st->remaining ? v.iov_len : st->remaining;
+	return 0;
+}
+
+static long emit_chunk(struct mw_scratch *s)
+{
+	struct mw_emit_state *st = &s->st;
+	__u32 n = st->seg_left > MW_CHUNK_MAX ? MW_CHUNK_MAX : st->seg_left;
+
+	barrier_var(n);
+	if (n > MW_CHUNK_MAX)           /* restated for the verifier */
+		return 1;
+	s->p.len = n;
+	if (st->remaining == n)
+		s->p.h.flags |= MW_F_LAST_CHUNK;
+	if (bpf_probe_read_user(s->data, n, (void *)st->base))
+		count_drop(MW_DROP_READ_FAULT, n);
+	else if (bpf_ringbuf_output(&events, &s->p, sizeof(s->p) + n, 0))
+		count_drop(MW_DROP_RINGBUF_FULL, n);
+	s->p.h.flags &= ~(MW_F_FIRST_CHUNK | MW_F_LAST_CHUNK);
+	s->p.offset += n;
+	st->base += n;
+	st->seg_left -= n;
+	st->remaining -= n;
+	return 0;
+}
+
+static long emit_step(__u32 i, void *data)
+{
+	struct mw_scratch *s = scratch_get();
+
+	if (!s || !s->st.remaining)
+		return 1;
+	if (!s->st.seg_left)
+		return next_segment(&s->st);
+	return emit_chunk(s);
+}
+
+/* Arguments of the syscall being exited, from the saved user registers. */
+static __always_inline void read_args(struct task_struct *task, __u8 sys, struct io_args *a)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	__u64 arg2 = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	struct user_msghdr *mh;
+
+	a->fd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	a->buf = a->iov = 0;
+	a->iovcnt = 0;
+	switch (sys) {
+	case MW_SYS_READV:
+	case MW_SYS_WRITEV:
+		a->iov = arg2;
+		a->iovcnt = (__u32)PT_REGS_PARM3_CORE_SYSCALL(regs);
+		break;
+	case MW_SYS_RECVMSG:
+	case MW_SYS_SENDMSG:
+		mh = (struct user_msghdr *)arg2;
+		a->iov = (__u64)BPF_CORE_READ_USER(mh, msg_iov);
+		a->iovcnt = (__u32)BPF_CORE_READ_USER(mh, msg_iovlen);
+		break;
+	default:
+		a->buf = arg2;
+	}
+}
+
+/* Where the first bytes moved by the syscall are, and how many of them there are. */
+static __always_inline __u64 first_segment(const struct io_args *a, __u64 ret, __u64 *len)
+{
+	struct iovec v = {};
+
+	if (a->buf) {
+		*len = ret;
+		return a->buf;
+	}
+	if (!a->iovcnt || bpf_probe_read_user(&v, sizeof(v), (void *)a->iov))
+		return 0;
+	*len = v.iov_len < ret ? v.iov_len : ret;
+	return (__u64)v.iov_base;
+}
+
+static __always_inline void emit_track(struct task_struct *task, __u32 reason)
+{
+	struct mw_track *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count_drop(MW_DROP_RINGBUF_FULL, 0);
+		return;
+	}
+	fill_hdr(&e->h, MW_EV_TRACK, task);
+	e->reason = reason;
+	e->_pad = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* An untracked reader: start tracking it if it just read an MCP opening request. */
+static __always_inline bool detect(struct task_struct *task, __u32 tgid, const struct io_args *a,
+				   __u64 ret, struct mw_chan_ref *ref)
+{
+	__u64 len = 0;
+	__u64 ubuf = first_segment(a, ret, &len);
+
+	if (!ubuf || !len || !starts_json((void *)ubuf))
+		return false;
+	if (!resolve_channel(task, a->fd, MW_OP_READ, ref) || !scan_for_mcp((void *)ubuf, len))
+		return false;
+	if (track(tgid, task_start_ns(task), tgid, MW_TRACK_TRAFFIC))
+		return false;
+	emit_track(task, MW_TRACK_TRAFFIC);
+	return true;
+}
+
+/* The channel's state, created on first use; NULL when the map refuses it. */
+static __always_inline struct mw_channel *channel_get(__u64 chan, bool writer)
+{
+	struct mw_channel fresh = { .writer_tracked = writer };
+	struct mw_channel *c = bpf_map_lookup_elem(&channels, &chan);
+
+	if (c)
+		return c;
+	bpf_map_update_elem(&channels, &chan, &fresh, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&channels, &chan);
+}
+
+static __always_inline void capture(struct task_struct *task, const struct io_args *a,
+				    const struct mw_chan_ref *ref, __u8 sys, __u8 op, __u64 ret)
+{
+	struct mw_scratch *s;
+	struct mw_channel *ch;
+
+	if (op == MW_OP_READ) {
+		ch = bpf_map_lookup_elem(&channels, (__u64 *)&ref->chan);
+		if (ch && ch->writer_tracked)
+			return;         /* the tracked writer captured these bytes */
+	}
+	ch = channel_get(ref->chan, false);
+	s = scratch_get();
+	if (!ch || !s) {
+		count_drop(MW_DROP_CHANNEL_FULL, ret);
+		return;
+	}
+	fill_hdr(&s->p.h, MW_EV_PAYLOAD, task);
+	s->p.h.flags = MW_F_FIRST_CHUNK;
+	s->p.chan = ref->chan;
+	s->p.local_ino = ref->local_ino;
+	s->p.peer_ino = ref->peer_ino;
+	s->p.offset = __sync_fetch_and_add(&ch->next_off, ret);
+	s->p.total = ret > 0xffffffffull ? 0xffffffffu : (__u32)ret;
+	s->p.fd = a->fd;
+	s->p.op = op;
+	s->p.kind = ref->kind;
+	s->p.syscall = sys;
+	s->p._pad = 0;
+	s->st.remaining = ret;
+	s->st.iov = a->buf ? 0 : a->iov;
+	s->st.iovcnt = a->buf ? 0 : a->iovcnt;
+	s->st.iov_i = 0;
+	s->st.base = a->buf;
+	s->st.seg_left = a->buf ? ret : 0;
+	s->st.fault = 0;
+	bpf_loop(MW_CHUNKS_PER_SYSCALL + MW_IOV_MAX, emit_step, NULL, 0);
+	if (s->st.remaining)
+		count_drop(s->st.fault ? MW_DROP_READ_FAULT : MW_DROP_SYSCALL_LIMIT,
+			   s->st.remaining);
+}
+
+/* The one worker behind every sys_exit_* program. */
+static __always_inline int on_exit(long ret, __u8 sys, __u8 op)
+{
+	struct task_struct *task;
+	struct io_args a;
+	struct mw_chan_ref ref = {};
+	__u32 tgid;
+
+	if (ret <= 0)
+		return 0;
+	task = bpf_get_current_task_btf();
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	read_args(task, sys, &a);
+	if (current_tracked(task, tgid)) {
+		if (!resolve_channel(task, a.fd, op, &ref))
+			return 0;
+	} else if (op != MW_OP_READ || !cfg_detect || !detect(task, tgid, &a, ret, &ref)) {
+		return 0;
+	}
+	capture(task, &a, &ref, sys, op, (__u64)ret);
+	return 0;
+}
+
+/* Entry of a write by a tracked process: mark the channel so its reader does not capture. */
+static __always_inline int on_write_enter(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct mw_chan_ref ref = {};
+	struct mw_channel *ch;
+
+	if (!current_tracked(task, tgid) || !resolve_channel(task, fd, MW_OP_WRITE, &ref))
+		return 0;
+	ch = channel_get(ref.chan, true);
+	if (ch && !ch->writer_tracked)
+		ch->writer_tracked = 1;
+	return 0;
+}
+
+#define MW_EXIT(name, sys, op)                                                  \
+	SEC("tp/syscalls/sys_exit_" #name)                                      \
+	int mw_exit_##name(struct trace_event_raw_sys_exit *ctx)                \
+	{                                                                       \
+		return on_exit(ctx->ret, sys, op);                              \
+	}
+
+#define MW_ENTER_WRITE(name)                                                    \
+	SEC("tp/syscalls/sys_enter_" #name)                                     \
+	int mw_enter_##name(struct trace_event_raw_sys_enter *ctx)              \
+	{                                                                       \
+		return on_write_enter((int)ctx->args[0]);                       \
+	}
+
+MW_EXIT(read, MW_SYS_READ, MW_OP_READ)
+MW_EXIT(readv, MW_SYS_READV, MW_OP_READ)
+MW_EXIT(recvfrom, MW_SYS_RECVFROM, MW_OP_READ)
+MW_EXIT(recvmsg, MW_SYS_RECVMSG, MW_OP_READ)
+MW_EXIT(write, MW_SYS_WRITE, MW_OP_WRITE)
+MW_EXIT(writev, MW_SYS_WRITEV, MW_OP_WRITE)
+MW_EXIT(sendto, MW_SYS_SENDTO, MW_OP_WRITE)
+MW_EXIT(sendmsg, MW_SYS_SENDMSG, MW_OP_WRITE)
+
+MW_ENTER_WRITE(write)
+MW_ENTER_WRITE(writev)
+MW_ENTER_WRITE(sendto)
+MW_ENTER_WRITE(sendmsg)

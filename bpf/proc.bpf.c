@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Process lifecycle: children of tracked processes are tracked at fork (no user-space round
+ * trip), successful execs are reported (all of them when --match needs to see every command
+ * line), and a tracked process leaves the map when its whole thread group has exited.
+ */
+#include "common.bpf.h"
+
+static __always_inline void copy_args(struct task_struct *task, struct mw_exec *e)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	__u64 start = BPF_CORE_READ(mm, arg_start);
+	__u64 end = BPF_CORE_READ(mm, arg_end);
+	__u32 len = end > start ? (end - start > MW_ARGS_MAX + 1 ? MW_ARGS_MAX + 1 : end - start) : 0;
+
+	if (len > MW_ARGS_MAX) {
+		len = MW_ARGS_MAX;
+		e->h.flags |= MW_F_ARGS_TRUNC;
+	}
+	e->args_len = 0;
+	if (len && !bpf_probe_read_user(e->args, len, (void *)start))
+		e->args_len = len;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(mw_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct mw_tracked *t = current_tracked(task, tgid);
+	struct task_struct *parent;
+	struct mw_exec *e;
+	long n;
+
+	if (!t && !cfg_exec_all)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(MW_DROP_RINGBUF_FULL, 0);
+		return 0;
+	}
+	fill_hdr(&e->h, MW_EV_EXEC, task);
+	parent = BPF_CORE_READ(task, real_parent);
+	e->ppid = BPF_CORE_READ(parent, tgid);
+	e->parent_start_ns = task_start_ns(parent);
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->tracked = t ? t->reason : MW_TRACK_NONE;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	n = bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
+	if (n == sizeof(e->path))
+		e->h.flags |= MW_F_PATH_TRUNC;
+	copy_args(task, e);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(mw_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	__u64 cstart = BPF_CORE_READ(child, start_boottime);
+	struct mw_tracked *t;
+	struct mw_fork *e;
+	__u32 root;
+
+	if (ctgid == ptgid)             /* a new thread, attributed to its process */
+		return 0;
+	t = current_tracked(parent, ptgid);
+	if (!t)
+		return 0;
+	root = t->root_tgid;
+	if (track(ctgid, cstart, root, MW_TRACK_INHERIT))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(MW_DROP_RINGBUF_FULL, 0);
+		return 0;
+	}
+	fill_hdr(&e->h, MW_EV_FORK, parent);
+	e->h.tgid = ctgid;
+	e->h.tid = BPF_CORE_READ(child, pid);
+	e->h.start_ns = cstart;
+	e->ptgid = ptgid;
+	e->root_tgid = root;
+	e->pstart_ns = task_start_ns(parent);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(mw_exit, struct task_struct *task)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct mw_exit *e;
+
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;               /* other threads of the process are still running */
+	if (!current_tracked(task, tgid))
+		return 0;
+	bpf_map_delete_elem(&tracked, &tgid);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(MW_DROP_RINGBUF_FULL, 0);
+		return 0;
+	}
+	fill_hdr(&e->h, MW_EV_EXIT, task);
+	e->exit_code = BPF_CORE_READ(task, exit_code);
+	e->_pad = 0;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The ABI between bpf/ and user/: every ring-buffer record, map key and map value.
+ * Fixed-width fields, explicit padding, sizes pinned by static asserts. Enums are append-only;
+ * any change to a layout bumps MW_ABI_VERSION, which the loader checks against the object.
+ */
+#ifndef MCPWARDEN_EVENTS_H
+#define MCPWARDEN_EVENTS_H
+
+#include "limits.h"
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define MW_ABI_VERSION 1u
+
+/* Kernel start times are compared at the resolution /proc exposes them (clock ticks). */
+#define MW_USER_HZ      100u
+#define MW_NS_PER_TICK  (1000000000ull / MW_USER_HZ)
+
+enum mw_event_type {            /* append-only */
+	MW_EV_PAYLOAD = 1,      /* bytes read or written by a tracked process */
+	MW_EV_EXEC = 2,         /* successful execve */
+	MW_EV_FORK = 3,         /* a tracked process created a process */
+	MW_EV_EXIT = 4,         /* a tracked process ended (whole thread group) */
+	MW_EV_TRACK = 5,        /* the kernel started tracking a process on its own (traffic) */
+};
+
+enum mw_track_reason {          /* append-only */
+	MW_TRACK_NONE = 0,
+	MW_TRACK_TRAFFIC = 1,   /* read an MCP request (initialize, server/discover, 2026 _meta) */
+	MW_TRACK_MATCH = 2,     /* command line matched --match */
+	MW_TRACK_PID = 3,       /* named with --pid */
+	MW_TRACK_INHERIT = 4,   /* descendant of a tracked process */
+};
+
+enum mw_op {
+	MW_OP_READ = 1,
+	MW_OP_WRITE = 2,
+};
+
+enum mw_chan_kind {
+	MW_CHAN_PIPE = 1,
+	MW_CHAN_UNIX = 2,
+};
+
+enum mw_syscall {               /* append-only */
+	MW_SYS_READ = 1,
+	MW_SYS_WRITE,
+	MW_SYS_READV,
+	MW_SYS_WRITEV,
+	MW_SYS_RECVFROM,
+	MW_SYS_SENDTO,
+	MW_SYS_RECVMSG,
+	MW_SYS_SENDMSG,
+};
+
+/* Per-reason loss counters kept by the kernel side (per-CPU array index). Append-only. */
+enum mw_drop_reason {
+	MW_DROP_RINGBUF_FULL = 0,  /* a record could not be reserved */
+	MW_DROP_READ_FAULT = 1,    /* user memory could not be read */
+	MW_DROP_SYSCALL_LIMIT = 2, /* bytes past MW_CHUNKS_PER_SYSCALL chunks or MW_IOV_MAX iovecs */
+	MW_DROP_TRACKED_FULL = 3,  /* tracked-process map full: a process went untracked */
+	MW_DROP_CHANNEL_FULL = 4,  /* channel map update failed: bytes not captured */
+	MW_DROP__COUNT = 5,
+};
+
+/* Header flags. */
+#define MW_F_FIRST_CHUNK   (1u << 0)   /* payload: first chunk of the syscall */
+#define MW_F_LAST_CHUNK    (1u << 1)   /* payload: last chunk of the syscall */
+#define MW_F_ARGS_TRUNC    (1u << 2)   /* exec: argv longer than MW_ARGS_MAX */
+#define MW_F_PATH_TRUNC    (1u << 3)   /* exec: path longer than MW_PATH_MAX */
+#define MW_F_GAP_BEFORE    (1u << 4)   /* payload: earlier bytes of this syscall were lost */
+
+/* Every record starts with this. */
+struct mw_event_hdr {
+	__u16 type;             /* enum mw_event_type */
+	__u16 flags;            /* MW_F_* */
+	__u32 tgid;             /* process (thread group) */
+	__u32 tid;              /* thread */
+	__u32 _pad;
+	__u64 ts_ns;            /* CLOCK_BOOTTIME */
+	__u64 start_ns;         /* process start (boot time ns): identity is (tgid, start) */
+};
+
+struct mw_payload {
+	struct mw_event_hdr h;
+	__u64 chan;             /* channel: inode number of the end the bytes travel to */
+	__u64 local_ino;        /* inode of the capturing process's own end */
+	__u64 peer_ino;         /* unix socket: inode of the other end; pipe: the pipe inode */
+	__u64 offset;           /* channel byte offset of data[0] */
+	__u32 len;              /* bytes in data[] */
+	__u32 total;            /* bytes the syscall moved (its return value) */
+	__s32 fd;
+	__u8 op;                /* enum mw_op */
+	__u8 kind;              /* enum mw_chan_kind */
+	__u8 syscall;           /* enum mw_syscall */
+	__u8 _pad;
+	/* followed by len bytes of payload, at most MW_CHUNK_MAX */
+};
+
+struct mw_exec {
+	struct mw_event_hdr h;
+	__u32 ppid;
+	__u32 uid;
+	__u64 parent_start_ns;
+	__u32 args_len;         /* bytes used in args[] (NUL separated) */
+	__u32 tracked;          /* enum mw_track_reason of the process, NONE when untracked */
+	char comm[MW_COMM_LEN];
+	char path[MW_PATH_MAX];
+	char args[MW_ARGS_MAX];
+};
+
+struct mw_fork {
+	struct mw_event_hdr h;  /* the new process */
+	__u32 ptgid;
+	__u32 root_tgid;        /* the MCP server it descends from */
+	__u64 pstart_ns;
+};
+
+struct mw_exit {
+	struct mw_event_hdr h;
+	__s32 exit_code;        /* as wait(2) encodes it */
+	__u32 _pad;
+};
+
+struct mw_track {
+	struct mw_event_hdr h;
+	__u32 reason;           /* enum mw_track_reason */
+	__u32 _pad;
+};
+
+/* tracked map: key = tgid */
+struct mw_tracked {
+	__u64 start_tick;       /* process start in clock ticks since boot (as /proc/PID/stat) */
+	__u32 root_tgid;        /* the MCP server this process belongs to */
+	__u32 reason;           /* enum mw_track_reason */
+};
+
+/* channels map: key = channel (inode number of the receiving end) */
+struct mw_channel {
+	__u64 next_off;         /* bytes of this channel accounted for so far */
+	__u32 writer_tracked;   /* a tracked process writes here: capture on the write side only */
+	__u32 _pad;
+};
+
+struct mw_drop {
+	__u64 count;            /* records (or syscalls) affected */
+	__u64 bytes;            /* payload bytes lost */
+};
+
+_Static_assert(sizeof(struct mw_event_hdr) == 32, "mw_event_hdr layout");
+_Static_assert(sizeof(struct mw_payload) == 80, "mw_payload layout");
+_Static_assert(sizeof(struct mw_exec) == 32 + 24 + MW_COMM_LEN + MW_PATH_MAX + MW_ARGS_MAX,
+	       "mw_exec layout");
+_Static_assert(sizeof(struct mw_fork) == 48, "mw_fork layout");
+_Static_assert(sizeof(struct mw_exit) == 40, "mw_exit layout");
+_Static_assert(sizeof(struct mw_track) == 40, "mw_track layout");
+_Static_assert(sizeof(struct mw_tracked) == 16, "mw_tracked layout");
+_Static_assert(sizeof(struct mw_channel) == 16, "mw_channel layout");
+_Static_assert(sizeof(struct mw_drop) == 16, "mw_drop layout");
+
+#endif /* MCPWARDEN_EVENTS_H */

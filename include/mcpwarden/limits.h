@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Every size, limit and timeout of mcpwarden, kernel and user side, in one place. */
+#ifndef MCPWARDEN_LIMITS_H
+#define MCPWARDEN_LIMITS_H
+
+/* ---- kernel side (also part of the ABI: user space sizes buffers from these) ---- */
+
+/* Bytes of payload in one ring-buffer record; a syscall moving more is split into chunks. */
+#define MW_CHUNK_MAX            16384u
+/* Upper bound of chunk records emitted for one syscall (MW_CHUNK_MAX * this = bytes per syscall). */
+#define MW_CHUNKS_PER_SYSCALL   1024u
+/* iovecs walked per readv/writev/recvmsg/sendmsg; Linux allows 1024 (UIO_MAXIOV). */
+#define MW_IOV_MAX              1024u
+/* Bytes of a read scanned for an MCP request by a process that is not tracked yet. */
+#define MW_DETECT_SCAN          1024u
+#define MW_COMM_LEN             16u
+/* Bytes of argv copied at exec (arguments are NUL separated, as in /proc/PID/cmdline). */
+#define MW_ARGS_MAX             512u
+/* Bytes of the executable path copied at exec. */
+#define MW_PATH_MAX             256u
+/* fds above this are not resolved (the fd table walk is bounded). */
+#define MW_FD_MAX               (1u << 20)
+
+/* Map sizes. */
+#define MW_TRACKED_MAX          16384u
+#define MW_CHANNELS_MAX         16384u
+#define MW_RINGBUF_DEFAULT_MB   64u
+#define MW_RINGBUF_MIN_MB       1u
+#define MW_RINGBUF_MAX_MB       1024u
+
+/* ---- user side ---- */
+
+/* Largest MCP message reassembled; a longer line becomes an "mcp.truncated" record. */
+#define MW_MESSAGE_CAP_DEFAULT  (16u << 20)
+#define MW_MESSAGE_CAP_MIN      (4u << 10)
+#define MW_MESSAGE_CAP_MAX      (1024u << 20)
+/* Bytes buffered out of order per stream before the gap is declared lost. */
+#define MW_STREAM_REORDER_MAX   (4u << 20)
+/* Default payload mode: string fields longer than this are shortened ... */
+#define MW_SHORTEN_OVER         4096u
+/* ... to this many leading bytes. */
+#define MW_SHORTEN_KEEP         256u
+/* Glob patterns given with --match, and PIDs given with --pid. */
+#define MW_MATCH_MAX            32u
+#define MW_PIDS_MAX             64u
+/* Command line kept per process (bytes, after joining argv with spaces). */
+#define MW_CMDLINE_MAX          1024u
+/* Ring-buffer poll timeout: also the longest delay before a stop signal is noticed. */
+#define MW_POLL_TIMEOUT_MS      100
+/* Channels remembered per process when looking up a stream's peer. */
+#define MW_PEER_SCAN_FDS_MAX    4096u
+/* Requests remembered per session while awaiting their answer (none are expired by time). */
+#define MW_PENDING_MAX          65536u
+
+/* Bytes of a skipped line quoted in its note (a NUL is added after them). */
+#define MW_PREVIEW_MAX          80u
+/* First allocation of a framer's partial-line buffer; it doubles from there up to the cap. */
+#define MW_FRAMER_BUF_MIN       4096u
+/* A partial-line buffer grown past this is released once its line is done. */
+#define MW_FRAMER_BUF_KEEP      (1u << 20)
+/* Bytes of an id key ("n:<int>" or "s:<string>") built on the stack; longer ones are allocated. */
+#define MW_ID_KEY_INLINE        96u
+/* First bucket count of the session, pending-request and channel hash tables (power of two). */
+#define MW_HASH_BUCKETS_MIN     16u
+
+#endif /* MCPWARDEN_LIMITS_H */

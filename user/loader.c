@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader.h"
+#include "mcpwarden.skel.h"
+
+#define BTF_PATH        "/sys/kernel/btf/vmlinux"
+#define TRACEFS_PATH    "/sys/kernel/tracing"
+#define TRACEFS_PROBE   TRACEFS_PATH "/events/syscalls"
+
+struct loader {
+	struct mcpwarden_bpf *skel;
+	unsigned int nprogs;
+	struct bpf_program **progs;
+	struct bpf_link **links;
+};
+
+static int fail(struct mw_error *err, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return rc < 0 ? rc : -rc;
+}
+
+static const char *errstr(int rc)
+{
+	return strerror(rc < 0 ? -rc : rc);
+}
+
+/* Syscall tracepoints are attached through tracefs ids: mount it when nobody did. */
+static int ensure_tracefs(struct mw_error *err)
+{
+	if (access(TRACEFS_PROBE, F_OK) == 0)
+		return 0;
+	if (access(TRACEFS_PATH, F_OK) != 0)
+		return fail(err, ENOENT, "cannot find %s: this kernel has no tracefs", TRACEFS_PATH);
+	if (mount("tracefs", TRACEFS_PATH, "tracefs", 0, NULL) != 0)
+		return fail(err, errno, "cannot mount tracefs on %s: %s", TRACEFS_PATH,
+			    strerror(errno));
+	if (access(TRACEFS_PROBE, F_OK) != 0)
+		return fail(err, ENOENT, "no syscall tracepoints under %s: kernel built without "
+			    "CONFIG_FTRACE_SYSCALLS", TRACEFS_PROBE);
+	return 0;
+}
+
+static bool has_cap(unsigned int cap)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+
+	if (syscall(SYS_capget, &hdr, data) != 0 || cap / 32 >= _LINUX_CAPABILITY_U32S_3)
+		return false;
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+static int check_environment(struct mw_error *err)
+{
+	if (!has_cap(CAP_SYS_ADMIN) && !(has_cap(CAP_BPF) && has_cap(CAP_PERFMON)))
+		return fail(err, EPERM, "not enough privilege to load BPF programs: run as root "
+			    "(or with CAP_BPF and CAP_PERFMON; effective uid is %u)",
+			    (unsigned int)geteuid());
+	if (access(BTF_PATH, R_OK) != 0)
+		return fail(err, errno, "kernel BTF not readable at %s (%s): a kernel built with "
+			    "CONFIG_DEBUG_INFO_BTF=y is required", BTF_PATH, strerror(errno));
+	return ensure_tracefs(err);
+}
+
+int loader_open(struct loader **out, struct mw_error *err)
+{
+	struct loader *l;
+	struct bpf_program *p;
+	int rc = check_environment(err);
+
+	if (rc)
+		return rc;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return fail(err, ENOMEM, "out of memory");
+	l->skel = mcpwarden_bpf__open();
+	if (!l->skel) {
+		rc = -errno;
+		free(l);
+		return fail(err, rc, "cannot open the BPF object: %s", errstr(rc));
+	}
+	bpf_object__for_each_program(p, l->skel->obj)
+		l->nprogs++;
+	l->progs = calloc(l->nprogs, sizeof(*l->progs));
+	l->links = calloc(l->nprogs, sizeof(*l->links));
+	if (!l->progs || !l->links) {
+		loader_close(l);
+		return fail(err, ENOMEM, "out of memory");
+	}
+	l->nprogs = 0;
+	bpf_object__for_each_program(p, l->skel->obj)
+		l->progs[l->nprogs++] = p;
+	*out = l;
+	return 0;
+}
+
+int loader_configure(struct loader *l, const struct loader_opts *o, struct mw_error *err)
+{
+	int rc;
+
+	if (l->skel->rodata->mw_abi_version != MW_ABI_VERSION)
+		return fail(err, EPROTO, "BPF object speaks event ABI %u, this collector ABI %u: "
+			    "rebuild both", l->skel->rodata->mw_abi_version, MW_ABI_VERSION);
+	l->skel->rodata->cfg_self_tgid = o->self_tgid;
+	l->skel->rodata->cfg_exec_all = o->exec_all;
+	l->skel->rodata->cfg_detect = o->detect;
+	rc = bpf_map__set_max_entries(l->skel->maps.events, o->ringbuf_mb << 20);
+	if (rc)
+		return fail(err, rc, "cannot size ring buffer to %u MiB: %s", o->ringbuf_mb,
+			    errstr(rc));
+	return 0;
+}
+
+int loader_load(struct loader *l, struct mw_error *err)
+{
+	int rc = mcpwarden_bpf__load(l->skel);
+
+	if (!rc)
+		return 0;
+	if (rc == -EPERM)
+		return fail(err, rc, "cannot load BPF programs: operation not permitted (needs "
+			    "CAP_BPF and CAP_PERFMON; locked-down kernel or memlock limit?)");
+	if (rc == -ENOMEM)
+		return fail(err, rc, "cannot load BPF programs: out of memory (ring buffer too "
+			    "large, or RLIMIT_MEMLOCK too low)");
+	return fail(err, rc, "cannot load BPF programs: %s (run with -v for the verifier log)",
+		    errstr(rc));
+}
+
+int loader_attach(struct loader *l, struct mw_error *err)
+{
+	for (unsigned int i = 0; i < l->nprogs; i++) {
+		struct bpf_link *link = bpf_program__attach(l->progs[i]);
+
+		if (!link) {
+			int rc = -errno;
+
+			return fail(err, rc, "cannot attach '%s' (%s): %s",
+				    bpf_program__name(l->progs[i]),
+				    bpf_program__section_name(l->progs[i]), errstr(rc));
+		}
+		l->links[i] = link;
+	}
+	return 0;
+}
+
+void loader_close(struct loader *l)
+{
+	if (!l)
+		return;
+	for (unsigned int i = 0; l->links && i < l->nprogs; i++)
+		bpf_link__destroy(l->links[i]);
+	mcpwarden_bpf__destroy(l->skel);
+	free(l->links);
+	free(l->progs);
+	free(l);
+}
+
+unsigned int loader_program_count(const struct loader *l)
+{
+	return l->nprogs;
+}
+
+unsigned int loader_attached_count(const struct loader *l)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < l->nprogs; i++)
+		n += l->links[i] != NULL;
+	return n;
+}
+
+const char *loader_program_name(const struct loader *l, unsigned int i)
+{
+	return i < l->nprogs ? bpf_program__name(l->progs[i]) : NULL;
+}
+
+const char *loader_program_section(const struct loader *l, unsigned int i)
+{
+	return i < l->nprogs ? bpf_program__section_name(l->progs[i]) : NULL;
+}
+
+bool loader_program_attached(const struct loader *l, unsigned int i)
+{
+	return i < l->nprogs && l->links[i] && bpf_program__fd(l->progs[i]) >= 0;
+}
+
+int loader_events_fd(const struct loader *l)
+{
+	return bpf_map__fd(l->skel->maps.events);
+}
+
+int loader_track(struct loader *l, uint32_t tgid, uint64_t start_ns, uint32_t root,
+		 enum mw_track_reason reason)
+{
+	struct mw_tracked t = {
+		.start_tick = start_ns / MW_NS_PER_TICK,
+		.root_tgid = root,
+		.reason = reason,
+	};
+
+	return bpf_map__update_elem(l->skel->maps.tracked, &tgid, sizeof(tgid), &t, sizeof(t),
+				    BPF_ANY);
+}
+
+bool loader_is_tracked(const struct loader *l, uint32_t tgid)
+{
+	struct mw_tracked t;
+
+	return bpf_map__lookup_elem(l->skel->maps.tracked, &tgid, sizeof(tgid), &t, sizeof(t),
+				    0) == 0;
+}
+
+int loader_read_drops(const struct loader *l, struct mw_drop out[MW_DROP__COUNT])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct mw_drop *per;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	per = calloc((size_t)ncpu, sizeof(*per));
+	if (!per)
+		return -ENOMEM;
+	for (uint32_t r = 0; r < MW_DROP__COUNT; r++) {
+		out[r].count = out[r].bytes = 0;
+		if (bpf_map__lookup_elem(l->skel->maps.drops, &r, sizeof(r), per,
+					 sizeof(*per) * (size_t)ncpu, 0))
+			continue;
+		for (int c = 0; c < ncpu; c++) {
+			out[r].count += per[c].count;
+			out[r].bytes += per[c].bytes;
+		}
+	}
+	free(per);
+	return 0;
+}

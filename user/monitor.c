@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "decode.h"
+#include "monitor.h"
+#include "output.h"
+#include "proc.h"
+#include "reader.h"
+
+#define CHAN_BUCKETS     1024u
+#define CHAN_NAME_LEN    48
+#define GLOBS_MAX        (MW_MATCH_MAX + 8u)
+#define REORDER_WAIT_NS  (200ull * 1000 * 1000)
+#define NSEC_PER_SEC_U   1000000000ull
+
+static const char *const drop_names[MW_DROP__COUNT] = {
+	[MW_DROP_RINGBUF_FULL] = "ringbuf_full",
+	[MW_DROP_READ_FAULT] = "read_fault",
+	[MW_DROP_SYSCALL_LIMIT] = "syscall_limit",
+	[MW_DROP_TRACKED_FULL] = "tracked_full",
+	[MW_DROP_CHANNEL_FULL] = "channel_full",
+};
+
+static const char *const reason_names[] = {
+	[MW_TRACK_NONE] = "none", [MW_TRACK_TRAFFIC] = "traffic", [MW_TRACK_MATCH] = "match",
+	[MW_TRACK_PID] = "pid", [MW_TRACK_INHERIT] = "inherit",
+};
+
+/* What user space remembers of a channel beyond what the decoder keeps. */
+struct chan_info {
+	uint64_t chan;
+	uint64_t peer_ino;      /* unix: the other end; pipe: the pipe */
+	uint8_t kind;
+	uint8_t op;             /* the server side's enum mw_op on this channel */
+	bool client_looked_up;
+	uint32_t client_tgid;
+	uint64_t client_start;
+	char name[CHAN_NAME_LEN];
+	struct chan_info *next;
+};
+
+struct monitor {
+	struct mw_config cfg;
+	const char *globs[GLOBS_MAX];
+	unsigned int nglobs;
+	struct loader *loader;
+	struct reader *reader;
+	struct output *out;
+	struct proc_table *procs;
+	struct decoder *dec;
+	struct chan_info *chans[CHAN_BUCKETS];
+	struct mw_drop drops[MW_DROP__COUNT];   /* last reported */
+	uint64_t started_ns, stop_at_ns;
+	uint64_t tracked_total;
+};
+
+static uint64_t now_boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC_U + (uint64_t)ts.tv_nsec;
+}
+
+static int64_t boot_to_real(void)
+{
+	struct timespec b, r;
+
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	clock_gettime(CLOCK_REALTIME, &r);
+	return ((int64_t)r.tv_sec - b.tv_sec) * (int64_t)NSEC_PER_SEC_U + (r.tv_nsec - b.tv_nsec);
+}
+
+static uint64_t session_key(uint32_t tgid, uint64_t start_ns)
+{
+	return ((uint64_t)tgid << 40) ^ (start_ns / MW_NS_PER_TICK);
+}
+
+/* ---- channels ---- */
+
+static struct chan_info *chan_get(struct monitor *m, const struct mw_payload *p)
+{
+	struct chan_info **head = &m->chans[p->chan % CHAN_BUCKETS], *c;
+
+	for (c = *head; c; c = c->next)
+		if (c->chan == p->chan)
+			return c;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->chan = p->chan;
+	c->kind = p->kind;
+	c->op = p->op;
+	c->peer_ino = p->peer_ino;
+	snprintf(c->name, sizeof(c->name), "%s:[%llu]", p->kind == MW_CHAN_PIPE ? "pipe" : "unix",
+		 (unsigned long long)p->chan);
+	c->next = *head;
+	*head = c;
+	return c;
+}
+
+static struct chan_info *chan_find(struct monitor *m, uint64_t chan)
+{
+	struct chan_info *c = m->chans[chan % CHAN_BUCKETS];
+
+	while (c && c->chan != chan)
+		c = c->next;
+	return c;
+}
+
+static void chans_free(struct monitor *m)
+{
+	for (unsigned int i = 0; i < CHAN_BUCKETS; i++) {
+		struct chan_info *c = m->chans[i], *n;
+
+		for (; c; c = n) {
+			n = c->next;
+			free(c);
+		}
+	}
+}
+
+/* The other side of a channel, found once by its inode in /proc/PID/fd. */
+static struct proc_info *chan_client(struct monitor *m, struct chan_info *c,
+				     const struct proc_info *server)
+{
+	struct proc_info *p;
+
+	if (!c->client_looked_up && server && c->peer_ino) {
+		c->client_looked_up = true;
+		c->client_tgid = proc_find_holder(m->procs, c->kind == MW_CHAN_PIPE,
+						  c->op == MW_OP_READ, c->peer_ino, server);
+		p = c->client_tgid ? proc_find(m->procs, c->client_tgid) : NULL;
+		c->client_start = p ? p->start_ns : 0;
+	}
+	if (!c->client_tgid)
+		return NULL;
+	p = proc_find(m->procs, c->client_tgid);
+	return p && p->start_ns == c->client_start ? p : NULL;
+}
+
+static void fill_chan(struct monitor *m, uint64_t chan, uint32_t tgid, uint64_t start,
+		      struct output_chan *oc)
+{
+	struct chan_info *c = chan_find(m, chan);
+
+	oc->transport = "stdio";
+	oc->name = c ? c->name : "?";
+	oc->server = proc_get(m->procs, tgid, start);
+	oc->client = c ? chan_client(m, c, oc->server) : NULL;
+}
+
+/* ---- decoder sink ---- */
+
+static void on_message(void *ctx, const struct decode_msg *dm)
+{
+	struct monitor *m = ctx;
+	struct output_chan oc;
+
+	fill_chan(m, dm->chan, dm->tgid, dm->start_ns, &oc);
+	output_message(m->out, dm, &oc);
+}
+
+static void note(struct monitor *m, const char *event, const struct decode_note *n)
+{
+	struct output_chan oc;
+
+	fill_chan(m, n->chan, n->tgid, n->start_ns, &oc);
+	output_note(m->out, event, n, &oc);
+}
+
+static void on_truncated(void *ctx, const struct decode_note *n)
+{
+	note(ctx, "mcp.truncated", n);
+}
+
+static void on_skipped(void *ctx, const struct decode_note *n)
+{
+	note(ctx, "mcp.skipped", n);
+}
+
+static void on_gap(void *ctx, const struct decode_note *n)
+{
+	note(ctx, "mcp.gap", n);
+}
+
+/* ---- tracking ---- */
+
+static void report_tracked(struct monitor *m, struct proc_info *p, uint64_t ts)
+{
+	json_t *rec = json_pack("{s:s, s:o}", "reason", reason_names[p->reason],
+				"process", output_proc(p));
+
+	m->tracked_total++;
+	output_console(m->out, ts, "tracking %s[%u] (%s): %s", p->comm, p->tgid,
+		       reason_names[p->reason], p->cmdline ? p->cmdline : "");
+	output_record(m->out, "process.tracked", ts, rec);
+}
+
+static int track(struct monitor *m, struct proc_info *p, uint32_t root, uint32_t reason,
+		 uint64_t ts)
+{
+	int rc = loader_track(m->loader, p->tgid, p->start_ns, root, reason);
+
+	if (rc)
+		return rc;
+	p->root = root;
+	p->reason = reason;
+	if (reason != MW_TRACK_INHERIT)
+		report_tracked(m, p, ts);
+	return 0;
+}
+
+/* mcpwarden itself and the processes that started it match their own command lines. */
+static bool is_self_or_ancestor(struct monitor *m, uint32_t tgid)
+{
+	struct proc_info *self = proc_find(m->procs, (uint32_t)getpid());
+
+	return tgid == (uint32_t)getpid() || (self && proc_descends(m->procs, self, tgid));
+}
+
+static bool named_pid(const struct monitor *m, uint32_t tgid)
+{
+	for (unsigned int i = 0; i < m->cfg.n_pids; i++)
+		if ((uint32_t)m->cfg.pids[i] == tgid)
+			return true;
+	return false;
+}
+
+struct scan_ctx {
+	struct monitor *m;
+	int pass;
+	int rc;
+};
+
+/* Pass 0 marks the roots (--pid, --match); pass 1 their descendants; pass 2 writes the map. */
+static void scan_visit(void *ctx, struct proc_info *p)
+{
+	struct scan_ctx *s = ctx;
+	struct monitor *m = s->m;
+	struct proc_info *a;
+
+	if (s->pass == 0 && !is_self_or_ancestor(m, p->tgid)) {
+		if (named_pid(m, p->tgid))
+			p->root = p->tgid, p->reason = MW_TRACK_PID;
+		else if (proc_match(p->cmdline, m->globs, m->nglobs))
+			p->root = p->tgid, p->reason = MW_TRACK_MATCH;
+	} else if (s->pass == 1 && !p->reason) {
+		for (a = proc_find(m->procs, p->ppid); a && a != p; a = proc_find(m->procs, a->ppid)) {
+			if (a->reason == MW_TRACK_PID || a->reason == MW_TRACK_MATCH) {
+				p->root = a->tgid, p->reason = MW_TRACK_INHERIT;
+				break;
+			}
+			if (!a->ppid || a->ppid == a->tgid)
+				break;
+		}
+	} else if (s->pass == 2 && p->reason && p->tgid != (uint32_t)getpid()) {
+		uint32_t reason = p->reason;
+		int rc;
+
+		p->reason = MW_TRACK_NONE;
+		rc = track(m, p, p->root, reason, now_boot_ns());
+		if (rc && !s->rc)
+			s->rc = rc;
+	}
+}
+
+static int initial_scan(struct monitor *m, struct mw_error *err)
+{
+	struct scan_ctx s = { .m = m };
+	int n = proc_scan(m->procs);
+
+	if (n < 0) {
+		snprintf(err->msg, sizeof(err->msg), "cannot scan /proc: %s", strerror(-n));
+		return n;
+	}
+	for (unsigned int i = 0; i < m->cfg.n_pids; i++) {
+		if (!proc_find(m->procs, (uint32_t)m->cfg.pids[i])) {
+			snprintf(err->msg, sizeof(err->msg), "no process with pid %d (--pid)",
+				 m->cfg.pids[i]);
+			return -ESRCH;
+		}
+	}
+	for (s.pass = 0; s.pass < 3; s.pass++)
+		proc_for_each(m->procs, scan_visit, &s);
+	if (s.rc)
+		snprintf(err->msg, sizeof(err->msg), "cannot write the tracked-process map: %s",
+			 strerror(-s.rc));
+	return s.rc;
+}
+
+/* ---- kernel records ---- */
+
+static void on_payload(void *ctx, const struct mw_payload *p, const uint8_t *data)
+{
+	struct monitor *m = ctx;
+	struct decode_chunk c = {
+		.chan = p->chan, .offset = p->offset, .data = data, .len = p->len,
+		.ts_ns = p->h.ts_ns, .dir = p->op == MW_OP_WRITE ? MW_DIR_S2C : MW_DIR_C2S,
+		.session_key = session_key(p->h.tgid, p->h.start_ns), .tgid = p->h.tgid,
+		.start_ns = p->h.start_ns,
+	};
+
+	chan_get(m, p);
+	decoder_feed(m->dec, &c);
+}
+
+static void on_exec(void *ctx, const struct mw_exec *e)
+{
+	struct monitor *m = ctx;
+	struct proc_info *p = proc_on_exec(m->procs, e);
+
+	if (!p)
+		return;
+	if (e->tracked) {
+		p->reason = e->tracked;
+		return;
+	}
+	if (!is_self_or_ancestor(m, p->tgid) && proc_match(p->cmdline, m->globs, m->nglobs))
+		track(m, p, p->tgid, MW_TRACK_MATCH, e->h.ts_ns);
+}
+
+static void on_fork(void *ctx, const struct mw_fork *e)
+{
+	struct monitor *m = ctx;
+
+	proc_on_fork(m->procs, e);
+}
+
+static void on_exit_rec(void *ctx, const struct mw_exit *e)
+{
+	struct monitor *m = ctx;
+
+	decoder_end_session(m->dec, session_key(e->h.tgid, e->h.start_ns));
+}
+
+static void on_track(void *ctx, const struct mw_track *e)
+{
+	struct monitor *m = ctx;
+	struct proc_info *p = proc_get(m->procs, e->h.tgid, e->h.start_ns);
+
+	if (!p)
+		return;
+	p->root = e->h.tgid;
+	p->reason = e->reason;
+	report_tracked(m, p, e->h.ts_ns);
+}
+
+/* ---- losses ---- */
+
+static void report_drops(struct monitor *m)
+{
+	struct mw_drop now[MW_DROP__COUNT];
+
+	if (loader_read_drops(m->loader, now))
+		return;
+	for (unsigned int r = 0; r < MW_DROP__COUNT; r++) {
+		uint64_t dc = now[r].count - m->drops[r].count;
+		uint64_t db = now[r].bytes - m->drops[r].bytes;
+
+		if (!dc)
+			continue;
+		output_console(m->out, now_boot_ns(), "LOSS %s: %llu records, %llu bytes",
+			       drop_names[r], (unsigned long long)dc, (unsigned long long)db);
+		output_record(m->out, "loss", now_boot_ns(), json_pack("{s:s, s:s, s:I, s:I}",
+			      "source", "kernel", "reason", drop_names[r], "count", (json_int_t)dc,
+			      "bytes", (json_int_t)db));
+		m->drops[r] = now[r];
+	}
+}
+
+static json_t *drops_json(const struct mw_drop *d)
+{
+	json_t *o = json_object();
+
+	for (unsigned int r = 0; r < MW_DROP__COUNT; r++)
+		json_object_set_new(o, drop_names[r], json_pack("{s:I, s:I}", "count",
+				    (json_int_t)d[r].count, "bytes", (json_int_t)d[r].bytes));
+	return o;
+}
+
+static json_t *decoder_json(const struct decode_stats *s)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"chunks", (json_int_t)s->chunks, "bytes", (json_int_t)s->bytes,
+		"messages", (json_int_t)s->messages, "lines_not_json", (json_int_t)s->lines_not_json,
+		"lines_bad_json", (json_int_t)s->lines_bad_json,
+		"lines_not_jsonrpc", (json_int_t)s->lines_not_jsonrpc,
+		"truncated", (json_int_t)s->truncated, "gaps", (json_int_t)s->gaps,
+		"gap_bytes", (json_int_t)s->gap_bytes, "lost_bytes", (json_int_t)s->lost_bytes,
+		"duplicate_bytes", (json_int_t)s->duplicate_bytes,
+		"backlog", (json_int_t)s->held_overflow,
+		"pending_evicted", (json_int_t)s->pending_evicted, "oom", (json_int_t)s->oom);
+}
+
+/* Final statistics: a "stats" record and a summary on stderr. */
+static void report_stats(struct monitor *m)
+{
+	struct mw_drop d[MW_DROP__COUNT] = { 0 };
+	struct decode_stats ds;
+	const struct reader_stats *rs = reader_stats(m->reader);
+	uint64_t kernel_lost = 0;
+
+	loader_read_drops(m->loader, d);
+	decoder_stats(m->dec, &ds);
+	for (unsigned int r = 0; r < MW_DROP__COUNT; r++)
+		kernel_lost += d[r].count;
+	output_record(m->out, "stats", now_boot_ns(), json_pack("{s:o, s:o, s:{s:I, s:I}, s:I, s:I}",
+		"kernel_drops", drops_json(d), "decoder", decoder_json(&ds), "reader", "records",
+		(json_int_t)rs->records, "malformed", (json_int_t)rs->malformed,
+		"tracked_processes", (json_int_t)m->tracked_total,
+		"output_write_errors", (json_int_t)output_write_errors(m->out)));
+	fprintf(stderr, "mcpwarden: %llu messages, %llu kernel losses, %llu gaps (%llu bytes), "
+		"%llu truncated, %llu non-JSON lines, %llu malformed records\n",
+		(unsigned long long)ds.messages, (unsigned long long)kernel_lost,
+		(unsigned long long)ds.gaps, (unsigned long long)ds.gap_bytes,
+		(unsigned long long)ds.truncated,
+		(unsigned long long)(ds.lines_not_json + ds.lines_bad_json),
+		(unsigned long long)rs->malformed);
+}
+
+static void set_globs(struct monitor *m)
+{
+	for (unsigned int i = 0; i < m->cfg.n_match; i++)
+		m->globs[m->nglobs++] = m->cfg.match[i];
+	for (size_t i = 0; m->cfg.default_match && i < cli_default_match_count; i++)
+		m->globs[m->nglobs++] = cli_default_match[i];
+}
+
+static int open_sinks(struct monitor *m, struct mw_error *err)
+{
+	struct output_opts oo = {
+		.jsonl_path = m->cfg.jsonl_path, .payload = m->cfg.payload, .color = m->cfg.color,
+		.console = !m->cfg.quiet, .boot_to_real_ns = boot_to_real(),
+	};
+	struct decode_opts dopt = {
+		.message_cap = m->cfg.message_cap, .reorder_wait_ns = REORDER_WAIT_NS,
+	};
+	struct decode_sink sink = {
+		.message = on_message, .truncated = on_truncated, .skipped = on_skipped,
+		.gap = on_gap,
+	};
+
+	m->out = output_open(&oo, err);
+	if (!m->out)
+		return -EIO;
+	m->procs = proc_table_new();
+	m->dec = decoder_new(&dopt, &sink, m);
+	if (!m->procs || !m->dec) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int open_bpf(struct monitor *m, struct mw_error *err)
+{
+	struct loader_opts lo = {
+		.self_tgid = (uint32_t)getpid(), .exec_all = m->nglobs > 0,
+		.detect = m->cfg.detect, .ringbuf_mb = m->cfg.ringbuf_mb,
+	};
+	struct reader_handlers h = {
+		.payload = on_payload, .exec = on_exec, .fork = on_fork, .exit = on_exit_rec,
+		.track = on_track,
+	};
+	int rc;
+
+	rc = loader_open(&m->loader, err);
+	if (!rc)
+		rc = loader_configure(m->loader, &lo, err);
+	if (!rc)
+		rc = loader_load(m->loader, err);
+	if (!rc)
+		rc = loader_attach(m->loader, err);
+	if (rc)
+		return rc;
+	m->reader = reader_new(loader_events_fd(m->loader), &h, m);
+	if (!m->reader) {
+		rc = -errno;
+		snprintf(err->msg, sizeof(err->msg), "cannot open the ring buffer: %s",
+			 strerror(-rc));
+	}
+	return rc;
+}
+
+static void report_ready(struct monitor *m)
+{
+	json_t *progs = json_array(), *globs = json_array();
+
+	for (unsigned int i = 0; i < loader_program_count(m->loader); i++)
+		json_array_append_new(progs, json_string(loader_program_section(m->loader, i)));
+	for (unsigned int i = 0; i < m->nglobs; i++)
+		json_array_append_new(globs, json_string(m->globs[i]));
+	output_record(m->out, "ready", now_boot_ns(), json_pack("{s:i, s:i, s:o, s:o, s:b, s:s, s:I}",
+		"abi", MW_ABI_VERSION, "pid", (int)getpid(), "programs", progs, "match", globs,
+		"detect", m->cfg.detect, "payload", m->cfg.payload == PAYLOAD_FULL ? "full" : "short",
+		"message_cap", (json_int_t)m->cfg.message_cap));
+	output_console(m->out, now_boot_ns(), "mcpwarden ready: %u programs attached, %llu "
+		       "processes tracked, watching for MCP traffic", loader_attached_count(m->loader),
+		       (unsigned long long)m->tracked_total);
+}
+
+static void monitor_free(struct monitor *m)
+{
+	reader_free(m->reader);
+	loader_close(m->loader);
+	decoder_free(m->dec);
+	proc_table_free(m->procs);
+	chans_free(m);
+	output_close(m->out);
+	free(m);
+}
+
+int monitor_start(struct monitor **out, const struct mw_config *cfg, struct mw_error *err)
+{
+	struct monitor *m = calloc(1, sizeof(*m));
+	int rc;
+
+	if (!m) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return -ENOMEM;
+	}
+	m->cfg = *cfg;
+	set_globs(m);
+	rc = open_sinks(m, err);
+	if (!rc)
+		rc = open_bpf(m, err);
+	if (!rc)
+		rc = initial_scan(m, err);
+	if (rc) {
+		monitor_free(m);
+		return rc;
+	}
+	m->started_ns = now_boot_ns();
+	if (cfg->duration_s)
+		m->stop_at_ns = m->started_ns + (uint64_t)cfg->duration_s * NSEC_PER_SEC_U;
+	report_ready(m);
+	*out = m;
+	return 0;
+}
+
+int monitor_poll(struct monitor *m)
+{
+	int rc = reader_poll(m->reader, MW_POLL_TIMEOUT_MS);
+	uint64_t now = now_boot_ns();
+
+	if (rc < 0)
+		return rc;
+	decoder_expire(m->dec, now);
+	report_drops(m);
+	if (m->stop_at_ns && now >= m->stop_at_ns)
+		return 1;
+	return 0;
+}
+
+int monitor_stop(struct monitor *m)
+{
+	uint64_t errors;
+
+	reader_drain(m->reader);
+	decoder_flush(m->dec);
+	report_drops(m);
+	report_stats(m);
+	errors = output_write_errors(m->out);
+	monitor_free(m);
+	return errors ? -EIO : 0;
+}
+
+void monitor_report(const struct monitor *m)
+{
+	for (unsigned int i = 0; i < loader_program_count(m->loader); i++)
+		printf("%-22s %-36s %s\n", loader_program_name(m->loader, i),
+		       loader_program_section(m->loader, i),
+		       loader_program_attached(m->loader, i) ? "attached" : "NOT ATTACHED");
+	printf("%u of %u programs attached\n", loader_attached_count(m->loader),
+	       loader_program_count(m->loader));
+}

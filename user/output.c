@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "output.h"
+
+#define TS_LEN          64
+#define SIZE_LEN        24
+#define NSEC_PER_SEC    1000000000LL
+#define NSEC_PER_MSEC   1000000.0
+
+#define C_RESET "\033[0m"
+#define C_DIM   "\033[2m"
+#define C_REQ   "\033[36m"
+#define C_OK    "\033[32m"
+#define C_ERR   "\033[31m"
+#define C_NOTE  "\033[33m"
+
+struct output {
+	struct output_opts o;
+	FILE *jsonl;
+	FILE *console;
+	bool color;
+	bool own_jsonl;
+	uint64_t write_errors;
+};
+
+struct output *output_open(const struct output_opts *o, struct mw_error *err)
+{
+	struct output *out = calloc(1, sizeof(*out));
+
+	if (!out) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return NULL;
+	}
+	out->o = *o;
+	if (o->jsonl_path && !strcmp(o->jsonl_path, "-")) {
+		out->jsonl = stdout;
+	} else if (o->jsonl_path) {
+		out->jsonl = fopen(o->jsonl_path, "we");
+		if (!out->jsonl) {
+			snprintf(err->msg, sizeof(err->msg), "cannot open '%s' for JSON lines: %s",
+				 o->jsonl_path, strerror(errno));
+			free(out);
+			return NULL;
+		}
+		out->own_jsonl = true;
+	}
+	if (o->console)
+		out->console = out->jsonl == stdout ? stderr : stdout;
+	if (out->console)
+		out->color = o->color == COLOR_ALWAYS ||
+			     (o->color == COLOR_AUTO && isatty(fileno(out->console)));
+	return out;
+}
+
+int output_close(struct output *o)
+{
+	int rc = 0;
+
+	if (!o)
+		return 0;
+	if (o->jsonl && fflush(o->jsonl))
+		o->write_errors++;
+	if (o->own_jsonl && fclose(o->jsonl))
+		o->write_errors++;
+	if (o->console)
+		fflush(o->console);
+	if (o->write_errors)
+		rc = -EIO;
+	free(o);
+	return rc;
+}
+
+uint64_t output_write_errors(const struct output *o)
+{
+	return o->write_errors;
+}
+
+static void format_ts(const struct output *o, uint64_t boot_ns, char *buf, size_t size)
+{
+	int64_t real = (int64_t)boot_ns + o->o.boot_to_real_ns;
+	time_t sec = (time_t)(real / NSEC_PER_SEC);
+	struct tm tm;
+
+	gmtime_r(&sec, &tm);
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (long long)(real % NSEC_PER_SEC) / 1000);
+}
+
+void output_record(struct output *o, const char *event, uint64_t ts_ns, json_t *rec)
+{
+	json_t *head = json_object();
+	char ts[TS_LEN];
+
+	if (!o->jsonl || !head || !rec) {
+		json_decref(head);
+		json_decref(rec);
+		return;
+	}
+	format_ts(o, ts_ns, ts, sizeof(ts));
+	json_object_set_new(head, "event", json_string(event));
+	json_object_set_new(head, "ts", json_string(ts));
+	json_object_update(head, rec);
+	if (json_dumpf(head, o->jsonl, JSON_COMPACT) || fputc('\n', o->jsonl) == EOF)
+		o->write_errors++;
+	json_decref(head);
+	json_decref(rec);
+}
+
+json_t *output_proc(const struct proc_info *p)
+{
+	if (!p)
+		return json_null();
+	return json_pack("{s:I, s:I, s:I, s:s, s:s?, s:s?, s:I}", "pid", (json_int_t)p->tgid,
+			 "ppid", (json_int_t)p->ppid, "start_ns", (json_int_t)p->start_ns,
+			 "comm", p->comm, "cmdline", p->cmdline, "exe", p->exe,
+			 "server_pid", (json_int_t)p->root);
+}
+
+/* ---- shortening of long strings (default payload mode) ---- */
+
+struct shorten {
+	uint64_t strings;
+	uint64_t bytes;
+};
+
+static bool has_long_string(const json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_string(v))
+		return json_string_length(v) > MW_SHORTEN_OVER;
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, x)
+			if (has_long_string(x))
+				return true;
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			if (has_long_string(x))
+				return true;
+	}
+	return false;
+}
+
+static json_t *shortened_string(const json_t *v, struct shorten *s)
+{
+	const char *str = json_string_value(v);
+	size_t len = json_string_length(v), keep = MW_SHORTEN_KEEP;
+	char buf[MW_SHORTEN_KEEP + 64];
+
+	while (keep && ((unsigned char)str[keep] & 0xc0) == 0x80)
+		keep--;         /* cut on a UTF-8 boundary */
+	snprintf(buf, sizeof(buf), "%.*s...[%zu bytes]", (int)keep, str, len);
+	s->strings++;
+	s->bytes += len - keep;
+	return json_string(buf);
+}
+
+static json_t *shorten_copy(const json_t *v, struct shorten *s)
+{
+	const char *k;
+	json_t *x, *out;
+	size_t i;
+
+	if (json_is_string(v) && json_string_length(v) > MW_SHORTEN_OVER)
+		return shortened_string(v, s);
+	if (json_is_object(v)) {
+		out = json_object();
+		json_object_foreach((json_t *)v, k, x)
+			json_object_set_new(out, k, shorten_copy(x, s));
+		return out;
+	}
+	if (json_is_array(v)) {
+		out = json_array();
+		json_array_foreach(v, i, x)
+			json_array_append_new(out, shorten_copy(x, s));
+		return out;
+	}
+	return json_incref((json_t *)v);
+}
+
+/* ---- mcp.message ---- */
+
+static const char *kind_name(enum jr_kind k)
+{
+	switch (k) {
+	case JR_REQUEST: return "request";
+	case JR_NOTIFICATION: return "notification";
+	case JR_RESULT: return "result";
+	case JR_ERROR: return "error";
+	default: return "invalid";
+	}
+}
+
+static const char *dir_name(enum mw_dir d)
+{
+	return d == MW_DIR_C2S ? "c2s" : "s2c";
+}
+
+static void add_session(json_t *rec, const struct session *s)
+{
+	if (!s)
+		return;
+	json_object_set_new(rec, "session", json_integer((json_int_t)s->id));
+	if (s->protocol_version)
+		json_object_set_new(rec, "protocol_version", json_string(s->protocol_version));
+}
+
+static void add_correlation(json_t *rec, const struct decode_msg *dm)
+{
+	const struct jr_msg *m = dm->m;
+
+	if (m->method)
+		json_object_set_new(rec, "method", json_string(m->method));
+	if (m->target)
+		json_object_set_new(rec, "tool", json_string(m->target));
+	if (dm->corr.matched) {
+		json_object_set_new(rec, "request_method", json_string(dm->corr.method));
+		if (dm->corr.target)
+			json_object_set_new(rec, "tool", json_string(dm->corr.target));
+		json_object_set_new(rec, "latency_ms",
+				    json_real((double)dm->corr.latency_ns / NSEC_PER_MSEC));
+	}
+	if (m->kind == JR_RESULT || m->kind == JR_ERROR)
+		json_object_set_new(rec, "is_error", json_boolean(m->is_error));
+	if (m->kind == JR_ERROR) {
+		const char *name = jsonrpc_error_name(m->error_code);
+
+		json_object_set_new(rec, "error", json_pack("{s:I, s:s?, s:s?}", "code",
+			(json_int_t)m->error_code, "name", name, "message", m->error_message));
+	}
+	if (dm->corr.duplicate_id)
+		json_object_set_new(rec, "duplicate_id", json_true());
+}
+
+static void add_msg(struct output *o, json_t *rec, const json_t *elem)
+{
+	struct shorten s = { 0 };
+
+	if (o->o.payload == PAYLOAD_FULL || !has_long_string(elem)) {
+		json_object_set(rec, "msg", (json_t *)elem);
+		return;
+	}
+	json_object_set_new(rec, "msg", shorten_copy(elem, &s));
+	json_object_set_new(rec, "shortened", json_pack("{s:I, s:I, s:I}", "strings",
+		(json_int_t)s.strings, "bytes_removed", (json_int_t)s.bytes, "over",
+		(json_int_t)MW_SHORTEN_OVER));
+}
+
+static json_t *chan_record(const struct output_chan *c, enum mw_dir dir, uint64_t chan,
+			   uint64_t off, uint64_t size)
+{
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:o}", "dir", dir_name(dir),
+			 "transport", c->transport, "channel", c->name, "stream", (json_int_t)chan,
+			 "offset", (json_int_t)off, "size", (json_int_t)size,
+			 "server", output_proc(c->server), "client", output_proc(c->client));
+}
+
+static void human_size(uint64_t n, char *buf, size_t size)
+{
+	if (n >= (1u << 20))
+		snprintf(buf, size, "%.1f MB", (double)n / (1u << 20));
+	else if (n >= (1u << 10))
+		snprintf(buf, size, "%.1f KB", (double)n / (1u << 10));
+	else
+		snprintf(buf, size, "%llu B", (unsigned long long)n);
+}
+
+static void console_message(struct output *o, const struct decode_msg *dm,
+			    const struct output_chan *c)
+{
+	const struct jr_msg *m = dm->m;
+	const char *color = m->is_error ? C_ERR : m->kind == JR_REQUEST ? C_REQ :
+			    m->kind == JR_RESULT ? C_OK : C_DIM;
+	const char *what = m->method ? m->method : dm->corr.matched ? dm->corr.method : "?";
+	const char *target = m->target ? m->target : dm->corr.matched ? dm->corr.target : NULL;
+	char ts[TS_LEN], id[64] = "", size[SIZE_LEN], lat[32] = "";
+
+	format_ts(o, dm->ts_ns, ts, sizeof(ts));
+	if (jsonrpc_id_key(m->id, id, sizeof(id)) < 0)
+		id[0] = '\0';
+	human_size(dm->size, size, sizeof(size));
+	if (dm->corr.matched)
+		snprintf(lat, sizeof(lat), " %.1f ms", (double)dm->corr.latency_ns / NSEC_PER_MSEC);
+	fprintf(o->console, "%s%.12s%s %s[%u] %s %s%-12s %s%s%s%s%s%s %s%s%s\n",
+		o->color ? C_DIM : "", ts + 11, o->color ? C_RESET : "",
+		c->server ? c->server->comm : "?", c->server ? c->server->tgid : 0,
+		dm->dir == MW_DIR_C2S ? "->" : "<-", o->color ? color : "", kind_name(m->kind),
+		what, target ? " " : "", target ? target : "", id[0] ? " id=" : "",
+		id[0] ? id + 2 : "", lat, size, m->is_error ? " ERROR" : "",
+		o->color ? C_RESET : "");
+}
+
+void output_message(struct output *o, const struct decode_msg *dm, const struct output_chan *c)
+{
+	json_t *rec;
+
+	if (o->console)
+		console_message(o, dm, c);
+	if (!o->jsonl)
+		return;
+	rec = chan_record(c, dm->dir, dm->chan, dm->offset, dm->size);
+	if (!rec)
+		return;
+	add_session(rec, dm->session);
+	json_object_set_new(rec, "kind", json_string(kind_name(dm->m->kind)));
+	if (dm->m->id)
+		json_object_set(rec, "id", dm->m->id);
+	add_correlation(rec, dm);
+	if (dm->m->meta_version)
+		json_object_set_new(rec, "meta_protocol_version", json_string(dm->m->meta_version));
+	if (dm->batch_size)
+		json_object_set_new(rec, "batch", json_pack("{s:i, s:i}", "index", dm->batch_index,
+							    "size", dm->batch_size));
+	add_msg(o, rec, dm->m->elem);
+	output_record(o, "mcp.message", dm->ts_ns, rec);
+}
+
+void output_note(struct output *o, const char *event, const struct decode_note *n,
+		 const struct output_chan *c)
+{
+	static const char *const reasons[] = { "", "not_json", "bad_json", "not_jsonrpc" };
+	json_t *rec;
+
+	if (o->console)
+		output_console(o, n->ts_ns, "%s%s%s %s[%u] offset %llu, %llu bytes%s%s",
+			       o->color ? C_NOTE : "", event, o->color ? C_RESET : "",
+			       c->server ? c->server->comm : "?", c->server ? c->server->tgid : 0,
+			       (unsigned long long)n->offset, (unsigned long long)n->size,
+			       n->preview ? ": " : "", n->preview ? n->preview : "");
+	if (!o->jsonl)
+		return;
+	rec = chan_record(c, n->dir, n->chan, n->offset, n->size);
+	if (!rec)
+		return;
+	add_session(rec, n->session);
+	if (n->reason > 0 && n->reason < 4)
+		json_object_set_new(rec, "reason", json_string(reasons[n->reason]));
+	if (n->preview)
+		json_object_set_new(rec, "preview", json_string(n->preview));
+	output_record(o, event, n->ts_ns, rec);
+}
+
+void output_console(struct output *o, uint64_t ts_ns, const char *fmt, ...)
+{
+	char ts[TS_LEN];
+	va_list ap;
+
+	if (!o->console)
+		return;
+	format_ts(o, ts_ns, ts, sizeof(ts));
+	fprintf(o->console, "%s%.12s%s ", o->color ? C_DIM : "", ts + 11, o->color ? C_RESET : "");
+	va_start(ap, fmt);
+	vfprintf(o->console, fmt, ap);
+	va_end(ap);
+	fputc('\n', o->console);
+}
