@@ -78,6 +78,8 @@ struct decode_stats {
 	uint64_t truncated;         /* lines over the cap */
 	uint64_t gaps, gap_bytes;   /* holes in streams */
 	uint64_t lost_bytes;        /* bytes discarded around holes (partial messages) */
+	uint64_t unterminated_bytes; /* a channel's last line, never ended by '\n' before its
+				      * process exited (e.g. libuv's 1-byte wake-up pipes) */
 	uint64_t duplicate_bytes;   /* bytes seen twice and dropped */
 	uint64_t held_overflow;     /* holes declared early because too much was held back */
 	uint64_t pending_evicted;

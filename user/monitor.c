@@ -135,7 +135,7 @@ static struct proc_info *chan_client(struct monitor *m, struct chan_info *c,
 		c->client_looked_up = true;
 		c->client_tgid = proc_find_holder(m->procs, c->kind == MW_CHAN_PIPE,
 						  c->op == MW_OP_READ, c->peer_ino, server);
-		p = c->client_tgid ? proc_find(m->procs, c->client_tgid) : NULL;
+		p = c->client_tgid ? proc_find_or_load(m->procs, c->client_tgid) : NULL;
 		c->client_start = p ? p->start_ns : 0;
 	}
 	if (!c->client_tgid)
@@ -203,7 +203,7 @@ static void report_tracked(struct monitor *m, struct proc_info *p, uint64_t ts)
 }
 
 static int track(struct monitor *m, struct proc_info *p, uint32_t root, uint32_t reason,
-		 uint64_t ts)
+		 uint64_t ts, bool report)
 {
 	int rc = loader_track(m->loader, p->tgid, p->start_ns, root, reason);
 
@@ -211,7 +211,7 @@ static int track(struct monitor *m, struct proc_info *p, uint32_t root, uint32_t
 		return rc;
 	p->root = root;
 	p->reason = reason;
-	if (reason != MW_TRACK_INHERIT)
+	if (report && reason != MW_TRACK_INHERIT)
 		report_tracked(m, p, ts);
 	return 0;
 }
@@ -238,7 +238,8 @@ struct scan_ctx {
 	int rc;
 };
 
-/* Pass 0 marks the roots (--pid, --match); pass 1 their descendants; pass 2 writes the map. */
+/* Pass 0 marks the roots (--pid, --match); pass 1 their descendants; pass 2 writes the map;
+ * pass 3 (after "ready") reports the roots. */
 static void scan_visit(void *ctx, struct proc_info *p)
 {
 	struct scan_ctx *s = ctx;
@@ -264,10 +265,19 @@ static void scan_visit(void *ctx, struct proc_info *p)
 		int rc;
 
 		p->reason = MW_TRACK_NONE;
-		rc = track(m, p, p->root, reason, now_boot_ns());
+		rc = track(m, p, p->root, reason, 0, false);
 		if (rc && !s->rc)
 			s->rc = rc;
+	} else if (s->pass == 3 && (p->reason == MW_TRACK_PID || p->reason == MW_TRACK_MATCH)) {
+		report_tracked(m, p, now_boot_ns());
 	}
+}
+
+static void report_initial(struct monitor *m)
+{
+	struct scan_ctx s = { .m = m, .pass = 3 };
+
+	proc_for_each(m->procs, scan_visit, &s);
 }
 
 static int initial_scan(struct monitor *m, struct mw_error *err)
@@ -322,7 +332,7 @@ static void on_exec(void *ctx, const struct mw_exec *e)
 		return;
 	}
 	if (!is_self_or_ancestor(m, p->tgid) && proc_match(p->cmdline, m->globs, m->nglobs))
-		track(m, p, p->tgid, MW_TRACK_MATCH, e->h.ts_ns);
+		track(m, p, p->tgid, MW_TRACK_MATCH, e->h.ts_ns, true);
 }
 
 static void on_fork(void *ctx, const struct mw_fork *e)
@@ -386,13 +396,14 @@ static json_t *drops_json(const struct mw_drop *d)
 
 static json_t *decoder_json(const struct decode_stats *s)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"chunks", (json_int_t)s->chunks, "bytes", (json_int_t)s->bytes,
 		"messages", (json_int_t)s->messages, "lines_not_json", (json_int_t)s->lines_not_json,
 		"lines_bad_json", (json_int_t)s->lines_bad_json,
 		"lines_not_jsonrpc", (json_int_t)s->lines_not_jsonrpc,
 		"truncated", (json_int_t)s->truncated, "gaps", (json_int_t)s->gaps,
 		"gap_bytes", (json_int_t)s->gap_bytes, "lost_bytes", (json_int_t)s->lost_bytes,
+		"unterminated_bytes", (json_int_t)s->unterminated_bytes,
 		"duplicate_bytes", (json_int_t)s->duplicate_bytes,
 		"backlog", (json_int_t)s->held_overflow,
 		"pending_evicted", (json_int_t)s->pending_evicted, "oom", (json_int_t)s->oom);
@@ -540,6 +551,8 @@ int monitor_start(struct monitor **out, const struct mw_config *cfg, struct mw_e
 	if (cfg->duration_s)
 		m->stop_at_ns = m->started_ns + (uint64_t)cfg->duration_s * NSEC_PER_SEC_U;
 	report_ready(m);
+	report_initial(m);
+	output_flush(m->out);
 	*out = m;
 	return 0;
 }
@@ -553,6 +566,7 @@ int monitor_poll(struct monitor *m)
 		return rc;
 	decoder_expire(m->dec, now);
 	report_drops(m);
+	output_flush(m->out);
 	if (m->stop_at_ns && now >= m->stop_at_ns)
 		return 1;
 	return 0;

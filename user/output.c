@@ -77,6 +77,14 @@ int output_close(struct output *o)
 	return rc;
 }
 
+void output_flush(struct output *o)
+{
+	if (o->jsonl && fflush(o->jsonl))
+		o->write_errors++;
+	if (o->console)
+		fflush(o->console);
+}
+
 uint64_t output_write_errors(const struct output *o)
 {
 	return o->write_errors;

@@ -48,5 +48,8 @@ json_t *output_proc(const struct proc_info *p);
 void output_console(struct output *o, uint64_t ts_ns, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 uint64_t output_write_errors(const struct output *o);
+/* Push buffered JSON lines to the file (once per poll: readers see records within
+ * MW_POLL_TIMEOUT_MS). */
+void output_flush(struct output *o);
 
 #endif

@@ -235,8 +235,7 @@ struct proc_info *proc_on_fork(struct proc_table *t, const struct mw_fork *e)
 	return p;
 }
 
-/* Known, or read from /proc now (whatever process has that pid now). */
-static struct proc_info *find_or_load(struct proc_table *t, uint32_t tgid)
+struct proc_info *proc_find_or_load(struct proc_table *t, uint32_t tgid)
 {
 	struct proc_info tmp = { 0 }, *p = proc_find(t, tgid);
 
@@ -247,6 +246,7 @@ static struct proc_info *find_or_load(struct proc_table *t, uint32_t tgid)
 		free(tmp.exe);
 		return NULL;
 	}
+	tmp.tgid = tgid;
 	tmp.next = p->next;
 	*p = tmp;
 	return p;
@@ -265,7 +265,7 @@ int proc_scan(struct proc_table *t)
 		unsigned long tgid = strtoul(de->d_name, &end, 10);
 		if (*end || !tgid || tgid > UINT32_MAX)
 			continue;
-		if (find_or_load(t, (uint32_t)tgid))
+		if (proc_find_or_load(t, (uint32_t)tgid))
 			n++;
 	}
 	closedir(d);
@@ -286,7 +286,7 @@ bool proc_descends(struct proc_table *t, const struct proc_info *p, uint32_t a)
 			return true;
 		if (!p->ppid || p->ppid == p->tgid)
 			return false;
-		p = find_or_load(t, p->ppid);
+		p = proc_find_or_load(t, p->ppid);
 	}
 	return false;
 }

@@ -36,6 +36,8 @@ void proc_table_free(struct proc_table *t);
  * be gone, then only the identity is known). NULL only when out of memory. */
 struct proc_info *proc_get(struct proc_table *t, uint32_t tgid, uint64_t start_ns);
 struct proc_info *proc_find(struct proc_table *t, uint32_t tgid);
+/* Known, or read from /proc now (whatever process has that pid now); NULL when gone. */
+struct proc_info *proc_find_or_load(struct proc_table *t, uint32_t tgid);
 /* Update from kernel records. */
 struct proc_info *proc_on_exec(struct proc_table *t, const struct mw_exec *e);
 struct proc_info *proc_on_fork(struct proc_table *t, const struct mw_fork *e);

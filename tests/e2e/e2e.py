@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""End-to-end tests: real MCP servers and clients from npm, driven under the real BPF programs.
+
+Each case starts build/mcpwarden with --jsonl, waits for its "ready" record, runs a test client
+that records every JSON-RPC message it sent and received, stops the monitor with SIGINT and
+asserts that the JSONL holds each recorded message exactly once, in the right direction, tied
+to the client process and one session, with every loss counter at zero.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+MCPWARDEN = os.path.join(ROOT, "build", "mcpwarden")
+CLIENTS = os.path.join(HERE, "clients")
+READY_TIMEOUT_S = 30
+CLIENT_TIMEOUT_S = 120
+STOP_TIMEOUT_S = 30
+SETTLE_S = 0.5
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+class Monitor:
+    """A running mcpwarden writing JSON lines to a temporary file."""
+
+    def __init__(self, tmp, args):
+        self.path = os.path.join(tmp, "out.jsonl")
+        self.log = open(os.path.join(tmp, "mcpwarden.stderr"), "w")
+        cmd = [MCPWARDEN, "--jsonl", self.path, "--payload", "full", "--quiet"] + args
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.log)
+        try:
+            self.wait_ready()
+        except Exception:
+            self.proc.kill()
+            self.proc.wait()
+            raise
+
+    def records(self):
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                text = f.read()
+        except FileNotFoundError:
+            return []
+        # while the monitor runs, its last line may still be half written
+        return [json.loads(line) for line in text.split("\n")[:-1] if line.strip()]
+
+    def wait_ready(self):
+        deadline = time.time() + READY_TIMEOUT_S
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise Failure("mcpwarden exited with %d before ready: %s"
+                              % (self.proc.returncode, self.stderr()))
+            if os.path.exists(self.path) and os.path.getsize(self.path) > 0:
+                recs = self.records()
+                check(recs[0]["event"] == "ready", "first record is not ready: %r" % recs[0])
+                return
+            time.sleep(0.05)
+        raise Failure("mcpwarden not ready after %d s" % READY_TIMEOUT_S)
+
+    def stop(self):
+        time.sleep(SETTLE_S)
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            rc = self.proc.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise Failure("mcpwarden did not stop within %d s of SIGINT" % STOP_TIMEOUT_S)
+        self.log.close()
+        check(rc == 0, "mcpwarden exited with %d: %s" % (rc, self.stderr()))
+        return self.records()
+
+    def stderr(self):
+        if not self.log.closed:
+            self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()[-2000:]
+
+
+def run_client(tmp, cmd, hold=None, on_spawn=None):
+    """Run a test client; with hold, on_spawn(pid) runs while the client waits."""
+    log = open(os.path.join(tmp, "client.stderr"), "w")
+    proc = subprocess.Popen(cmd, cwd=HERE, stdout=subprocess.DEVNULL, stderr=log)
+    if hold:
+        pidfile = cmd[cmd.index("--pidfile") + 1]
+        deadline = time.time() + READY_TIMEOUT_S
+        while not (os.path.exists(pidfile) and open(pidfile).read().strip()):
+            check(time.time() < deadline and proc.poll() is None, "client did not start")
+            time.sleep(0.05)
+        time.sleep(1.0)         # let the launcher chain reach the server
+        on_spawn(int(open(pidfile).read().strip()))
+        open(hold, "w").close()
+    try:
+        rc = proc.wait(CLIENT_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        rc = -1
+    log.close()
+    if rc != 0:
+        raise Failure("client failed (%d): %s" % (rc, open(log.name).read()[-2000:]))
+    return proc.pid
+
+
+def sdk_cmd(tmp, scenario, launch, extra=()):
+    cmd = ["node", os.path.join(CLIENTS, "sdk_client.mjs"), "--scenario", scenario,
+           "--launch", launch, "--record", os.path.join(tmp, "record.json"),
+           "--pidfile", os.path.join(tmp, "server.pid")]
+    if scenario == "filesystem":
+        os.makedirs(os.path.join(tmp, "root"), exist_ok=True)
+        cmd += ["--root", os.path.join(tmp, "root")]
+    return cmd + list(extra)
+
+
+def py_cmd(tmp, extra=()):
+    os.makedirs(os.path.join(tmp, "root"), exist_ok=True)
+    return [sys.executable, os.path.join(CLIENTS, "py_client.py"), "--root",
+            os.path.join(tmp, "root"), "--record", os.path.join(tmp, "record.json"),
+            "--pidfile", os.path.join(tmp, "server.pid")] + list(extra)
+
+
+def canon(msg):
+    return json.dumps(msg, sort_keys=True, ensure_ascii=False)
+
+
+def assert_no_loss(recs):
+    stats = [r for r in recs if r["event"] == "stats"]
+    check(len(stats) == 1, "expected one stats record, got %d" % len(stats))
+    s = stats[0]
+    for reason, v in s["kernel_drops"].items():
+        check(v["count"] == 0 and v["bytes"] == 0, "kernel loss %s: %r" % (reason, v))
+    d = s["decoder"]
+    for key in ("gaps", "gap_bytes", "lost_bytes", "truncated", "lines_bad_json", "backlog",
+                "oom"):
+        check(d[key] == 0, "decoder %s = %d" % (key, d[key]))
+    check(s["reader"]["malformed"] == 0, "malformed ring-buffer records")
+    check(not [r for r in recs if r["event"] in ("loss", "mcp.gap", "mcp.truncated")],
+          "loss/gap/truncated records present")
+
+
+def assert_exactly_once(tmp, recs, client_pid):
+    """Every recorded message appears once in the JSONL, same direction, same client."""
+    sent = json.load(open(os.path.join(tmp, "record.json"), encoding="utf-8"))
+    check(len(sent) > 0, "client recorded nothing")
+    mine = [r for r in recs if r["event"] == "mcp.message" and r.get("client")
+            and r["client"]["pid"] == client_pid]
+    seen = {}
+    for r in mine:
+        key = (r["dir"], canon(r["msg"]))
+        seen[key] = seen.get(key, 0) + 1
+    want = {}
+    for e in sent:
+        key = (e["dir"], canon(e["msg"]))
+        want[key] = want.get(key, 0) + 1
+    for key, n in want.items():
+        check(seen.get(key, 0) == n, "%s message seen %d times, sent %d: %.200s"
+              % (key[0], seen.get(key, 0), n, key[1]))
+    check(len(mine) == len(sent), "JSONL has %d messages for this client, client recorded %d"
+          % (len(mine), len(sent)))
+    sessions = {r.get("session") for r in mine}
+    check(len(sessions) == 1 and None not in sessions, "messages span sessions %r" % sessions)
+    return mine
+
+
+def assert_correlated(mine):
+    """Each answer names the request it answers, with a latency."""
+    for r in mine:
+        if r["kind"] in ("result", "error") and r.get("id") is not None:
+            check("request_method" in r and r["latency_ms"] >= 0,
+                  "answer without its request: %.200s" % json.dumps(r))
+    init = [r for r in mine if r.get("method") == "initialize"]
+    check(init and all(r.get("protocol_version") for r in mine if r["kind"] == "result"),
+          "session has no protocol version")
+
+
+def message_case(name, args, cmd_fn, expect_big=False, expect_server_ids=False):
+    def case(tmp):
+        mon = Monitor(tmp, args)
+        try:
+            client_pid = run_client(tmp, cmd_fn(tmp))
+        finally:
+            recs = mon.stop()
+        mine = assert_exactly_once(tmp, recs, client_pid)
+        assert_no_loss(recs)
+        assert_correlated(mine)
+        if expect_big:
+            big = max(r["size"] for r in mine)
+            check(big > 10_000_000, "largest message only %d bytes" % big)
+        if expect_server_ids:
+            s2c_req = [r for r in mine if r["dir"] == "s2c" and r["kind"] == "request"]
+            c2s_ans = [r for r in mine if r["dir"] == "c2s" and r["kind"] == "result"]
+            check(s2c_req and c2s_ans, "no server-to-client requests answered")
+            check(all(r["request_method"] for r in c2s_ans), "server request not correlated")
+        return mine
+    case.__name__ = name
+    return case
+
+
+def npx_case(tmp):
+    mine = message_case("npx", ["--no-default-match"],
+                        lambda t: sdk_cmd(t, "filesystem", "npx"), expect_big=True)(tmp)
+    npx_pid = int(open(os.path.join(tmp, "server.pid")).read())
+    servers = {r["server"]["pid"] for r in mine}
+    check(len(servers) == 1 and npx_pid not in servers,
+          "npx chain: payload should come from the grandchild, got %r (npx %d)"
+          % (servers, npx_pid))
+
+
+def prestarted_case(flag_fn, args_extra):
+    def case(tmp):
+        hold = os.path.join(tmp, "hold")
+        holder = {}
+
+        def start_monitor(server_pid):
+            holder["mon"] = Monitor(tmp, flag_fn(server_pid) + args_extra)
+
+        try:
+            client_pid = run_client(tmp, sdk_cmd(tmp, "everything", "node",
+                                                 ["--hold-file", hold]),
+                                    hold=hold, on_spawn=start_monitor)
+        finally:
+            recs = holder["mon"].stop() if "mon" in holder else []
+        server_pid = int(open(os.path.join(tmp, "server.pid")).read())
+        tracked = [r for r in recs if r["event"] == "process.tracked"]
+        check(any(r["process"]["pid"] == server_pid for r in tracked),
+              "pre-started server %d not reported as tracked" % server_pid)
+        assert_exactly_once(tmp, recs, client_pid)
+        assert_no_loss(recs)
+    return case
+
+
+CASES = [
+    message_case("sdk_filesystem_node_detected", ["--no-default-match"],
+                 lambda t: sdk_cmd(t, "filesystem", "node"), expect_big=True),
+    message_case("sdk_filesystem_node_default", [],
+                 lambda t: sdk_cmd(t, "filesystem", "node"), expect_big=True),
+    npx_case,
+    message_case("sdk_everything_node", ["--no-default-match"],
+                 lambda t: sdk_cmd(t, "everything", "node", ["--server-requests"]),
+                 expect_server_ids=True),
+    message_case("sdk_everything_npx", [],
+                 lambda t: sdk_cmd(t, "everything", "npx", ["--server-requests"]),
+                 expect_server_ids=True),
+    message_case("python_filesystem_pipes", ["--no-default-match"],
+                 lambda t: py_cmd(t, ["--big-mb", "5"]), expect_big=True),
+    prestarted_case(lambda pid: ["--pid", str(pid)], ["--no-detect", "--no-default-match"]),
+    prestarted_case(lambda pid: ["--match", "*server-everything/dist/index.js*"],
+                    ["--no-detect", "--no-default-match"]),
+]
+CASES[2].__name__ = "sdk_filesystem_npx_grandchild"
+CASES[6].__name__ = "prestarted_server_by_pid"
+CASES[7].__name__ = "prestarted_server_by_match"
+
+
+def main():
+    if os.geteuid() != 0:
+        print("e2e: must run as root (loads BPF programs)", file=sys.stderr)
+        return 1
+    only = sys.argv[1:]
+    passed = failed = 0
+    for case in CASES:
+        if only and case.__name__ not in only:
+            continue
+        tmp = tempfile.mkdtemp(prefix="mcpwarden-e2e-")
+        t0 = time.time()
+        try:
+            case(tmp)
+            passed += 1
+            print("PASS %-34s %5.1fs" % (case.__name__, time.time() - t0), flush=True)
+        except Exception as e:    # noqa: BLE001 - every failure is reported, never skipped
+            failed += 1
+            print("FAIL %-34s %s (artifacts in %s)" % (case.__name__, e, tmp), flush=True)
+            if not isinstance(e, Failure):
+                traceback.print_exc()
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# End-to-end layer: install the pinned npm packages, then drive real MCP servers under
+# build/mcpwarden. Fails (never skips) when BPF cannot be loaded.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+"$here/install.sh"
+exec python3 "$here/e2e.py" "$@"
