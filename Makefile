@@ -55,6 +55,7 @@ LOADER_LIB := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
 
 .PHONY: all deps run test unit bpf-test e2e bench clean distclean
 .DELETE_ON_ERROR:
+.SECONDARY: $(PURE_SAN)
 
 all: $(OUT)/mcpwarden
 
@@ -64,8 +65,9 @@ deps:
 run: deps all
 	$(OUT)/mcpwarden $(ARGS)
 
-test: deps all unit bpf-test e2e
-	@echo "make test: all layers passed"
+test: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BPF_TEST)
+	$(Q)tests/run.sh $(OUT)/mcpwarden $(BPF_TEST) $(UNIT_BINS)
 
 $(VMLINUX):
 	$(call msg,BTF,$@)
@@ -113,12 +115,12 @@ $(OUT)/unit/%: tests/unit/%.c $(PURE_SAN) | $(OUT)/unit
 unit: $(UNIT_BINS)
 	$(Q)tests/unit/run.sh $(UNIT_BINS)
 
-$(BPF_TEST): tests/bpf/bpf_test.c $(LOADER_LIB) | $(OUT)/tests
+$(BPF_TEST): tests/bpf/bpf_test.c tests/unit/unit.c $(LOADER_LIB) | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LOADER_LIB) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< tests/unit/unit.c $(LOADER_LIB) -o $@ $(LDLIBS)
 
 bpf-test: $(BPF_TEST) $(OUT)/mcpwarden
-	$(Q)tests/bpf/run.sh $(BPF_TEST)
+	$(Q)tests/bpf/run.sh $(OUT)/mcpwarden $(BPF_TEST)
 
 e2e: $(OUT)/mcpwarden
 	$(Q)tests/e2e/run.sh

@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * BPF layer: load and attach every program of the real object, then drive real processes
+ * (forked children doing real syscalls) and check the records the kernel side emits.
+ * Needs root; fails, never skips, when BPF cannot be loaded.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "loader.h"
+#include "reader.h"
+#include "unit.h"
+
+#define EVENTS_MAX      4096
+#define PUMP_MS         300
+#define BIG_WRITE       40000
+
+struct rec {
+	struct mw_event_hdr h;
+	union {
+		struct mw_payload p;
+		struct mw_exec e;
+		struct mw_fork f;
+		struct mw_exit x;
+		struct mw_track t;
+	} u;
+	uint8_t *data;          /* payload bytes (copy) */
+};
+
+struct ctx {
+	struct loader *l;
+	struct reader *r;
+	struct rec ev[EVENTS_MAX];
+	size_t n;
+	uint64_t go_ino;        /* the start signal's pipe: its 1-byte read is not under test */
+};
+
+static struct ctx T;
+
+static struct rec *push(const struct mw_event_hdr *h, const void *e, size_t size)
+{
+	struct rec *r;
+
+	if (T.n == EVENTS_MAX)
+		return NULL;
+	r = &T.ev[T.n++];
+	memset(r, 0, sizeof(*r));
+	r->h = *h;
+	memcpy(&r->u, e, size);
+	return r;
+}
+
+static void on_payload(void *c, const struct mw_payload *p, const uint8_t *data)
+{
+	struct rec *r = push(&p->h, p, sizeof(*p));
+
+	if (r) {
+		r->data = malloc(p->len ? p->len : 1);
+		memcpy(r->data, data, p->len);
+	}
+}
+
+static void on_exec(void *c, const struct mw_exec *e) { push(&e->h, e, sizeof(*e)); }
+static void on_fork(void *c, const struct mw_fork *e) { push(&e->h, e, sizeof(*e)); }
+static void on_exit_ev(void *c, const struct mw_exit *e) { push(&e->h, e, sizeof(*e)); }
+static void on_track(void *c, const struct mw_track *e) { push(&e->h, e, sizeof(*e)); }
+
+static void pump(void)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		reader_poll(T.r, 50);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < PUMP_MS);
+}
+
+static void reset(void)
+{
+	pump();
+	for (size_t i = 0; i < T.n; i++)
+		free(T.ev[i].data);
+	T.n = 0;
+}
+
+static bool is(const struct rec *r, uint16_t type, uint32_t tgid)
+{
+	return r->h.type == type && r->h.tgid == tgid &&
+	       !(type == MW_EV_PAYLOAD && r->u.p.chan == T.go_ino);
+}
+
+static size_t count(uint16_t type, uint32_t tgid)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < T.n; i++)
+		n += is(&T.ev[i], type, tgid);
+	return n;
+}
+
+static struct rec *find(uint16_t type, uint32_t tgid, size_t nth)
+{
+	for (size_t i = 0; i < T.n; i++)
+		if (is(&T.ev[i], type, tgid) && nth-- == 0)
+			return &T.ev[i];
+	return NULL;
+}
+
+static uint64_t start_ns_of(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long long start = 0;
+	FILE *f;
+	char *close;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		if (f)
+			fclose(f);
+		return 0;
+	}
+	fclose(f);
+	close = strrchr(buf, ')');
+	sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+	       "%*d %*d %llu", &start);
+	return start * MW_NS_PER_TICK;
+}
+
+/* A child that waits for a byte on `go`, then runs fn(arg) and exits 0. */
+static pid_t spawn(int go[2], void (*fn)(void *), void *arg)
+{
+	struct stat st;
+	pid_t pid;
+	char c;
+
+	if (pipe(go) || fstat(go[0], &st))
+		return -1;
+	T.go_ino = st.st_ino;
+	pid = fork();
+	if (pid == 0) {
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(3);
+		fn(arg);
+		_exit(0);
+	}
+	close(go[0]);
+	return pid;
+}
+
+static int release_and_wait(int go[2], pid_t pid)
+{
+	int st = 0;
+
+	if (write(go[1], "g", 1) != 1)
+		return -1;
+	close(go[1]);
+	waitpid(pid, &st, 0);
+	pump();
+	return st;
+}
+
+static void track_pid(pid_t pid)
+{
+	CHECK_EQ(loader_track(T.l, (uint32_t)pid, start_ns_of(pid), (uint32_t)pid, MW_TRACK_PID), 0);
+}
+
+/* ---- children ---- */
+
+struct fds {
+	int rd, wr;
+};
+
+static void child_write_line(void *arg)
+{
+	struct fds *f = arg;
+
+	if (write(f->wr, "hello world\n", 12) != 12)
+		_exit(4);
+}
+
+static void child_writev_big(void *arg)
+{
+	struct fds *f = arg;
+	static char a[10000], b[20000], c[10000];
+	struct iovec iov[3] = { { a, sizeof(a) }, { b, sizeof(b) }, { c, sizeof(c) } };
+	size_t done = 0;
+
+	memset(a, 'a', sizeof(a));
+	for (size_t i = 0; i < sizeof(b); i++)
+		b[i] = (char)('0' + i % 10);
+	memset(c, 'c', sizeof(c));
+	while (done < BIG_WRITE) {
+		ssize_t n = writev(f->wr, iov, 3);
+
+		if (n <= 0)
+			_exit(4);
+		done += (size_t)n;
+		if (done < BIG_WRITE)   /* partial writes are not expected on a fresh socketpair */
+			_exit(5);
+	}
+}
+
+static void child_fork_pipe(void *arg)
+{
+	int p[2];
+	char buf[8];
+	pid_t g;
+
+	if (pipe(p))
+		_exit(4);
+	g = fork();
+	if (g == 0) {
+		if (write(p[1], "abc\n", 4) != 4)
+			_exit(4);
+		_exit(0);
+	}
+	if (read(p[0], buf, sizeof(buf)) != 4)
+		_exit(5);
+	waitpid(g, NULL, 0);
+}
+
+static void child_read_all(void *arg)
+{
+	struct fds *f = arg;
+	char buf[256];
+
+	close(f->wr);           /* inherited: EOF needs every write end closed */
+	while (read(f->rd, buf, sizeof(buf)) > 0)
+		;
+}
+
+static void child_recvmsg(void *arg)
+{
+	struct fds *f = arg;
+	char a[4], b[64];
+	struct iovec iov[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+
+	if (recvmsg(f->rd, &mh, 0) <= 0)
+		_exit(4);
+}
+
+static void child_exec_true(void *arg)
+{
+	execl("/bin/true", "true", "--mcpwarden-test", (char *)NULL);
+	_exit(4);
+}
+
+/* ---- tests ---- */
+
+static void test_every_program_attached(void)
+{
+	unsigned int n = loader_program_count(T.l);
+	bool write_exit = false, fork_seen = false;
+
+	CHECK(n >= 15);
+	CHECK_EQ(loader_attached_count(T.l), n);
+	for (unsigned int i = 0; i < n; i++) {
+		const char *sec = loader_program_section(T.l, i);
+
+		CHECK(loader_program_attached(T.l, i));
+		write_exit |= !strcmp(sec, "tp/syscalls/sys_exit_write");
+		fork_seen |= !strcmp(sec, "tp_btf/sched_process_fork");
+	}
+	CHECK(write_exit && fork_seen);
+}
+
+static void test_tracked_pipe_write(void)
+{
+	int go[2], p[2];
+	struct fds f;
+	struct stat st;
+	char buf[64];
+	struct rec *r;
+	pid_t pid;
+
+	reset();
+	CHECK_EQ(pipe(p), 0);
+	f.wr = p[1];
+	pid = spawn(go, child_write_line, &f);
+	track_pid(pid);
+	CHECK_EQ(release_and_wait(go, pid), 0);
+	CHECK_EQ(read(p[0], buf, sizeof(buf)), 12);
+	fstat(p[0], &st);
+	pump();
+	CHECK_EQ(count(MW_EV_PAYLOAD, (uint32_t)pid), 1);
+	r = find(MW_EV_PAYLOAD, (uint32_t)pid, 0);
+	if (!r)
+		return;
+	CHECK_EQ(r->u.p.op, MW_OP_WRITE);
+	CHECK_EQ(r->u.p.kind, MW_CHAN_PIPE);
+	CHECK_EQ(r->u.p.chan, st.st_ino);
+	CHECK_EQ(r->u.p.offset, 0);
+	CHECK_EQ(r->u.p.fd, p[1]);
+	CHECK_EQ(r->u.p.h.flags & (MW_F_FIRST_CHUNK | MW_F_LAST_CHUNK),
+		 MW_F_FIRST_CHUNK | MW_F_LAST_CHUNK);
+	CHECK_MEM(r->data, r->u.p.len, "hello world\n", 12);
+	CHECK_EQ(count(MW_EV_EXIT, (uint32_t)pid), 1);
+	CHECK(!loader_is_tracked(T.l, (uint32_t)pid));
+	close(p[0]);
+	close(p[1]);
+}
+
+static void test_untracked_not_captured(void)
+{
+	int go[2], p[2];
+	struct fds f;
+	char buf[64];
+	pid_t pid;
+
+	reset();
+	CHECK_EQ(pipe(p), 0);
+	f.wr = p[1];
+	pid = spawn(go, child_write_line, &f);
+	CHECK_EQ(release_and_wait(go, pid), 0);
+	CHECK_EQ(read(p[0], buf, sizeof(buf)), 12);
+	CHECK_EQ(count(MW_EV_PAYLOAD, (uint32_t)pid), 0);
+	CHECK_EQ(count(MW_EV_EXIT, (uint32_t)pid), 0);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void test_fork_inherits_and_bytes_once(void)
+{
+	int go[2];
+	struct rec *fk, *r;
+	pid_t pid;
+
+	reset();
+	pid = spawn(go, child_fork_pipe, NULL);
+	track_pid(pid);
+	CHECK_EQ(release_and_wait(go, pid), 0);
+	fk = NULL;
+	for (size_t i = 0; i < T.n; i++)
+		if (T.ev[i].h.type == MW_EV_FORK && T.ev[i].u.f.ptgid == (uint32_t)pid)
+			fk = &T.ev[i];
+	CHECK(fk != NULL);
+	if (!fk)
+		return;
+	CHECK_EQ(fk->u.f.root_tgid, pid);
+	/* the grandchild (tracked by inheritance) wrote; the child read the same bytes */
+	CHECK_EQ(count(MW_EV_PAYLOAD, fk->h.tgid), 1);
+	CHECK_EQ(count(MW_EV_PAYLOAD, (uint32_t)pid), 0);
+	r = find(MW_EV_PAYLOAD, fk->h.tgid, 0);
+	if (r)
+		CHECK_MEM(r->data, r->u.p.len, "abc\n", 4);
+	CHECK_EQ(count(MW_EV_EXIT, fk->h.tgid), 1);
+}
+
+static void test_writev_chunks_on_unix_socket(void)
+{
+	int go[2], sp[2];
+	struct fds f;
+	struct stat st;
+	uint64_t next = 0, got = 0;
+	char *buf = malloc(BIG_WRITE);
+	size_t have = 0;
+	pid_t pid;
+
+	reset();
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	f.wr = sp[1];
+	pid = spawn(go, child_writev_big, &f);
+	track_pid(pid);
+	if (write(go[1], "g", 1) != 1)
+		return;
+	while (have < BIG_WRITE) {
+		ssize_t n = read(sp[0], buf + have, BIG_WRITE - have);
+
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	close(go[1]);
+	waitpid(pid, NULL, 0);
+	pump();
+	fstat(sp[0], &st);
+	CHECK_EQ(have, BIG_WRITE);
+	for (size_t i = 0; i < T.n; i++) {
+		struct rec *r = &T.ev[i];
+
+		if (!is(r, MW_EV_PAYLOAD, (uint32_t)pid))
+			continue;
+		CHECK_EQ(r->u.p.chan, st.st_ino);       /* named by the receiving end */
+		CHECK_EQ(r->u.p.kind, MW_CHAN_UNIX);
+		CHECK_EQ(r->u.p.syscall, MW_SYS_WRITEV);
+		CHECK_EQ(r->u.p.offset, next);
+		CHECK(r->u.p.len <= MW_CHUNK_MAX);
+		if (r->u.p.offset + r->u.p.len <= BIG_WRITE)
+			CHECK_MEM(r->data, r->u.p.len, buf + r->u.p.offset, r->u.p.len);
+		next += r->u.p.len;
+		got += r->u.p.len;
+	}
+	CHECK_EQ(got, BIG_WRITE);
+	CHECK(count(MW_EV_PAYLOAD, (uint32_t)pid) >= BIG_WRITE / MW_CHUNK_MAX + 1);
+	free(buf);
+	close(sp[0]);
+	close(sp[1]);
+}
+
+static void detect_case(const char *line, bool expect)
+{
+	int go[2], p[2];
+	struct fds f;
+	struct rec *r;
+	pid_t pid;
+
+	reset();
+	CHECK_EQ(pipe(p), 0);
+	f.rd = p[0];
+	f.wr = p[1];
+	pid = spawn(go, child_read_all, &f);
+	close(p[0]);
+	CHECK_EQ(write(p[1], line, strlen(line)), (ssize_t)strlen(line));
+	close(p[1]);
+	CHECK_EQ(release_and_wait(go, pid), 0);
+	CHECK_EQ(count(MW_EV_TRACK, (uint32_t)pid), expect);
+	CHECK_EQ(count(MW_EV_PAYLOAD, (uint32_t)pid), expect);
+	r = find(MW_EV_PAYLOAD, (uint32_t)pid, 0);
+	if (expect && r) {
+		CHECK_EQ(r->u.p.op, MW_OP_READ);
+		CHECK_EQ(find(MW_EV_TRACK, (uint32_t)pid, 0)->u.t.reason, MW_TRACK_TRAFFIC);
+		CHECK_MEM(r->data, r->u.p.len, line, strlen(line));
+	}
+}
+
+static void test_detect_initialize_read(void)
+{
+	detect_case("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{}}\n", true);
+}
+
+static void test_detect_python_separators(void)
+{
+	detect_case("{\"jsonrpc\": \"2.0\", \"id\": 0, \"method\": \"initialize\"}\n", true);
+}
+
+static void test_detect_2026_meta(void)
+{
+	detect_case("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"_meta\":"
+		    "{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"}}}\n", true);
+}
+
+static void test_detect_ignores_other_json(void)
+{
+	detect_case("{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{\"echo\":\"initialize\"}}\n", false);
+	detect_case("method initialize\n", false);
+}
+
+static void test_recvmsg_read_captured(void)
+{
+	int go[2], sp[2];
+	struct fds f;
+	struct rec *r;
+	pid_t pid;
+
+	reset();
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	f.rd = sp[1];
+	pid = spawn(go, child_recvmsg, &f);
+	track_pid(pid);
+	CHECK_EQ(write(sp[0], "{\"x\":12345}\n", 12), 12);
+	CHECK_EQ(release_and_wait(go, pid), 0);
+	/* one chunk per iovec segment: 4 bytes, then 8 */
+	CHECK_EQ(count(MW_EV_PAYLOAD, (uint32_t)pid), 2);
+	for (size_t i = 0; (r = find(MW_EV_PAYLOAD, (uint32_t)pid, i)); i++) {
+		CHECK_EQ(r->u.p.syscall, MW_SYS_RECVMSG);
+		CHECK_EQ(r->u.p.op, MW_OP_READ);
+		CHECK_EQ(r->u.p.total, 12);
+		CHECK(r->u.p.offset + r->u.p.len <= 12);
+		if (r->u.p.offset + r->u.p.len <= 12)
+			CHECK_MEM(r->data, r->u.p.len, "{\"x\":12345}\n" + r->u.p.offset, r->u.p.len);
+	}
+	close(sp[0]);
+	close(sp[1]);
+}
+
+static void test_exec_of_tracked_process(void)
+{
+	int go[2];
+	struct rec *r;
+	pid_t pid;
+
+	reset();
+	pid = spawn(go, child_exec_true, NULL);
+	track_pid(pid);
+	CHECK_EQ(release_and_wait(go, pid), 0);
+	r = find(MW_EV_EXEC, (uint32_t)pid, 0);
+	CHECK(r != NULL);
+	if (!r)
+		return;
+	CHECK_STR(r->u.e.path, "/bin/true");
+	CHECK_MEM(r->u.e.args, r->u.e.args_len, "true\0--mcpwarden-test\0", 22);
+	CHECK_EQ(r->u.e.tracked, MW_TRACK_PID);
+	CHECK_EQ(r->u.e.ppid, getpid());
+}
+
+static void test_no_kernel_losses(void)
+{
+	struct mw_drop d[MW_DROP__COUNT];
+
+	CHECK_EQ(loader_read_drops(T.l, d), 0);
+	for (unsigned int i = 0; i < MW_DROP__COUNT; i++) {
+		CHECK_EQ(d[i].count, 0);
+		CHECK_EQ(d[i].bytes, 0);
+	}
+}
+
+static int setup(void)
+{
+	struct mw_error err = { "" };
+	struct loader_opts o = {
+		.self_tgid = (uint32_t)getpid(), .exec_all = false, .detect = true,
+		.ringbuf_mb = MW_RINGBUF_DEFAULT_MB,
+	};
+	struct reader_handlers h = {
+		.payload = on_payload, .exec = on_exec, .fork = on_fork, .exit = on_exit_ev,
+		.track = on_track,
+	};
+	int rc = loader_open(&T.l, &err);
+
+	if (!rc)
+		rc = loader_configure(T.l, &o, &err);
+	if (!rc)
+		rc = loader_load(T.l, &err);
+	if (!rc)
+		rc = loader_attach(T.l, &err);
+	if (rc) {
+		fprintf(stderr, "bpf_test: %s\n", err.msg);
+		return rc;
+	}
+	T.r = reader_new(loader_events_fd(T.l), &h, NULL);
+	return T.r ? 0 : -errno;
+}
+
+int main(void)
+{
+	static const struct unit_test tests[] = {
+		UNIT_TEST(test_every_program_attached),
+		UNIT_TEST(test_tracked_pipe_write),
+		UNIT_TEST(test_untracked_not_captured),
+		UNIT_TEST(test_fork_inherits_and_bytes_once),
+		UNIT_TEST(test_writev_chunks_on_unix_socket),
+		UNIT_TEST(test_recvmsg_read_captured),
+		UNIT_TEST(test_detect_initialize_read),
+		UNIT_TEST(test_detect_python_separators),
+		UNIT_TEST(test_detect_2026_meta),
+		UNIT_TEST(test_detect_ignores_other_json),
+		UNIT_TEST(test_exec_of_tracked_process),
+		UNIT_TEST(test_no_kernel_losses),
+	};
+	int rc;
+
+	if (setup()) {
+		printf("# unit: passed=0 failed=1\n");
+		return 1;
+	}
+	rc = unit_run(__FILE__, tests, sizeof(tests) / sizeof(tests[0]));
+	reset();
+	reader_free(T.r);
+	loader_close(T.l);
+	return rc;
+}

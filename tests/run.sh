@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Every test layer in order: unit (pure modules under ASan/UBSan), bpf (real programs loaded
+# and driven), e2e (real MCP servers from npm). Each layer ends with "N passed, N failed"; the
+# totals close the run. A layer that cannot run (no root, BPF will not load) fails.
+# usage: tests/run.sh MCPWARDEN BPF_TEST UNIT_BIN...
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+mcpwarden=$1
+bpf_test=$2
+shift 2
+
+passed=0
+failed=0
+status=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+layer() {
+	local name=$1
+	shift
+	echo "==== $name"
+	"$@" 2>&1 | tee "$log"
+	local rc=${PIPESTATUS[0]}
+	local line
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "$name: no result line (exit $rc)"
+		failed=$((failed + 1))
+		status=1
+		return
+	fi
+	passed=$((passed + ${line%% passed*}))
+	local f=${line#*, }
+	failed=$((failed + ${f%% failed*}))
+	if [ "$rc" -ne 0 ]; then
+		status=1
+		[ "${f%% failed*}" -eq 0 ] && failed=$((failed + 1))
+	fi
+}
+
+layer unit "$here/unit/run.sh" "$@"
+layer bpf "$here/bpf/run.sh" "$mcpwarden" "$bpf_test"
+layer e2e "$here/e2e/run.sh"
+echo "==== all layers"
+echo "$passed passed, $failed failed"
+exit $status
