@@ -164,6 +164,11 @@ static void on_message(void *ctx, const struct decode_msg *dm)
 
 	fill_chan(m, dm->chan, dm->tgid, dm->start_ns, &oc);
 	output_message(m->out, dm, &oc);
+	if (dm->session && !dm->session->announced && dm->session->protocol_version &&
+	    (dm->m->meta_version || (dm->corr.matched && !strcmp(dm->corr.method, "initialize")))) {
+		dm->session->announced = true;
+		output_session(m->out, dm->session, dm->ts_ns, &oc);
+	}
 }
 
 static void note(struct monitor *m, const char *event, const struct decode_note *n)

@@ -333,6 +333,31 @@ void output_message(struct output *o, const struct decode_msg *dm, const struct 
 	output_record(o, "mcp.message", dm->ts_ns, rec);
 }
 
+static json_t *or_null(json_t *v)
+{
+	return v ? json_incref(v) : json_null();
+}
+
+void output_session(struct output *o, const struct session *s, uint64_t ts_ns,
+		    const struct output_chan *c)
+{
+	const char *name = json_string_value(json_object_get(s->server_info, "name"));
+
+	if (o->console)
+		output_console(o, ts_ns, "session %llu: %s[%u] is %s, protocol %s",
+			       (unsigned long long)s->id, c->server ? c->server->comm : "?",
+			       c->server ? c->server->tgid : 0, name ? name : "an MCP server",
+			       s->protocol_version ? s->protocol_version : "?");
+	if (!o->jsonl)
+		return;
+	output_record(o, "mcp.session", ts_ns, json_pack("{s:I, s:s, s:s?, s:o, s:o, s:o, s:o, s:o, s:o}",
+		"session", (json_int_t)s->id, "transport", c->transport, "protocol_version",
+		s->protocol_version, "client_info", or_null(s->client_info), "server_info",
+		or_null(s->server_info), "client_capabilities", or_null(s->client_caps),
+		"server_capabilities", or_null(s->server_caps), "server", output_proc(c->server),
+		"client", output_proc(c->client)));
+}
+
 void output_note(struct output *o, const char *event, const struct decode_note *n,
 		 const struct output_chan *c)
 {

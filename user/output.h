@@ -39,6 +39,9 @@ int output_close(struct output *o);
 /* Write a record built by the caller (adds "event" and "ts"); steals rec. */
 void output_record(struct output *o, const char *event, uint64_t ts_ns, json_t *rec);
 void output_message(struct output *o, const struct decode_msg *dm, const struct output_chan *c);
+/* mcp.session: what the handshake (or a 2026 request's _meta) said of the session */
+void output_session(struct output *o, const struct session *s, uint64_t ts_ns,
+		    const struct output_chan *c);
 /* mcp.truncated, mcp.skipped, mcp.gap */
 void output_note(struct output *o, const char *event, const struct decode_note *n,
 		 const struct output_chan *c);

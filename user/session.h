@@ -33,6 +33,7 @@ struct session {
 	json_t *client_caps;    /* initialize params.capabilities (owned) */
 	json_t *server_caps;    /* initialize result.capabilities (owned) */
 	bool initialized;       /* notifications/initialized seen */
+	bool announced;         /* not used by this module: the caller's mark */
 	uint64_t messages[2];   /* per enum mw_dir */
 	uint64_t pending_count;
 	uint64_t pending_evicted;

@@ -40,7 +40,8 @@ class Monitor:
     def __init__(self, tmp, args):
         self.path = os.path.join(tmp, "out.jsonl")
         self.log = open(os.path.join(tmp, "mcpwarden.stderr"), "w")
-        cmd = [MCPWARDEN, "--jsonl", self.path, "--payload", "full", "--quiet"] + args
+        payload = [] if "--payload" in args else ["--payload", "full"]
+        cmd = [MCPWARDEN, "--jsonl", self.path, "--quiet"] + payload + args
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.log)
         try:
             self.wait_ready()
@@ -135,29 +136,39 @@ def canon(msg):
     return json.dumps(msg, sort_keys=True, ensure_ascii=False)
 
 
-def assert_no_loss(recs):
+def assert_no_loss(recs, truncated=0):
     stats = [r for r in recs if r["event"] == "stats"]
     check(len(stats) == 1, "expected one stats record, got %d" % len(stats))
     s = stats[0]
     for reason, v in s["kernel_drops"].items():
         check(v["count"] == 0 and v["bytes"] == 0, "kernel loss %s: %r" % (reason, v))
     d = s["decoder"]
-    for key in ("gaps", "gap_bytes", "lost_bytes", "truncated", "lines_bad_json", "backlog",
-                "oom"):
+    for key in ("gaps", "gap_bytes", "lost_bytes", "lines_bad_json", "backlog", "oom"):
         check(d[key] == 0, "decoder %s = %d" % (key, d[key]))
+    check(d["truncated"] == truncated, "decoder truncated = %d, want %d"
+          % (d["truncated"], truncated))
     check(s["reader"]["malformed"] == 0, "malformed ring-buffer records")
-    check(not [r for r in recs if r["event"] in ("loss", "mcp.gap", "mcp.truncated")],
-          "loss/gap/truncated records present")
+    check(not [r for r in recs if r["event"] in ("loss", "mcp.gap")], "loss/gap records present")
 
 
-def assert_exactly_once(tmp, recs, client_pid):
-    """Every recorded message appears once in the JSONL, same direction, same client."""
+def mine_of(recs, client_pid, event="mcp.message"):
+    return [r for r in recs if r["event"] == event and r.get("client")
+            and r["client"]["pid"] == client_pid]
+
+
+def assert_exactly_once(tmp, recs, client_pid, over=None):
+    """Every recorded message appears once in the JSONL, same direction, same client.
+    Messages longer than `over` bytes are not expected as mcp.message (truncated or
+    shortened); they are returned for the caller to check."""
     sent = json.load(open(os.path.join(tmp, "record.json"), encoding="utf-8"))
     check(len(sent) > 0, "client recorded nothing")
-    mine = [r for r in recs if r["event"] == "mcp.message" and r.get("client")
-            and r["client"]["pid"] == client_pid]
+    mine = mine_of(recs, client_pid)
+    big = [e for e in sent if over and len(json.dumps(e["msg"], ensure_ascii=False)) > over]
+    sent = [e for e in sent if e not in big]
     seen = {}
     for r in mine:
+        if r.get("shortened"):
+            continue
         key = (r["dir"], canon(r["msg"]))
         seen[key] = seen.get(key, 0) + 1
     want = {}
@@ -167,11 +178,28 @@ def assert_exactly_once(tmp, recs, client_pid):
     for key, n in want.items():
         check(seen.get(key, 0) == n, "%s message seen %d times, sent %d: %.200s"
               % (key[0], seen.get(key, 0), n, key[1]))
-    check(len(mine) == len(sent), "JSONL has %d messages for this client, client recorded %d"
-          % (len(mine), len(sent)))
+    exact = [r for r in mine if not r.get("shortened")]
+    check(len(exact) == len(sent), "JSONL has %d exact messages for this client, client "
+          "recorded %d" % (len(exact), len(sent)))
     sessions = {r.get("session") for r in mine}
     check(len(sessions) == 1 and None not in sessions, "messages span sessions %r" % sessions)
+    if big:
+        mine = (mine, big)
     return mine
+
+
+def assert_session(tmp, recs, client_pid):
+    """One mcp.session record says what the initialize exchange said."""
+    sent = json.load(open(os.path.join(tmp, "record.json"), encoding="utf-8"))
+    init = next(e["msg"] for e in sent if e["msg"].get("method") == "initialize")
+    answer = next(e["msg"] for e in sent if e["dir"] == "s2c" and e["msg"].get("id") == init["id"])
+    sess = mine_of(recs, client_pid, "mcp.session")
+    check(len(sess) == 1, "expected one mcp.session record, got %d" % len(sess))
+    s = sess[0]
+    check(s["protocol_version"] == answer["result"]["protocolVersion"], "session version")
+    check(s["client_info"] == init["params"]["clientInfo"], "session client_info")
+    check(s["server_info"] == answer["result"]["serverInfo"], "session server_info")
+    check(s["server_capabilities"] == answer["result"]["capabilities"], "session capabilities")
 
 
 def assert_correlated(mine):
@@ -195,6 +223,7 @@ def message_case(name, args, cmd_fn, expect_big=False, expect_server_ids=False):
         mine = assert_exactly_once(tmp, recs, client_pid)
         assert_no_loss(recs)
         assert_correlated(mine)
+        assert_session(tmp, recs, client_pid)
         if expect_big:
             big = max(r["size"] for r in mine)
             check(big > 10_000_000, "largest message only %d bytes" % big)
@@ -206,6 +235,43 @@ def message_case(name, args, cmd_fn, expect_big=False, expect_server_ids=False):
         return mine
     case.__name__ = name
     return case
+
+
+def shortened_case(tmp):
+    """Default payload mode: the ~11 MB answer is shortened and says so; the rest is exact."""
+    mon = Monitor(tmp, ["--no-default-match", "--payload", "short"])
+    try:
+        client_pid = run_client(tmp, sdk_cmd(tmp, "filesystem", "node"))
+    finally:
+        recs = mon.stop()
+    mine, big = assert_exactly_once(tmp, recs, client_pid, over=1_000_000)
+    assert_no_loss(recs)
+    short = [r for r in mine if r.get("shortened")]
+    check(len(short) == len(big) == 1, "shortened %d, big sent %d" % (len(short), len(big)))
+    r, e = short[0], big[0]
+    check(r["dir"] == e["dir"] and r["id"] == e["msg"]["id"], "shortened record is not the big one")
+    check(r["size"] > 10_000_000 and r["shortened"]["bytes_removed"] > 10_000_000,
+          "shortened record: %r" % r["shortened"])
+    check(len(json.dumps(r["msg"])) < 100_000, "shortened msg still large")
+
+
+def truncated_case(tmp):
+    """A message over --max-message becomes one mcp.truncated record; decoding resumes."""
+    mon = Monitor(tmp, ["--no-default-match", "--max-message", "4M"])
+    try:
+        client_pid = run_client(tmp, sdk_cmd(tmp, "filesystem", "node"))
+    finally:
+        recs = mon.stop()
+    mine, big = assert_exactly_once(tmp, recs, client_pid, over=4 << 20)
+    assert_no_loss(recs, truncated=1)
+    trunc = mine_of(recs, client_pid, "mcp.truncated")
+    check(len(big) == 1 and len(trunc) == 1, "big %d, truncated records %d"
+          % (len(big), len(trunc)))
+    check(trunc[0]["dir"] == "s2c" and trunc[0]["size"] >= 4 << 20, "truncated: %r"
+          % {k: v for k, v in trunc[0].items() if k not in ("server", "client")})
+    last = mine[-1]
+    check(last["dir"] == "s2c" and last.get("request_method") == "ping",
+          "the ping after the truncated line was not decoded")
 
 
 def npx_case(tmp):
@@ -246,6 +312,8 @@ CASES = [
                  lambda t: sdk_cmd(t, "filesystem", "node"), expect_big=True),
     message_case("sdk_filesystem_node_default", [],
                  lambda t: sdk_cmd(t, "filesystem", "node"), expect_big=True),
+    shortened_case,
+    truncated_case,
     npx_case,
     message_case("sdk_everything_node", ["--no-default-match"],
                  lambda t: sdk_cmd(t, "everything", "node", ["--server-requests"]),
@@ -259,9 +327,11 @@ CASES = [
     prestarted_case(lambda pid: ["--match", "*server-everything/dist/index.js*"],
                     ["--no-detect", "--no-default-match"]),
 ]
-CASES[2].__name__ = "sdk_filesystem_npx_grandchild"
-CASES[6].__name__ = "prestarted_server_by_pid"
-CASES[7].__name__ = "prestarted_server_by_match"
+CASES[2].__name__ = "payload_short_shortens_big_strings"
+CASES[3].__name__ = "max_message_truncates_and_resyncs"
+CASES[4].__name__ = "sdk_filesystem_npx_grandchild"
+CASES[8].__name__ = "prestarted_server_by_pid"
+CASES[9].__name__ = "prestarted_server_by_match"
 
 
 def main():
