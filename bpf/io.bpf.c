@@ -206,23 +206,28 @@ static __always_inline void capture(struct task_struct *task, const struct io_ar
 			   s->st.remaining);
 }
 
-/* The one worker behind every sys_exit_* program. */
+/* The one worker behind every sys_exit_* program. For a process that is not tracked, a write
+ * costs one map lookup; a read adds the argument fetch and a one-byte peek (detection). */
 static __always_inline int on_exit(long ret, __u8 sys, __u8 op)
 {
 	struct task_struct *task;
 	struct io_args a;
 	struct mw_chan_ref ref = {};
+	bool tracked;
 	__u32 tgid;
 
 	if (ret <= 0)
 		return 0;
 	task = bpf_get_current_task_btf();
 	tgid = bpf_get_current_pid_tgid() >> 32;
+	tracked = current_tracked(task, tgid) != NULL;
+	if (!tracked && (op != MW_OP_READ || !cfg_detect))
+		return 0;
 	read_args(task, sys, &a);
-	if (current_tracked(task, tgid)) {
+	if (tracked) {
 		if (!resolve_channel(task, a.fd, op, &ref))
 			return 0;
-	} else if (op != MW_OP_READ || !cfg_detect || !detect(task, tgid, &a, ret, &ref)) {
+	} else if (!detect(task, tgid, &a, ret, &ref)) {
 		return 0;
 	}
 	capture(task, &a, &ref, sys, op, (__u64)ret);
