@@ -307,6 +307,61 @@ def prestarted_case(flag_fn, args_extra):
     return case
 
 
+def run_mcpwarden(args, user=None, timeout=60):
+    cmd = [MCPWARDEN] + args
+    if user:
+        cmd = ["setpriv", "--reuid", str(user), "--regid", str(user), "--clear-groups",
+               "--inh-caps=-all"] + cmd
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+def cli_errors_case(tmp):
+    """Bad input and missing privilege: one clear line, non-zero exit, no crash."""
+    cases = [
+        (["--ringbuf-mb", "3"], 2, "--ringbuf-mb must be a power of 2"),
+        (["--max-message", "12x"], 2, "invalid value '12x' for --max-message"),
+        (["--pid", "0"], 2, "invalid value '0' for --pid"),
+        (["--bogus"], 2, "see --help"),
+        (["frobnicate"], 2, "unexpected argument 'frobnicate'"),
+        (["--pid", "2147483600", "--quiet"], 1, "no process with pid 2147483600 (--pid)"),
+        (["--jsonl", os.path.join(tmp, "no", "such", "dir.jsonl")], 1, "cannot open '"),
+    ]
+    for args, rc, text in cases:
+        r = run_mcpwarden(args)
+        check(r.returncode == rc, "%r: exit %d, want %d (%s)" % (args, r.returncode, rc, r.stderr))
+        check(text in r.stderr, "%r: stderr lacks %r: %r" % (args, text, r.stderr))
+    r = run_mcpwarden(["--quiet", "--duration", "1"], user=65534)   # nobody
+    check(r.returncode == 1 and "not enough privilege" in r.stderr,
+          "unprivileged: exit %d: %r" % (r.returncode, r.stderr))
+    r = run_mcpwarden(["--help"])
+    check(r.returncode == 0 and "--jsonl" in r.stdout, "--help")
+
+
+def jsonl_stdout_sigterm_case(tmp):
+    """--jsonl - writes records on stdout (console to stderr); SIGTERM stops cleanly."""
+    out = open(os.path.join(tmp, "stdout"), "w+")
+    proc = subprocess.Popen([MCPWARDEN, "--jsonl", "-", "--color", "never"], stdout=out,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + READY_TIMEOUT_S
+    while time.time() < deadline and os.path.getsize(out.name) == 0:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=STOP_TIMEOUT_S)
+    check(proc.returncode == 0, "SIGTERM: exit %d: %s" % (proc.returncode, err))
+    out.seek(0)
+    recs = [json.loads(line) for line in out.read().splitlines()]
+    check(recs[0]["event"] == "ready" and recs[-1]["event"] == "stats",
+          "stdout holds %r" % [r["event"] for r in recs])
+    check("mcpwarden ready" in err, "console line not on stderr: %r" % err)
+
+
+def duration_case(tmp):
+    r = run_mcpwarden(["--quiet", "--duration", "1", "--jsonl", os.path.join(tmp, "o.jsonl")])
+    check(r.returncode == 0, "--duration 1: exit %d: %s" % (r.returncode, r.stderr))
+    recs = [json.loads(x) for x in open(os.path.join(tmp, "o.jsonl"))]
+    check(recs[-1]["event"] == "stats", "no stats record at the end")
+
+
 CASES = [
     message_case("sdk_filesystem_node_detected", ["--no-default-match"],
                  lambda t: sdk_cmd(t, "filesystem", "node"), expect_big=True),
@@ -327,6 +382,7 @@ CASES = [
     prestarted_case(lambda pid: ["--match", "*server-everything/dist/index.js*"],
                     ["--no-detect", "--no-default-match"]),
 ]
+CASES += [cli_errors_case, jsonl_stdout_sigterm_case, duration_case]
 CASES[2].__name__ = "payload_short_shortens_big_strings"
 CASES[3].__name__ = "max_message_truncates_and_resyncs"
 CASES[4].__name__ = "sdk_filesystem_npx_grandchild"
