@@ -106,7 +106,7 @@ static __always_inline void fill_hdr(struct mw_event_hdr *h, __u16 type,
 	h->flags = 0;
 	h->tgid = id >> 32;
 	h->tid = (__u32)id;
-	h->_pad = 0;
+	h->root = 0;
 	h->ts_ns = bpf_ktime_get_boot_ns();
 	h->start_ns = task_start_ns(task);
 }

@@ -130,6 +130,7 @@ static __always_inline void emit_track(struct task_struct *task, __u32 reason)
 		return;
 	}
 	fill_hdr(&e->h, MW_EV_TRACK, task);
+	e->h.root = e->h.tgid;
 	e->reason = reason;
 	e->_pad = 0;
 	bpf_ringbuf_submit(e, 0);
@@ -165,7 +166,8 @@ static __always_inline struct mw_channel *channel_get(__u64 chan, bool writer)
 }
 
 static __always_inline void capture(struct task_struct *task, const struct io_args *a,
-				    const struct mw_chan_ref *ref, __u8 sys, __u8 op, __u64 ret)
+				    const struct mw_chan_ref *ref, __u8 sys, __u8 op, __u64 ret,
+				    __u32 root)
 {
 	struct mw_scratch *s;
 	struct mw_channel *ch;
@@ -183,6 +185,7 @@ static __always_inline void capture(struct task_struct *task, const struct io_ar
 	}
 	fill_hdr(&s->p.h, MW_EV_PAYLOAD, task);
 	s->p.h.flags = MW_F_FIRST_CHUNK;
+	s->p.h.root = root;
 	s->p.chan = ref->chan;
 	s->p.local_ino = ref->local_ino;
 	s->p.peer_ino = ref->peer_ino;
@@ -213,24 +216,25 @@ static __always_inline int on_exit(long ret, __u8 sys, __u8 op)
 	struct task_struct *task;
 	struct io_args a;
 	struct mw_chan_ref ref = {};
-	bool tracked;
-	__u32 tgid;
+	struct mw_tracked *t;
+	__u32 tgid, root;
 
 	if (ret <= 0)
 		return 0;
 	task = bpf_get_current_task_btf();
 	tgid = bpf_get_current_pid_tgid() >> 32;
-	tracked = current_tracked(task, tgid) != NULL;
-	if (!tracked && (op != MW_OP_READ || !cfg_detect))
+	t = current_tracked(task, tgid);
+	if (!t && (op != MW_OP_READ || !cfg_detect))
 		return 0;
+	root = t ? t->root_tgid : tgid;
 	read_args(task, sys, &a);
-	if (tracked) {
+	if (t) {
 		if (!resolve_channel(task, a.fd, op, &ref))
 			return 0;
 	} else if (!detect(task, tgid, &a, ret, &ref)) {
 		return 0;
 	}
-	capture(task, &a, &ref, sys, op, (__u64)ret);
+	capture(task, &a, &ref, sys, op, (__u64)ret, root);
 	return 0;
 }
 

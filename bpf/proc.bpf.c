@@ -5,6 +5,7 @@
  * line), and a tracked process leaves the map when its whole thread group has exited.
  */
 #include "common.bpf.h"
+#include "path.bpf.h"
 
 static __always_inline void copy_args(struct task_struct *task, struct mw_exec *e)
 {
@@ -39,15 +40,21 @@ int BPF_PROG(mw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 		return 0;
 	}
 	fill_hdr(&e->h, MW_EV_EXEC, task);
+	e->h.root = t ? t->root_tgid : 0;
 	parent = BPF_CORE_READ(task, real_parent);
 	e->ppid = BPF_CORE_READ(parent, tgid);
 	e->parent_start_ns = task_start_ns(parent);
 	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->gid = (__u32)(bpf_get_current_uid_gid() >> 32);
+	e->_pad = 0;
+	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->tracked = t ? t->reason : MW_TRACK_NONE;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	n = bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
 	if (n == sizeof(e->path))
 		e->h.flags |= MW_F_PATH_TRUNC;
+	e->h.flags |= file_path(task, BPF_CORE_READ(bprm, file), e->resolved);
+	e->h.flags |= cwd_path(task, e->cwd);
 	copy_args(task, e);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
@@ -77,6 +84,7 @@ int BPF_PROG(mw_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	}
 	fill_hdr(&e->h, MW_EV_FORK, parent);
+	e->h.root = root;
 	e->h.tgid = ctgid;
 	e->h.tid = BPF_CORE_READ(child, pid);
 	e->h.start_ns = cstart;
@@ -91,12 +99,16 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(mw_exit, struct task_struct *task)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct mw_tracked *t;
 	struct mw_exit *e;
+	__u32 root;
 
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;               /* other threads of the process are still running */
-	if (!current_tracked(task, tgid))
+	t = current_tracked(task, tgid);
+	if (!t)
 		return 0;
+	root = t->root_tgid;
 	bpf_map_delete_elem(&tracked, &tgid);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -104,6 +116,7 @@ int BPF_PROG(mw_exit, struct task_struct *task)
 		return 0;
 	}
 	fill_hdr(&e->h, MW_EV_EXIT, task);
+	e->h.root = root;
 	e->exit_code = BPF_CORE_READ(task, exit_code);
 	e->_pad = 0;
 	bpf_ringbuf_submit(e, 0);

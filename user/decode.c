@@ -455,3 +455,8 @@ void decoder_stats(const struct decoder *d, struct decode_stats *out)
 			out->held_overflow += ss->held_overflow;
 		}
 }
+
+struct session *decoder_session(struct decoder *d, uint64_t session_key)
+{
+	return session_get(d->sessions, session_key, false);
+}

@@ -98,5 +98,7 @@ void decoder_flush(struct decoder *d);
 /* A session's process ended: forget the session (its channels stay until flushed). */
 void decoder_end_session(struct decoder *d, uint64_t session_key);
 void decoder_stats(const struct decoder *d, struct decode_stats *out);
+/* The session under key, NULL when there is none (yet, or any more). */
+struct session *decoder_session(struct decoder *d, uint64_t session_key);
 
 #endif

@@ -6,7 +6,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "actions.h"
+#include "attrib.h"
 #include "decode.h"
+#include "evfmt.h"
 #include "monitor.h"
 #include "output.h"
 #include "proc.h"
@@ -17,6 +20,8 @@
 #define GLOBS_MAX        (MW_MATCH_MAX + 8u)
 #define REORDER_WAIT_NS  (200ull * 1000 * 1000)
 #define NSEC_PER_SEC_U   1000000000ull
+#define LINE_LEN         (MW_RPATH_MAX + MW_FPATH_MAX + 64)
+#define CALLS_TXT_LEN    256
 
 static const char *const drop_names[MW_DROP__COUNT] = {
 	[MW_DROP_RINGBUF_FULL] = "ringbuf_full",
@@ -53,6 +58,7 @@ struct monitor {
 	struct output *out;
 	struct proc_table *procs;
 	struct decoder *dec;
+	struct attrib *attrib;
 	struct chan_info *chans[CHAN_BUCKETS];
 	struct mw_drop drops[MW_DROP__COUNT];   /* last reported */
 	uint64_t started_ns, stop_at_ns;
@@ -322,7 +328,47 @@ static void on_payload(void *ctx, const struct mw_payload *p, const uint8_t *dat
 	};
 
 	chan_get(m, p);
+	attrib_note(m->attrib, p->h.root ? p->h.root : p->h.tgid, c.session_key);
 	decoder_feed(m->dec, &c);
+}
+
+/* One action of a tracked process: its record with the process and the calls in flight. */
+static void report_action(struct monitor *m, const char *event, const struct mw_event_hdr *h,
+			  json_t *rec, const char *line, bool routine)
+{
+	struct proc_info *p = proc_get(m->procs, h->tgid, h->start_ns);
+	char calls_txt[CALLS_TXT_LEN];
+	json_t *calls = attrib_calls(m->attrib, m->dec, h->root, calls_txt, sizeof(calls_txt));
+
+	if (!rec) {
+		json_decref(calls);
+		return;
+	}
+	json_object_set_new(rec, "process", output_proc(p));
+	json_object_set_new(rec, "server_pid", json_integer(h->root));
+	json_object_set_new(rec, "calls", calls ? calls : json_array());
+	if (calls_txt[0] || !routine)   /* the console skips routine reads outside calls */
+		output_action(m->out, h->ts_ns, p, line, calls_txt);
+	output_record(m->out, event, h->ts_ns, rec);
+}
+
+static void on_file(void *ctx, const struct mw_file *e)
+{
+	struct monitor *m = ctx;
+	char line[LINE_LEN];
+	json_t *rec = actions_file(e, line, sizeof(line));
+
+	report_action(m, actions_file_event(e->op), &e->h, rec, line,
+		      e->op == MW_FILE_OPEN && evfmt_open_access(e->flags) == EVFMT_ACCESS_READ);
+}
+
+static void on_net(void *ctx, const struct mw_net *e)
+{
+	struct monitor *m = ctx;
+	char line[LINE_LEN];
+	json_t *rec = actions_net(e, line, sizeof(line));
+
+	report_action(m, actions_net_event(e->op), &e->h, rec, line, false);
 }
 
 static void on_exec(void *ctx, const struct mw_exec *e)
@@ -333,7 +379,12 @@ static void on_exec(void *ctx, const struct mw_exec *e)
 	if (!p)
 		return;
 	if (e->tracked) {
+		char line[LINE_LEN];
+
 		p->reason = e->tracked;
+		p->root = e->h.root;
+		report_action(m, "process.exec", &e->h, actions_exec(e, line, sizeof(line)), line,
+			      false);
 		return;
 	}
 	if (!is_self_or_ancestor(m, p->tgid) && proc_match(p->cmdline, m->globs, m->nglobs))
@@ -343,15 +394,26 @@ static void on_exec(void *ctx, const struct mw_exec *e)
 static void on_fork(void *ctx, const struct mw_fork *e)
 {
 	struct monitor *m = ctx;
+	char line[LINE_LEN];
 
 	proc_on_fork(m->procs, e);
+	snprintf(line, sizeof(line), "fork from %u", e->ptgid);
+	report_action(m, "process.fork", &e->h, json_pack("{s:I}", "parent_pid",
+		      (json_int_t)e->ptgid), line, false);
 }
 
 static void on_exit_rec(void *ctx, const struct mw_exit *e)
 {
 	struct monitor *m = ctx;
+	struct proc_info *p = proc_find(m->procs, e->h.tgid);
+	char line[LINE_LEN];
 
+	report_action(m, "process.exit", &e->h, actions_exit(e, line, sizeof(line)), line, false);
 	decoder_end_session(m->dec, session_key(e->h.tgid, e->h.start_ns));
+	if (e->h.tgid == e->h.root)
+		attrib_forget(m->attrib, e->h.root);
+	if (p)
+		p->exited = true;
 }
 
 static void on_track(void *ctx, const struct mw_track *e)
@@ -467,7 +529,8 @@ static int open_sinks(struct monitor *m, struct mw_error *err)
 		return -EIO;
 	m->procs = proc_table_new();
 	m->dec = decoder_new(&dopt, &sink, m);
-	if (!m->procs || !m->dec) {
+	m->attrib = attrib_new();
+	if (!m->procs || !m->dec || !m->attrib) {
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return -ENOMEM;
 	}
@@ -482,7 +545,7 @@ static int open_bpf(struct monitor *m, struct mw_error *err)
 	};
 	struct reader_handlers h = {
 		.payload = on_payload, .exec = on_exec, .fork = on_fork, .exit = on_exit_rec,
-		.track = on_track,
+		.track = on_track, .file = on_file, .net = on_net,
 	};
 	int rc;
 
@@ -526,6 +589,7 @@ static void monitor_free(struct monitor *m)
 	reader_free(m->reader);
 	loader_close(m->loader);
 	decoder_free(m->dec);
+	attrib_free(m->attrib);
 	proc_table_free(m->procs);
 	chans_free(m);
 	output_close(m->out);

@@ -124,12 +124,28 @@ void output_record(struct output *o, const char *event, uint64_t ts_ns, json_t *
 
 json_t *output_proc(const struct proc_info *p)
 {
+	json_t *j;
+
 	if (!p)
 		return json_null();
-	return json_pack("{s:I, s:I, s:I, s:s, s:s?, s:s?, s:I}", "pid", (json_int_t)p->tgid,
-			 "ppid", (json_int_t)p->ppid, "start_ns", (json_int_t)p->start_ns,
-			 "comm", p->comm, "cmdline", p->cmdline, "exe", p->exe,
-			 "server_pid", (json_int_t)p->root);
+	j = json_pack("{s:I, s:I, s:I, s:s, s:s?, s:s?, s:I}", "pid", (json_int_t)p->tgid,
+		      "ppid", (json_int_t)p->ppid, "start_ns", (json_int_t)p->start_ns,
+		      "comm", p->comm, "cmdline", p->cmdline, "exe", p->exe,
+		      "server_pid", (json_int_t)p->root);
+	if (j && p->cgroup_id)
+		json_object_set_new(j, "cgroup_id", json_integer((json_int_t)p->cgroup_id));
+	if (j && p->container[0])
+		json_object_set_new(j, "container_id", json_string(p->container));
+	return j;
+}
+
+void output_action(struct output *o, uint64_t ts_ns, const struct proc_info *p,
+		   const char *line, const char *calls)
+{
+	if (o->console)
+		output_console(o, ts_ns, "    %s| %s[%u] %s%s%s%s%s", o->color ? C_NOTE : "",
+			       p ? p->comm : "?", p ? p->tgid : 0, line, o->color ? C_RESET : "",
+			       calls[0] ? "  <- " : "", calls, calls[0] ? "" : "  (no call in flight)");
 }
 
 /* ---- shortening of long strings (default payload mode) ---- */

@@ -47,6 +47,9 @@ void output_note(struct output *o, const char *event, const struct decode_note *
 		 const struct output_chan *c);
 /* A process (as JSON) for records. */
 json_t *output_proc(const struct proc_info *p);
+/* The console line of a process, file or network action, with the calls it belongs to. */
+void output_action(struct output *o, uint64_t ts_ns, const struct proc_info *p,
+		   const char *line, const char *calls);
 /* A line on the console only (start-up and tracking notices). */
 void output_console(struct output *o, uint64_t ts_ns, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "evfmt.h"
 #include "proc.h"
 
 #define PROC_BUCKETS    4096u
@@ -146,6 +147,16 @@ static int parse_stat(const char *buf, struct proc_info *p, uint64_t *start_tick
 	return 0;
 }
 
+/* The container the process runs in, from its cgroup path (best effort). */
+static void load_container(uint32_t tgid, struct proc_info *p)
+{
+	char path[64], buf[PROC_STAT_MAX * 4];
+
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", tgid);
+	if (read_file(path, buf, sizeof(buf)) > 0)
+		evfmt_container_id(buf, p->container, sizeof(p->container));
+}
+
 /* Read what /proc says of tgid into p; -ESRCH when it is gone or is another process. */
 static int proc_load(uint32_t tgid, uint64_t want_start_ns, struct proc_info *p)
 {
@@ -169,6 +180,7 @@ static int proc_load(uint32_t tgid, uint64_t want_start_ns, struct proc_info *p)
 		free(p->cmdline);
 		p->cmdline = strdup(joined);
 	}
+	load_container(tgid, p);
 	snprintf(path, sizeof(path), "/proc/%u/exe", tgid);
 	n = readlink(path, exe, sizeof(exe) - 1);
 	if (n > 0) {
@@ -195,20 +207,21 @@ struct proc_info *proc_on_exec(struct proc_table *t, const struct mw_exec *e)
 {
 	struct proc_info *p = proc_insert(t, e->h.tgid, e->h.start_ns);
 	char joined[MW_CMDLINE_MAX + 1];
-	char path[MW_PATH_MAX + 1];
+	char path[MW_RPATH_MAX + 1];
 	size_t n = e->args_len < MW_ARGS_MAX ? e->args_len : MW_ARGS_MAX;
 
 	if (!p)
 		return NULL;
 	p->ppid = e->ppid;
 	p->uid = e->uid;
+	p->cgroup_id = e->cgroup_id;
+	load_container(e->h.tgid, p);
 	memcpy(p->comm, e->comm, MW_COMM_LEN);
 	p->comm[MW_COMM_LEN - 1] = '\0';
 	proc_join_args(e->args, n, joined, sizeof(joined));
 	free(p->cmdline);
 	p->cmdline = strdup(joined);
-	memcpy(path, e->path, MW_PATH_MAX);
-	path[MW_PATH_MAX] = '\0';
+	snprintf(path, sizeof(path), "%.*s", (int)MW_PATH_MAX, e->resolved[0] ? e->resolved : e->path);
 	free(p->exe);
 	p->exe = strdup(path);
 	return p;
@@ -226,6 +239,8 @@ struct proc_info *proc_on_fork(struct proc_table *t, const struct mw_fork *e)
 	p->reason = MW_TRACK_INHERIT;
 	if (parent) {           /* a fork runs the parent's image until it execs */
 		memcpy(p->comm, parent->comm, MW_COMM_LEN);
+		memcpy(p->container, parent->container, sizeof(p->container));
+		p->cgroup_id = parent->cgroup_id;
 		p->uid = parent->uid;
 		if (parent->cmdline && !p->cmdline)
 			p->cmdline = strdup(parent->cmdline);

@@ -22,6 +22,8 @@ struct proc_info {
 	char comm[MW_COMM_LEN];
 	char *cmdline;          /* argv joined by spaces, at most MW_CMDLINE_MAX bytes */
 	char *exe;
+	uint64_t cgroup_id;     /* from exec records, 0 when unknown */
+	char container[72];     /* container id from /proc/PID/cgroup, "" when none */
 	bool exited;
 	int exit_code;          /* wait(2) status */
 	struct proc_info *next; /* private: hash chain */

@@ -52,6 +52,16 @@ static int dispatch(void *ctx, void *data, size_t size)
 			goto bad;
 		r->h.track(r->ctx, data);
 		return 0;
+	case MW_EV_FILE:
+		if (size < sizeof(struct mw_file))
+			goto bad;
+		r->h.file(r->ctx, data);
+		return 0;
+	case MW_EV_NET:
+		if (size < sizeof(struct mw_net))
+			goto bad;
+		r->h.net(r->ctx, data);
+		return 0;
 	}
 bad:
 	r->stats.malformed++;

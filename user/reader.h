@@ -13,6 +13,8 @@ struct reader_handlers {
 	void (*fork)(void *ctx, const struct mw_fork *e);
 	void (*exit)(void *ctx, const struct mw_exit *e);
 	void (*track)(void *ctx, const struct mw_track *e);
+	void (*file)(void *ctx, const struct mw_file *e);
+	void (*net)(void *ctx, const struct mw_net *e);
 };
 
 struct reader_stats {

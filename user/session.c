@@ -220,6 +220,20 @@ static struct pnode *pending_take(struct session *s, int dir, const char *k, siz
 	return n;
 }
 
+void session_pending_foreach(const struct session *s, enum mw_dir dir,
+			     void (*fn)(void *ctx, const struct session_call *c), void *ctx)
+{
+	for (const struct pnode *n = s->pending->oldest; n; n = n->newer) {
+		struct session_call c = {
+			.id_key = n->data, .id_len = n->klen, .method = n->method,
+			.target = n->target, .ts_ns = n->ts_ns,
+		};
+
+		if (n->dir == (int)dir)
+			fn(ctx, &c);
+	}
+}
+
 /* ---- learning session identity ---- */
 
 static void set_version(struct session *s, const char *v)

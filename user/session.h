@@ -51,6 +51,15 @@ struct session_corr {
 	bool duplicate_id;      /* a request reused an id still in flight (the older is replaced) */
 };
 
+/* A request still waiting for its answer. */
+struct session_call {
+	const char *id_key;     /* jsonrpc_id_key() form: "n:7" or "s:abc" (not terminated) */
+	size_t id_len;
+	const char *method;
+	const char *target;     /* tools/call and prompts/get name, resources/read uri, or NULL */
+	uint64_t ts_ns;         /* when it was seen */
+};
+
 struct session_table;
 
 struct session_table *session_table_new(void);
@@ -59,6 +68,9 @@ void session_table_free(struct session_table *t);
 struct session *session_get(struct session_table *t, uint64_t key, bool create);
 /* Forget a session (its process ended). */
 void session_end(struct session_table *t, uint64_t key);
+/* Visit the requests that travelled in dir and are not answered yet, oldest first. */
+void session_pending_foreach(const struct session *s, enum mw_dir dir,
+			     void (*fn)(void *ctx, const struct session_call *c), void *ctx);
 /* Learn from one message (initialize, results of initialize, 2026 _meta) and correlate it. */
 void session_observe(struct session *s, enum mw_dir dir, const struct jr_msg *m,
 		     uint64_t ts_ns, struct session_corr *out);

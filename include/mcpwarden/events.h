@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #endif
 
-#define MW_ABI_VERSION 1u
+#define MW_ABI_VERSION 2u
 
 /* Kernel start times are compared at the resolution /proc exposes them (clock ticks). */
 #define MW_USER_HZ      100u
@@ -25,6 +25,26 @@ enum mw_event_type {            /* append-only */
 	MW_EV_FORK = 3,         /* a tracked process created a process */
 	MW_EV_EXIT = 4,         /* a tracked process ended (whole thread group) */
 	MW_EV_TRACK = 5,        /* the kernel started tracking a process on its own (traffic) */
+	MW_EV_FILE = 6,         /* a tracked process opened, renamed, linked, removed... a file */
+	MW_EV_NET = 7,          /* a tracked process connected, bound, listened or accepted */
+};
+
+enum mw_file_op {               /* append-only */
+	MW_FILE_OPEN = 1,       /* open, openat, openat2, creat */
+	MW_FILE_RENAME,         /* rename, renameat, renameat2: path -> path2 */
+	MW_FILE_LINK,           /* link, linkat: path2 is the new name */
+	MW_FILE_SYMLINK,        /* symlink, symlinkat: path2 is the link, path its target */
+	MW_FILE_UNLINK,         /* unlink, unlinkat */
+	MW_FILE_RMDIR,          /* rmdir, unlinkat(AT_REMOVEDIR) */
+	MW_FILE_MKDIR,          /* mkdir, mkdirat */
+	MW_FILE_TRUNCATE,       /* truncate, ftruncate */
+};
+
+enum mw_net_op {                /* append-only */
+	MW_NET_CONNECT = 1,
+	MW_NET_BIND,
+	MW_NET_LISTEN,
+	MW_NET_ACCEPT,
 };
 
 enum mw_track_reason {          /* append-only */
@@ -72,6 +92,11 @@ enum mw_drop_reason {
 #define MW_F_ARGS_TRUNC    (1u << 2)   /* exec: argv longer than MW_ARGS_MAX */
 #define MW_F_PATH_TRUNC    (1u << 3)   /* exec: path longer than MW_PATH_MAX */
 #define MW_F_GAP_BEFORE    (1u << 4)   /* payload: earlier bytes of this syscall were lost */
+#define MW_F_RESOLVED_TRUNC (1u << 5)  /* file/exec: resolved path too long or too deep */
+#define MW_F_DELETED       (1u << 6)   /* file: the file has no links left */
+#define MW_F_PATH2_TRUNC   (1u << 7)   /* file: second path longer than MW_FPATH_MAX */
+#define MW_F_RESOLVED_DIR  (1u << 8)   /* file: resolved[] is the directory a relative path
+					* was looked up from (dirfd or cwd), not the file */
 
 /* Every record starts with this. */
 struct mw_event_hdr {
@@ -79,7 +104,7 @@ struct mw_event_hdr {
 	__u16 flags;            /* MW_F_* */
 	__u32 tgid;             /* process (thread group) */
 	__u32 tid;              /* thread */
-	__u32 _pad;
+	__u32 root;             /* the MCP server (tracked root) it belongs to, 0 if untracked */
 	__u64 ts_ns;            /* CLOCK_BOOTTIME */
 	__u64 start_ns;         /* process start (boot time ns): identity is (tgid, start) */
 };
@@ -107,9 +132,42 @@ struct mw_exec {
 	__u64 parent_start_ns;
 	__u32 args_len;         /* bytes used in args[] (NUL separated) */
 	__u32 tracked;          /* enum mw_track_reason of the process, NONE when untracked */
+	__u32 gid;
+	__u32 _pad;
+	__u64 cgroup_id;
 	char comm[MW_COMM_LEN];
-	char path[MW_PATH_MAX];
+	char path[MW_PATH_MAX];         /* the file name execve was given */
+	char resolved[MW_RPATH_MAX];    /* the executable, resolved in the kernel */
+	char cwd[MW_RPATH_MAX];
 	char args[MW_ARGS_MAX];
+};
+
+struct mw_file {
+	struct mw_event_hdr h;
+	__s64 ret;              /* fd or 0 on success, -errno on failure */
+	__u32 op;               /* enum mw_file_op */
+	__u32 flags;            /* open(2) flags; rename/link/unlinkat flags */
+	__u32 mode;
+	__s32 dirfd;            /* the *at dirfd of path (AT_FDCWD = -100) */
+	__u64 ino;              /* inode of the opened or truncated file */
+	char path[MW_FPATH_MAX];        /* as the process passed it */
+	char path2[MW_FPATH_MAX];       /* rename/link/symlink destination */
+	char resolved[MW_RPATH_MAX];    /* see MW_F_RESOLVED_DIR */
+};
+
+struct mw_net {
+	struct mw_event_hdr h;
+	__s64 ret;              /* connect/bind/listen: 0 or -errno; accept: the new fd */
+	__u32 op;               /* enum mw_net_op */
+	__s32 fd;
+	__u16 family;           /* AF_INET, AF_INET6, AF_UNIX */
+	__u16 type;             /* SOCK_STREAM, SOCK_DGRAM, ... */
+	__u16 lport;            /* host byte order */
+	__u16 rport;
+	__u8 laddr[16];         /* IPv4 in the first 4 bytes */
+	__u8 raddr[16];
+	char unix_path[MW_UNIX_PATH_MAX]; /* unix: bound or peer path ('@' first: abstract) */
+	__u32 _pad;
 };
 
 struct mw_fork {
@@ -152,8 +210,11 @@ struct mw_drop {
 
 _Static_assert(sizeof(struct mw_event_hdr) == 32, "mw_event_hdr layout");
 _Static_assert(sizeof(struct mw_payload) == 80, "mw_payload layout");
-_Static_assert(sizeof(struct mw_exec) == 32 + 24 + MW_COMM_LEN + MW_PATH_MAX + MW_ARGS_MAX,
-	       "mw_exec layout");
+_Static_assert(sizeof(struct mw_exec) == 32 + 40 + MW_COMM_LEN + MW_PATH_MAX + 2 * MW_RPATH_MAX +
+	       MW_ARGS_MAX, "mw_exec layout");
+_Static_assert(sizeof(struct mw_file) == 32 + 32 + 2 * MW_FPATH_MAX + MW_RPATH_MAX,
+	       "mw_file layout");
+_Static_assert(sizeof(struct mw_net) == 32 + 16 + 8 + 32 + MW_UNIX_PATH_MAX + 4, "mw_net layout");
 _Static_assert(sizeof(struct mw_fork) == 48, "mw_fork layout");
 _Static_assert(sizeof(struct mw_exit) == 40, "mw_exit layout");
 _Static_assert(sizeof(struct mw_track) == 40, "mw_track layout");

@@ -18,6 +18,17 @@
 #define MW_ARGS_MAX             512u
 /* Bytes of the executable path copied at exec. */
 #define MW_PATH_MAX             256u
+/* Bytes of a path string a process passed to a syscall. */
+#define MW_FPATH_MAX            256u
+/* Bytes of a path resolved in the kernel from a dentry and mount walk ... */
+#define MW_RPATH_MAX            512u
+/* ... of at most this many components. */
+#define MW_PATH_DEPTH           48u
+/* Per-CPU scratch for the walk (power of two, twice the longest name plus the path). */
+#define MW_PATHBUF              4096u
+#define MW_NAME_MAX             255u
+/* Bytes of a unix socket path (sizeof sun_path). */
+#define MW_UNIX_PATH_MAX        108u
 /* fds above this are not resolved (the fd table walk is bounded). */
 #define MW_FD_MAX               (1u << 20)
 

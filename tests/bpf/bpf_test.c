@@ -14,6 +14,10 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/un.h>
+#include <limits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +37,8 @@ struct rec {
 		struct mw_fork f;
 		struct mw_exit x;
 		struct mw_track t;
+		struct mw_file fl;
+		struct mw_net n;
 	} u;
 	uint8_t *data;          /* payload bytes (copy) */
 };
@@ -74,6 +80,8 @@ static void on_exec(void *c, const struct mw_exec *e) { push(&e->h, e, sizeof(*e
 static void on_fork(void *c, const struct mw_fork *e) { push(&e->h, e, sizeof(*e)); }
 static void on_exit_ev(void *c, const struct mw_exit *e) { push(&e->h, e, sizeof(*e)); }
 static void on_track(void *c, const struct mw_track *e) { push(&e->h, e, sizeof(*e)); }
+static void on_file(void *c, const struct mw_file *e) { push(&e->h, e, sizeof(*e)); }
+static void on_net(void *c, const struct mw_net *e) { push(&e->h, e, sizeof(*e)); }
 
 static void pump(void)
 {
@@ -502,9 +510,253 @@ static void test_exec_of_tracked_process(void)
 	if (!r)
 		return;
 	CHECK_STR(r->u.e.path, "/bin/true");
+	{
+		char real[PATH_MAX], cwd[PATH_MAX];
+
+		CHECK(realpath("/bin/true", real) != NULL);
+		CHECK_STR(r->u.e.resolved, real);       /* /usr/bin/true on merged-/usr */
+		CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
+		CHECK_STR(r->u.e.cwd, cwd);
+	}
 	CHECK_MEM(r->u.e.args, r->u.e.args_len, "true\0--mcpwarden-test\0", 22);
 	CHECK_EQ(r->u.e.tracked, MW_TRACK_PID);
 	CHECK_EQ(r->u.e.ppid, getpid());
+}
+
+/* ---- files and network ---- */
+
+static char workdir[PATH_MAX];
+
+static void child_file_ops(void *arg)
+{
+	int fd;
+
+	if (chdir(workdir))
+		_exit(4);
+	fd = openat(AT_FDCWD, "link", O_RDONLY);        /* a symlink out of workdir */
+	if (fd < 0)
+		_exit(5);
+	close(fd);
+	fd = open("a.tmp", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, "x", 1) != 1)
+		_exit(6);
+	close(fd);
+	if (rename("a.tmp", "a.txt") || mkdirat(AT_FDCWD, "d", 0700) ||
+	    unlinkat(AT_FDCWD, "d", AT_REMOVEDIR) || unlink("a.txt"))
+		_exit(7);
+	if (open("/nonexistent/mcpwarden", O_RDONLY) >= 0)
+		_exit(8);
+}
+
+static struct rec *find_file(pid_t pid, uint32_t op, size_t nth)
+{
+	for (size_t i = 0; i < T.n; i++)
+		if (is(&T.ev[i], MW_EV_FILE, (uint32_t)pid) && T.ev[i].u.fl.op == op && nth-- == 0)
+			return &T.ev[i];
+	return NULL;
+}
+
+static struct rec *find_file_path(pid_t pid, const char *path)
+{
+	for (size_t i = 0; i < T.n; i++)
+		if (is(&T.ev[i], MW_EV_FILE, (uint32_t)pid) && !strcmp(T.ev[i].u.fl.path, path))
+			return &T.ev[i];
+	return NULL;
+}
+
+static void test_file_paths_resolved_in_kernel(void)
+{
+	char real[PATH_MAX], link[PATH_MAX + 8];
+	struct stat host;
+	struct rec *r;
+	int go[2];
+	pid_t pid;
+
+	reset();
+	snprintf(workdir, sizeof(workdir), "/tmp/mcpwarden-bpf-XXXXXX");
+	CHECK(mkdtemp(workdir) != NULL);
+	CHECK(realpath(workdir, real) != NULL);
+	snprintf(link, sizeof(link), "%s/link", workdir);
+	CHECK_EQ(symlink("/etc/hostname", link), 0);
+	CHECK_EQ(stat("/etc/hostname", &host), 0);
+	pid = spawn(go, child_file_ops, NULL);
+	track_pid(pid);
+	CHECK_EQ(release_and_wait(go, pid), 0);
+
+	r = find_file_path(pid, "link");
+	CHECK(r != NULL);
+	if (r) {        /* the symlink shows where the access really went */
+		CHECK_EQ(r->u.fl.op, MW_FILE_OPEN);
+		CHECK(r->u.fl.ret >= 0);
+		CHECK_STR(r->u.fl.resolved, "/etc/hostname");
+		CHECK_EQ(r->u.fl.ino, host.st_ino);
+		CHECK(!(r->h.flags & MW_F_RESOLVED_DIR));
+	}
+	r = find_file(pid, MW_FILE_RENAME, 0);
+	CHECK(r != NULL);
+	if (r) {
+		CHECK_STR(r->u.fl.path, "a.tmp");
+		CHECK_STR(r->u.fl.path2, "a.txt");
+		CHECK(r->h.flags & MW_F_RESOLVED_DIR);
+		CHECK_STR(r->u.fl.resolved, real);
+		CHECK_EQ(r->u.fl.ret, 0);
+	}
+	CHECK(find_file(pid, MW_FILE_MKDIR, 0) != NULL);
+	CHECK(find_file(pid, MW_FILE_RMDIR, 0) != NULL);
+	CHECK(find_file(pid, MW_FILE_UNLINK, 0) != NULL);
+	r = find_file_path(pid, "/nonexistent/mcpwarden");
+	CHECK(r != NULL);
+	if (r) {
+		CHECK_EQ(r->u.fl.ret, -ENOENT);
+		CHECK_STR(r->u.fl.resolved, "");
+	}
+	unlink(link);
+	rmdir(workdir);
+}
+
+static void child_connect(void *arg)
+{
+	struct sockaddr_in *sa = arg;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)sa, sizeof(*sa)))
+		_exit(4);
+	close(fd);
+}
+
+static void test_connect_recorded(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), go[2];
+	char want[4] = { 127, 0, 0, 1 };
+	struct rec *r;
+	pid_t pid;
+
+	reset();
+	CHECK_EQ(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	CHECK_EQ(listen(lfd, 4), 0);
+	CHECK_EQ(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
+	pid = spawn(go, child_connect, &sa);
+	track_pid(pid);
+	CHECK_EQ(release_and_wait(go, pid), 0);
+	r = find(MW_EV_NET, (uint32_t)pid, 0);
+	CHECK(r != NULL);
+	if (r) {
+		CHECK_EQ(r->u.n.op, MW_NET_CONNECT);
+		CHECK_EQ(r->u.n.family, AF_INET);
+		CHECK_EQ(r->u.n.type, SOCK_STREAM);
+		CHECK_EQ(r->u.n.ret, 0);
+		CHECK_MEM(r->u.n.raddr, 4, want, 4);
+		CHECK_EQ(r->u.n.rport, ntohs(sa.sin_port));
+		CHECK(r->u.n.lport != 0);
+	}
+	close(lfd);
+}
+
+static void child_serve_v6(void *arg)
+{
+	int *port_pipe = arg;
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET6, SOCK_STREAM, 0), c;
+	uint16_t port;
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 4) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len))
+		_exit(4);
+	port = ntohs(sa.sin6_port);
+	if (write(port_pipe[1], &port, sizeof(port)) != sizeof(port))
+		_exit(5);
+	c = accept(fd, NULL, NULL);     /* no address buffer: the peer comes from the socket */
+	if (c < 0)
+		_exit(6);
+	close(c);
+	close(fd);
+}
+
+static void test_wildcard_listen_and_accept(void)
+{
+	int go[2], pp[2], c;
+	uint16_t port = 0;
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	static const uint8_t any[16], loop6[16] = { [15] = 1 };
+	struct rec *b, *l, *a;
+	pid_t pid;
+
+	reset();
+	CHECK_EQ(pipe(pp), 0);
+	pid = spawn(go, child_serve_v6, pp);
+	track_pid(pid);
+	CHECK_EQ(write(go[1], "g", 1), 1);
+	CHECK_EQ(read(pp[0], &port, sizeof(port)), (ssize_t)sizeof(port));
+	to.sin6_port = htons(port);
+	c = socket(AF_INET6, SOCK_STREAM, 0);
+	CHECK_EQ(connect(c, (struct sockaddr *)&to, sizeof(to)), 0);
+	close(go[1]);
+	waitpid(pid, NULL, 0);
+	close(c);
+	pump();
+	b = l = a = NULL;
+	for (size_t i = 0; i < T.n; i++) {
+		struct rec *r = &T.ev[i];
+
+		if (!is(r, MW_EV_NET, (uint32_t)pid))
+			continue;
+		b = r->u.n.op == MW_NET_BIND ? r : b;
+		l = r->u.n.op == MW_NET_LISTEN ? r : l;
+		a = r->u.n.op == MW_NET_ACCEPT ? r : a;
+	}
+	CHECK(b && l && a);
+	if (!b || !l || !a)
+		return;
+	CHECK_EQ(b->u.n.family, AF_INET6);
+	CHECK_MEM(b->u.n.laddr, 16, any, 16);   /* "::": the wildcard */
+	CHECK_EQ(l->u.n.lport, port);
+	CHECK_MEM(l->u.n.laddr, 16, any, 16);
+	CHECK_MEM(a->u.n.raddr, 16, loop6, 16);
+	CHECK_MEM(a->u.n.laddr, 16, loop6, 16); /* the accepted socket's own end */
+	CHECK_EQ(a->u.n.lport, port);
+	CHECK(a->u.n.rport != 0);
+	CHECK(a->u.n.ret >= 0);
+	close(pp[0]);
+	close(pp[1]);
+}
+
+static void child_unix_connect(void *arg)
+{
+	struct sockaddr_un *sa = arg;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)sa, sizeof(*sa)))
+		_exit(4);
+	close(fd);
+}
+
+static void test_unix_connect_path(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0), go[2];
+	struct rec *r;
+	pid_t pid;
+
+	reset();
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/mcpwarden-bpf-%d.sock", getpid());
+	unlink(sa.sun_path);
+	CHECK_EQ(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	CHECK_EQ(listen(lfd, 4), 0);
+	pid = spawn(go, child_unix_connect, &sa);
+	track_pid(pid);
+	CHECK_EQ(release_and_wait(go, pid), 0);
+	r = find(MW_EV_NET, (uint32_t)pid, 0);
+	CHECK(r != NULL);
+	if (r) {
+		CHECK_EQ(r->u.n.op, MW_NET_CONNECT);
+		CHECK_EQ(r->u.n.family, AF_UNIX);
+		CHECK_STR(r->u.n.unix_path, sa.sun_path);
+	}
+	close(lfd);
+	unlink(sa.sun_path);
 }
 
 static void test_no_kernel_losses(void)
@@ -527,7 +779,7 @@ static int setup(void)
 	};
 	struct reader_handlers h = {
 		.payload = on_payload, .exec = on_exec, .fork = on_fork, .exit = on_exit_ev,
-		.track = on_track,
+		.track = on_track, .file = on_file, .net = on_net,
 	};
 	int rc = loader_open(&T.l, &err);
 
@@ -559,6 +811,10 @@ int main(void)
 		UNIT_TEST(test_detect_2026_meta),
 		UNIT_TEST(test_detect_ignores_other_json),
 		UNIT_TEST(test_exec_of_tracked_process),
+		UNIT_TEST(test_file_paths_resolved_in_kernel),
+		UNIT_TEST(test_connect_recorded),
+		UNIT_TEST(test_wildcard_listen_and_accept),
+		UNIT_TEST(test_unix_connect_path),
 		UNIT_TEST(test_no_kernel_losses),
 	};
 	int rc;

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * File operations of tracked processes: opens (with the opened file's path resolved in the
+ * kernel from its dentry and mount at syscall exit, before the fd reaches user space), and the
+ * path operations a server uses to write and remove files: rename, link, symlink, unlink,
+ * rmdir, mkdir, truncate. Path operations carry the strings the process passed and, for a
+ * relative path, the resolved directory it was looked up from.
+ */
+#include "common.bpf.h"
+#include "channel.bpf.h"
+#include "path.bpf.h"
+
+#define MW_AT_FDCWD       -100
+#define MW_AT_REMOVEDIR   0x200
+#define MW_O_CREAT_TRUNC  (01 | 0100 | 01000)  /* creat(2): O_WRONLY | O_CREAT | O_TRUNC */
+
+enum file_sys {
+	FS_OPEN, FS_OPENAT, FS_OPENAT2, FS_CREAT, FS_RENAME, FS_RENAMEAT, FS_RENAMEAT2,
+	FS_LINK, FS_LINKAT, FS_SYMLINK, FS_SYMLINKAT, FS_UNLINK, FS_UNLINKAT, FS_RMDIR,
+	FS_MKDIR, FS_MKDIRAT, FS_TRUNCATE, FS_FTRUNCATE,
+};
+
+struct file_args {
+	__u32 op;
+	__s32 dirfd;            /* the directory path (or path2 when present) is relative to */
+	__u64 path, path2;      /* user strings */
+	__u32 flags, mode;
+	__s32 fd;               /* ftruncate: the file */
+};
+
+struct fregs {
+	__u64 a[5];
+};
+
+static __always_inline void read_regs(struct task_struct *task, struct fregs *r)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+
+	r->a[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	r->a[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	r->a[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	r->a[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	r->a[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
+}
+
+static __always_inline void set(struct file_args *f, __u32 op, __s32 dirfd, __u64 p, __u64 p2,
+				__u32 flags, __u32 mode)
+{
+	f->op = op;
+	f->dirfd = dirfd;
+	f->path = p;
+	f->path2 = p2;
+	f->flags = flags;
+	f->mode = mode;
+	f->fd = -1;
+}
+
+static __always_inline void map_open(__u8 sys, const struct fregs *r, struct file_args *f)
+{
+	struct open_how *how;
+
+	switch (sys) {
+	case FS_OPEN:
+		set(f, MW_FILE_OPEN, MW_AT_FDCWD, r->a[0], 0, r->a[1], r->a[2]);
+		break;
+	case FS_OPENAT:
+		set(f, MW_FILE_OPEN, (__s32)r->a[0], r->a[1], 0, r->a[2], r->a[3]);
+		break;
+	case FS_OPENAT2:
+		how = (struct open_how *)r->a[2];
+		set(f, MW_FILE_OPEN, (__s32)r->a[0], r->a[1], 0,
+		    (__u32)BPF_CORE_READ_USER(how, flags), (__u32)BPF_CORE_READ_USER(how, mode));
+		break;
+	default:        /* FS_CREAT */
+		set(f, MW_FILE_OPEN, MW_AT_FDCWD, r->a[0], 0, MW_O_CREAT_TRUNC, r->a[1]);
+	}
+}
+
+static __always_inline void map_args(__u8 sys, const struct fregs *r, struct file_args *f)
+{
+	switch (sys) {
+	case FS_OPEN: case FS_OPENAT: case FS_OPENAT2: case FS_CREAT:
+		map_open(sys, r, f);
+		return;
+	case FS_RENAME:
+		set(f, MW_FILE_RENAME, MW_AT_FDCWD, r->a[0], r->a[1], 0, 0);
+		return;
+	case FS_RENAMEAT:
+		set(f, MW_FILE_RENAME, (__s32)r->a[2], r->a[1], r->a[3], 0, 0);
+		return;
+	case FS_RENAMEAT2:
+		set(f, MW_FILE_RENAME, (__s32)r->a[2], r->a[1], r->a[3], r->a[4], 0);
+		return;
+	case FS_LINK:
+		set(f, MW_FILE_LINK, MW_AT_FDCWD, r->a[0], r->a[1], 0, 0);
+		return;
+	case FS_LINKAT:
+		set(f, MW_FILE_LINK, (__s32)r->a[2], r->a[1], r->a[3], r->a[4], 0);
+		return;
+	case FS_SYMLINK:
+		set(f, MW_FILE_SYMLINK, MW_AT_FDCWD, r->a[0], r->a[1], 0, 0);
+		return;
+	case FS_SYMLINKAT:
+		set(f, MW_FILE_SYMLINK, (__s32)r->a[1], r->a[0], r->a[2], 0, 0);
+		return;
+	case FS_UNLINK:
+		set(f, MW_FILE_UNLINK, MW_AT_FDCWD, r->a[0], 0, 0, 0);
+		return;
+	case FS_UNLINKAT:
+		set(f, (r->a[2] & MW_AT_REMOVEDIR) ? MW_FILE_RMDIR : MW_FILE_UNLINK,
+			   (__s32)r->a[0], r->a[1], 0, r->a[2], 0);
+		return;
+	case FS_RMDIR:
+		set(f, MW_FILE_RMDIR, MW_AT_FDCWD, r->a[0], 0, 0, 0);
+		return;
+	case FS_MKDIR:
+		set(f, MW_FILE_MKDIR, MW_AT_FDCWD, r->a[0], 0, 0, r->a[1]);
+		return;
+	case FS_MKDIRAT:
+		set(f, MW_FILE_MKDIR, (__s32)r->a[0], r->a[1], 0, 0, r->a[2]);
+		return;
+	case FS_TRUNCATE:
+		set(f, MW_FILE_TRUNCATE, MW_AT_FDCWD, r->a[0], 0, 0, 0);
+		return;
+	default:        /* FS_FTRUNCATE */
+		set(f, MW_FILE_TRUNCATE, MW_AT_FDCWD, 0, 0, 0, 0);
+		f->fd = (__s32)r->a[0];
+	}
+}
+
+/* fd 'fd' of task: resolved path and inode. */
+static __always_inline void resolve_fd(struct task_struct *task, int fd, struct mw_file *e)
+{
+	struct file *f = fd_to_file(task, fd);
+	struct inode *ino;
+
+	if (!f)
+		return;
+	ino = BPF_CORE_READ(f, f_inode);
+	e->ino = BPF_CORE_READ(ino, i_ino);
+	if (BPF_CORE_READ(ino, __i_nlink) == 0)
+		e->h.flags |= MW_F_DELETED;
+	e->h.flags |= file_path(task, f, e->resolved);
+}
+
+/* A relative path: the directory it was looked up from. */
+static __always_inline void resolve_dir(struct task_struct *task, __s32 dirfd, struct mw_file *e)
+{
+	struct file *f;
+
+	e->h.flags |= MW_F_RESOLVED_DIR;
+	if (dirfd == MW_AT_FDCWD) {
+		e->h.flags |= cwd_path(task, e->resolved);
+		return;
+	}
+	f = fd_to_file(task, dirfd);
+	if (f)
+		e->h.flags |= file_path(task, f, e->resolved);
+}
+
+static __always_inline void copy_paths(const struct file_args *a, struct mw_file *e)
+{
+	long n;
+
+	e->path[0] = e->path2[0] = '\0';
+	if (a->path && bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)a->path) ==
+	    sizeof(e->path))
+		e->h.flags |= MW_F_PATH_TRUNC;
+	if (a->path2) {
+		n = bpf_probe_read_user_str(e->path2, sizeof(e->path2), (void *)a->path2);
+		if (n == sizeof(e->path2))
+			e->h.flags |= MW_F_PATH2_TRUNC;
+	}
+}
+
+static __always_inline int on_file_exit(long ret, __u8 sys)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct file_args a;
+	struct fregs r;
+	struct mw_file *e;
+	const char *rel;
+
+	struct mw_tracked *t = current_tracked(task, tgid);
+
+	if (!t)
+		return 0;
+	read_regs(task, &r);
+	map_args(sys, &r, &a);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(MW_DROP_RINGBUF_FULL, 0);
+		return 0;
+	}
+	fill_hdr(&e->h, MW_EV_FILE, task);
+	e->h.root = t->root_tgid;
+	e->ret = ret;
+	e->op = a.op;
+	e->flags = a.flags;
+	e->mode = a.mode;
+	e->dirfd = a.dirfd;
+	e->ino = 0;
+	e->resolved[0] = '\0';
+	copy_paths(&a, e);
+	if (a.op == MW_FILE_OPEN && ret >= 0)
+		resolve_fd(task, (int)ret, e);
+	else if (a.fd >= 0)
+		resolve_fd(task, a.fd, e);
+	else {
+		rel = a.path2 ? e->path2 : e->path;
+		if (rel[0] && rel[0] != '/')
+			resolve_dir(task, a.dirfd, e);
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+#define MW_FILE_EXIT(name, sys)                                                 \
+	SEC("tp/syscalls/sys_exit_" #name)                                      \
+	int mw_file_##name(struct trace_event_raw_sys_exit *ctx)                \
+	{                                                                       \
+		return on_file_exit(ctx->ret, sys);                             \
+	}
+
+MW_FILE_EXIT(open, FS_OPEN)
+MW_FILE_EXIT(openat, FS_OPENAT)
+MW_FILE_EXIT(openat2, FS_OPENAT2)
+MW_FILE_EXIT(creat, FS_CREAT)
+MW_FILE_EXIT(rename, FS_RENAME)
+MW_FILE_EXIT(renameat, FS_RENAMEAT)
+MW_FILE_EXIT(renameat2, FS_RENAMEAT2)
+MW_FILE_EXIT(link, FS_LINK)
+MW_FILE_EXIT(linkat, FS_LINKAT)
+MW_FILE_EXIT(symlink, FS_SYMLINK)
+MW_FILE_EXIT(symlinkat, FS_SYMLINKAT)
+MW_FILE_EXIT(unlink, FS_UNLINK)
+MW_FILE_EXIT(unlinkat, FS_UNLINKAT)
+MW_FILE_EXIT(rmdir, FS_RMDIR)
+MW_FILE_EXIT(mkdir, FS_MKDIR)
+MW_FILE_EXIT(mkdirat, FS_MKDIRAT)
+MW_FILE_EXIT(truncate, FS_TRUNCATE)
+MW_FILE_EXIT(ftruncate, FS_FTRUNCATE)
