@@ -759,6 +759,31 @@ static void test_unix_connect_path(void)
 	unlink(sa.sun_path);
 }
 
+/* A tracked entry left by an earlier process with the same pid (its exit was missed): the
+ * new process is not confused with it, and the stale entry is dropped. */
+static void test_pid_reuse_not_confused(void)
+{
+	int go[2], p[2];
+	struct fds f;
+	char buf[64];
+	pid_t pid;
+
+	reset();
+	CHECK_EQ(pipe(p), 0);
+	f.wr = p[1];
+	pid = spawn(go, child_write_line, &f);
+	CHECK_EQ(loader_track(T.l, (uint32_t)pid, start_ns_of(pid) - 5 * MW_NS_PER_TICK,
+			      (uint32_t)pid, MW_TRACK_PID), 0);
+	CHECK(loader_is_tracked(T.l, (uint32_t)pid));
+	CHECK_EQ(release_and_wait(go, pid), 0);
+	CHECK_EQ(read(p[0], buf, sizeof(buf)), 12);
+	CHECK_EQ(count(MW_EV_PAYLOAD, (uint32_t)pid), 0);
+	CHECK_EQ(count(MW_EV_EXIT, (uint32_t)pid), 0);
+	CHECK(!loader_is_tracked(T.l, (uint32_t)pid));
+	close(p[0]);
+	close(p[1]);
+}
+
 static void test_no_kernel_losses(void)
 {
 	struct mw_drop d[MW_DROP__COUNT];
@@ -815,6 +840,7 @@ int main(void)
 		UNIT_TEST(test_connect_recorded),
 		UNIT_TEST(test_wildcard_listen_and_accept),
 		UNIT_TEST(test_unix_connect_path),
+		UNIT_TEST(test_pid_reuse_not_confused),
 		UNIT_TEST(test_no_kernel_losses),
 	};
 	int rc;

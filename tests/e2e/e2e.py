@@ -311,6 +311,181 @@ def prestarted_case(flag_fn, args_extra):
     return case
 
 
+# ---- timeline: what servers did, tied to the calls in flight ----
+
+def actions_cmd(tmp, scenario, extra=()):
+    return ["node", os.path.join(CLIENTS, "actions_client.mjs"), "--scenario", scenario,
+            "--root", os.path.join(tmp, "root"), "--record", os.path.join(tmp, "record.json"),
+            "--summary", os.path.join(tmp, "summary.json"),
+            "--pidfile", os.path.join(tmp, "server.pid")] + list(extra)
+
+
+def server_tree(recs, server_pid):
+    """Events of the server and its descendants."""
+    pids = {server_pid}
+    for r in recs:
+        if r["event"] in ("process.fork", "process.exec") and r["process"]["ppid"] in pids:
+            pids.add(r["process"]["pid"])
+    return [r for r in recs if r["event"].split(".")[0] in ("file", "net", "process")
+            and r.get("process") and r["process"]["pid"] in pids]
+
+
+def call_ids(r):
+    return sorted((c["id"], c["tool"]) for c in r["calls"])
+
+
+def find_events(events, event, pred):
+    return [r for r in events if r["event"] == event and pred(r)]
+
+
+def check_one_call(r, call, what):
+    check(call_ids(r) == [(call["id"], call["tool"])],
+          "%s: calls %r, want id %d %s" % (what, r["calls"], call["id"], call["tool"]))
+
+
+def sequence_case(tmp, prestarted=False):
+    """Each action of a tool call carries that call; paths are the kernel's."""
+    if prestarted:
+        hold, holder = os.path.join(tmp, "hold"), {}
+
+        def start(pid):
+            holder["mon"] = Monitor(tmp, ["--pid", str(pid), "--no-detect",
+                                          "--no-default-match"])
+        try:
+            run_client(tmp, actions_cmd(tmp, "sequence", ["--hold-file", hold]), hold=hold,
+                       on_spawn=start)
+        finally:
+            recs = holder["mon"].stop() if "mon" in holder else []
+    else:
+        mon = Monitor(tmp, ["--no-default-match"])
+        try:
+            run_client(tmp, actions_cmd(tmp, "sequence"))
+        finally:
+            recs = mon.stop()
+    summ = json.load(open(os.path.join(tmp, "summary.json")))
+    ev = server_tree(recs, summ["serverPid"])
+    calls = {c["tool"]: c for c in summ["calls"]}
+    link = summ["prepared"]["link"]
+    opens = find_events(ev, "file.open", lambda r: r["requested"] == link["path"])
+    check(len(opens) == 1, "open through the symlink: %d records" % len(opens))
+    check(opens[0]["resolved"] == os.path.realpath(link["target"]),
+          "symlink open resolved to %r" % opens[0]["resolved"])
+    check_one_call(opens[0], next(c for c in summ["calls"] if c["tool"] == "open_file"
+                                  and c["arguments"]["path"] == link["path"]), "symlink open")
+    ren = find_events(ev, "file.rename", lambda r: True)
+    want = calls["write_via_rename"]["arguments"]["path"]
+    check(ren and ren[0]["path"] == want, "rename onto %r not recorded: %r"
+          % (want, [r["path"] for r in ren]))
+    check_one_call(ren[0], calls["write_via_rename"], "rename")
+    execs = find_events(ev, "process.exec", lambda r: r["argv"] == ["/bin/echo", "hello"])
+    check(len(execs) == 1, "spawned /bin/echo: %d exec records" % len(execs))
+    check_one_call(execs[0], calls["spawn"], "exec")
+    check(execs[0]["exe"] == os.path.realpath("/bin/echo"), "exec exe %r" % execs[0]["exe"])
+    port = summ["clientListeners"]["tcp"]["port"]
+    conn = find_events(ev, "net.connect", lambda r: r.get("remote", {}).get("port") == port)
+    check(len(conn) == 1 and conn[0]["remote"]["addr"] == "127.0.0.1", "connect: %r" % conn)
+    check_one_call(conn[0], calls["connect"], "connect")
+    check(conn[0]["result"]["ok"] or conn[0].get("in_progress"), "connect result")
+    lst = find_events(ev, "net.listen", lambda r: True)
+    check(lst and lst[0]["local"]["addr"] == "127.0.0.1", "listen: %r" % lst)
+    check_one_call(lst[0], calls["listen"], "listen")
+    acc = find_events(ev, "net.accept", lambda r: True)
+    check(acc and acc[0]["remote"]["addr"] == "127.0.0.1", "accept: %r" % acc)
+    check_one_call(acc[0], calls["accept_one"], "accept")
+    assert_no_loss(recs)
+
+
+def concurrent_case(tmp):
+    """Concurrent calls: both are candidates; an action outside any call carries none."""
+    mon = Monitor(tmp, ["--no-default-match", "--match", "*actions_server.mjs*"])
+    try:
+        run_client(tmp, actions_cmd(tmp, "concurrent"))
+    finally:
+        recs = mon.stop()
+    summ = json.load(open(os.path.join(tmp, "summary.json")))
+    check(summ["checks"]["bothRequestsBeforeFirstResponse"], "client did not overlap the calls")
+    ev = server_tree(recs, summ["serverPid"])
+    slow = [c for c in summ["calls"] if c["tool"] == "slow_open"]
+    want = sorted((c["id"], c["tool"]) for c in slow)
+    for c in slow:
+        opens = find_events(ev, "file.open", lambda r, c=c: r["requested"] == c["arguments"]["path"])
+        check(len(opens) == 1, "open of %s: %d records" % (c["arguments"]["path"], len(opens)))
+        check(call_ids(opens[0]) == want, "concurrent open calls %r, want %r"
+              % (opens[0]["calls"], want))
+    marker = summ["outsideCalls"][0]["path"]
+    opens = find_events(ev, "file.open", lambda r: r["requested"] == marker)
+    check(len(opens) == 1 and opens[0]["calls"] == [], "startup open: %r"
+          % [r["calls"] for r in opens])
+    assert_no_loss(recs)
+
+
+def filesystem_timeline_case(tmp):
+    """The real server-filesystem: a write is a temp file renamed onto the target, and a read
+    through a symlink shows the file really opened."""
+    root = os.path.join(tmp, "root")
+    os.makedirs(os.path.join(root, "sub"))
+    with open(os.path.join(root, "sub", "real.txt"), "w") as f:
+        f.write("real\n")
+    os.symlink(os.path.join(root, "sub", "real.txt"), os.path.join(root, "alias.txt"))
+    with open(os.path.join(root, "hello.txt"), "w") as f:
+        f.write("old\n")            # an existing file is replaced through a temp file
+    mon = Monitor(tmp, ["--no-default-match"])
+    try:
+        client_pid = run_client(tmp, sdk_cmd(tmp, "filesystem", "node",
+                                             ["--big-mb", "0", "--read-path",
+                                              os.path.join(root, "alias.txt")]))
+    finally:
+        recs = mon.stop()
+    server = int(open(os.path.join(tmp, "server.pid")).read())
+    ev = server_tree(recs, server)
+    msgs = mine_of(recs, client_pid)
+    by_id = {r["id"]: r for r in msgs if r["dir"] == "c2s" and r["kind"] == "request"}
+    ren = find_events(ev, "file.rename", lambda r: True)
+    check(len(ren) == 1 and ren[0]["path"] == os.path.realpath(os.path.join(root, "hello.txt")),
+          "write_file rename: %r" % [(r["requested"], r["path"]) for r in ren])
+    write = [i for i, r in by_id.items() if r.get("tool") == "write_file"]
+    check(call_ids(ren[0]) == [(write[0], "write_file")], "rename calls %r" % ren[0]["calls"])
+    alias = find_events(ev, "file.open", lambda r: r["requested"].endswith("alias.txt")
+                        or r.get("resolved", "").endswith("real.txt"))
+    check(alias and all(r["resolved"] == os.path.realpath(os.path.join(root, "sub", "real.txt"))
+                        for r in alias), "alias read: %r" % [(r["requested"], r.get("resolved"))
+                                                            for r in alias])
+    check(all(r["calls"] and r["calls"][0]["tool"] == "read_text_file" for r in alias),
+          "alias read not tied to read_text_file")
+
+
+def prestarted_sequence_case(tmp):
+    sequence_case(tmp, prestarted=True)
+
+
+def npx_tree_case(tmp):
+    """npx -> sh -> node: the chain is recorded under the matched npx process, and the
+    grandchild's file actions are tied to the calls the session carried."""
+    root = os.path.join(tmp, "root")
+    os.makedirs(root)
+    with open(os.path.join(root, "hello.txt"), "w") as f:
+        f.write("old\n")
+    mon = Monitor(tmp, [])           # the built-in patterns match the npx command line
+    try:
+        client_pid = run_client(tmp, sdk_cmd(tmp, "filesystem", "npx", ["--big-mb", "0"]))
+    finally:
+        recs = mon.stop()
+    npx = int(open(os.path.join(tmp, "server.pid")).read())
+    ev = server_tree(recs, npx)
+    execs = [r for r in ev if r["event"] == "process.exec"]
+    check(len(execs) >= 2 and all(r["server_pid"] == npx for r in execs),
+          "npx chain execs: %r" % [(r["process"]["pid"], r["argv"][:2], r["server_pid"])
+                                   for r in execs])
+    node = [r for r in execs if "mcp-server-filesystem" in " ".join(r["argv"])]
+    check(node, "the grandchild's exec is missing: %r" % [r["argv"] for r in execs])
+    msgs = mine_of(recs, client_pid)
+    check(msgs and all(r["server"]["pid"] == node[-1]["process"]["pid"] for r in msgs),
+          "messages not from the grandchild")
+    ren = find_events(ev, "file.rename", lambda r: True)
+    check(len(ren) == 1 and ren[0]["calls"] and ren[0]["calls"][0]["tool"] == "write_file",
+          "grandchild rename not tied to write_file: %r" % [r["calls"] for r in ren])
+
+
 def run_mcpwarden(args, user=None, timeout=60):
     cmd = [MCPWARDEN] + args
     if user:
@@ -386,7 +561,8 @@ CASES = [
     prestarted_case(lambda pid: ["--match", "*server-everything/dist/index.js*"],
                     ["--no-detect", "--no-default-match"]),
 ]
-CASES += [cli_errors_case, jsonl_stdout_sigterm_case, duration_case]
+CASES += [cli_errors_case, jsonl_stdout_sigterm_case, duration_case, sequence_case,
+          concurrent_case, filesystem_timeline_case, prestarted_sequence_case, npx_tree_case]
 CASES[2].__name__ = "payload_short_shortens_big_strings"
 CASES[3].__name__ = "max_message_truncates_and_resyncs"
 CASES[4].__name__ = "sdk_filesystem_npx_grandchild"

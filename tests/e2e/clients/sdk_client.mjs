@@ -85,6 +85,7 @@ function parseArgs(argv) {
         holdFile: null,
         holdTimeoutS: 60,
         bigMb: 5,
+        readPaths: [],
         serverRequests: false,
         timeoutMs: 30_000
     };
@@ -106,6 +107,7 @@ function parseArgs(argv) {
             case '--hold-file': opts.holdFile = needValue(i, a); i++; break;
             case '--hold-timeout-s': opts.holdTimeoutS = Number(needValue(i, a)); i++; break;
             case '--big-mb': opts.bigMb = Number(needValue(i, a)); i++; break;
+            case '--read-path': opts.readPaths.push(needValue(i, a)); i++; break;
             case '--timeout-ms': opts.timeoutMs = Number(needValue(i, a)); i++; break;
             case '--server-requests': opts.serverRequests = true; break;
             case '-h': case '--help': usage(0); break;
@@ -377,6 +379,12 @@ async function scenarioFilesystem(client, opts, stats) {
     stats.deniedText = textOf(r).slice(0, 120);
 
     await client.ping({ timeout: opts.timeoutMs });
+
+    // Extra reads asked for on the command line (e.g. through a symlink); must succeed.
+    for (const p of opts.readPaths) {
+        r = await callTool(client, readTool, { path: p }, opts);
+        if (r.isError) fail(`${readTool} of ${p} failed: ${textOf(r)}`);
+    }
 
     if (opts.bigMb > 0) {
         const big = path.join(root, 'big.txt');
