@@ -74,14 +74,15 @@ static void effective_path(const struct mw_file *e, char *out, size_t size)
 {
 	const char *req = (e->op == MW_FILE_RENAME || e->op == MW_FILE_LINK ||
 			   e->op == MW_FILE_SYMLINK) ? e->path2 : e->path;
-	char r[MW_FPATH_MAX + 1];
+	char r[MW_FPATH_MAX + 1], dir[MW_RPATH_MAX + 1];
 
 	if (!(e->h.flags & MW_F_RESOLVED_DIR) && e->resolved[0]) {
 		snprintf(out, size, "%.*s", (int)MW_RPATH_MAX, e->resolved);
 		return;
 	}
 	snprintf(r, sizeof(r), "%.*s", (int)MW_FPATH_MAX, req);
-	if (evfmt_join((e->h.flags & MW_F_RESOLVED_DIR) ? e->resolved : NULL, r, out, size) < 0)
+	snprintf(dir, sizeof(dir), "%.*s", (int)MW_RPATH_MAX, e->resolved);
+	if (evfmt_join((e->h.flags & MW_F_RESOLVED_DIR) ? dir : NULL, r, out, size) < 0)
 		snprintf(out, size, "%s", r);
 }
 
@@ -167,7 +168,7 @@ json_t *actions_net(const struct mw_net *e, char *line, size_t size)
 			json_object_set_new(rec, "remote", endpoint(e, e->raddr, e->rport, r,
 								    sizeof(r)));
 	} else if (e->family == AF_UNIX) {
-		snprintf(l, sizeof(l), "%.*s", (int)sizeof(l) - 1, e->unix_path);
+		snprintf(remote ? r : l, sizeof(l), "%.*s", (int)sizeof(l) - 1, e->unix_path);
 		json_object_set_new(rec, "unix_path", jtext(e->unix_path, MW_UNIX_PATH_MAX));
 	}
 	if (e->op == MW_NET_CONNECT && e->ret == -EINPROGRESS)

@@ -60,10 +60,14 @@ int attrib_note(struct attrib *a, uint32_t root, uint64_t session_key)
 		e->root = root;
 		*pp = e;
 	}
-	for (unsigned int i = 0; i < e->n; i++)
-		if (e->keys[i] == session_key)
+	for (unsigned int i = 0; i < e->n; i++) {
+		if (e->keys[i] == session_key) {        /* most recently active goes last */
+			memmove(e->keys + i, e->keys + i + 1, (e->n - i - 1) * sizeof(e->keys[0]));
+			e->keys[e->n - 1] = session_key;
 			return 0;
-	if (e->n == ROOT_SESSIONS) {            /* keep the newest */
+		}
+	}
+	if (e->n == ROOT_SESSIONS) {            /* drop the least recently active */
 		memmove(e->keys, e->keys + 1, sizeof(e->keys) - sizeof(e->keys[0]));
 		e->n--;
 	}
@@ -81,12 +85,18 @@ void attrib_forget(struct attrib *a, uint32_t root)
 	}
 }
 
+#define CALLS_MAX 256u         /* calls listed per action (the oldest) */
+
+struct found {
+	uint64_t ts_ns;
+	json_t *call;
+	char txt[128];
+};
+
 struct collect {
 	const struct session *s;
-	json_t *arr;
-	char *txt;
-	size_t size;
-	unsigned int count;
+	struct found *f;
+	unsigned int count, total;
 };
 
 static json_t *id_json(const struct session_call *c)
@@ -104,31 +114,55 @@ static json_t *id_json(const struct session_call *c)
 static void add_call(void *ctx, const struct session_call *c)
 {
 	struct collect *k = ctx;
-	json_t *id = id_json(c);
+	struct found *f;
+	json_t *id;
 
-	json_array_append_new(k->arr, json_pack("{s:I, s:o, s:s, s:s?}", "session",
-			      (json_int_t)k->s->id, "id", id ? id : json_null(), "method",
-			      c->method, "tool", c->target));
-	if (k->count++ == 0)
-		snprintf(k->txt, k->size, "%s%s%s id=%.*s", c->method, c->target ? " " : "",
-			 c->target ? c->target : "", (int)(c->id_len > 2 ? c->id_len - 2 : 0),
-			 c->id_key + 2);
+	k->total++;
+	if (k->count == CALLS_MAX)
+		return;
+	id = id_json(c);
+	f = &k->f[k->count++];
+	f->ts_ns = c->ts_ns;
+	f->call = json_pack("{s:I, s:o, s:s, s:s?}", "session", (json_int_t)k->s->id, "id",
+			    id ? id : json_null(), "method", c->method, "tool", c->target);
+	snprintf(f->txt, sizeof(f->txt), "%s%s%s id=%.*s", c->method, c->target ? " " : "",
+		 c->target ? c->target : "", (int)(c->id_len > 2 ? c->id_len - 2 : 0),
+		 c->id_key + 2);
+}
+
+static int older_first(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+
+	return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
 }
 
 json_t *attrib_calls(struct attrib *a, struct decoder *d, uint32_t root, char *txt, size_t size)
 {
 	struct root_entry *e = *slot(a, root);
-	struct collect k = { .arr = json_array(), .txt = txt, .size = size };
-	size_t len;
+	struct found f[CALLS_MAX];
+	struct collect k = { .f = f };
+	json_t *arr = json_array();
 
 	txt[0] = '\0';
-	for (unsigned int i = 0; e && k.arr && i < e->n; i++) {
+	for (unsigned int i = 0; e && arr && i < e->n; i++) {
 		k.s = decoder_session(d, e->keys[i]);
 		if (k.s)
 			session_pending_foreach(k.s, MW_DIR_C2S, add_call, &k);
 	}
-	len = strlen(txt);
-	if (k.count > 1)
-		snprintf(txt + len, size - len, " (+%u more)", k.count - 1);
-	return k.arr;
+	qsort(f, k.count, sizeof(f[0]), older_first);   /* sessions interleave */
+	for (unsigned int i = 0; i < k.count; i++) {
+		if (arr)
+			json_array_append_new(arr, f[i].call);
+		else
+			json_decref(f[i].call);
+	}
+	if (k.count)
+		snprintf(txt, size, "%s", f[0].txt);
+	if (k.total > 1) {
+		size_t len = strlen(txt);
+
+		snprintf(txt + len, size - len, " (+%u more)", k.total - 1);
+	}
+	return arr;
 }

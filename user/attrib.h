@@ -18,7 +18,8 @@ struct attrib;
 
 struct attrib *attrib_new(void);
 void attrib_free(struct attrib *a);
-/* Sessions carried by processes of server root `root` (called for every payload chunk). */
+/* Sessions carried by processes of server root `root` (called for every payload chunk); the
+ * eight most recently active are kept per root. */
 int attrib_note(struct attrib *a, uint32_t root, uint64_t session_key);
 /* The server root ended. */
 void attrib_forget(struct attrib *a, uint32_t root);

@@ -52,8 +52,11 @@ int evfmt_join(const char *dir, const char *rel, char *out, size_t size)
 {
 	size_t len = 1;
 
-	if (size < 2)
+	if (size < 2) {
+		if (size)
+			out[0] = '\0';
 		return -1;
+	}
 	out[0] = '/';
 	out[1] = '\0';
 	if (rel[0] != '/' && dir && push_path(out, size, &len, dir))
