@@ -102,10 +102,10 @@ static void test_join_too_small(void)
 	CHECK_EQ(evfmt_join(NULL, "/", out, 2), 1);
 	CHECK_STR(out, "/");
 	CHECK_EQ(evfmt_join(NULL, "a", out, 2), -1);
+	CHECK_STR(out, "/");
 	out[0] = 'x';
 	CHECK_EQ(evfmt_join("/a", "b", out, 1), -1);      /* even a 1-byte buffer is terminated */
 	CHECK_EQ(out[0], '\0');
-	CHECK_STR(out, "/");
 }
 
 static void test_open_access(void)

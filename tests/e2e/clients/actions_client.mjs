@@ -5,7 +5,8 @@
 // It spawns the actions server, runs a scenario of tools/call requests that
 // make the server exec, open/rename/unlink/mkdir files and connect/bind/
 // listen/accept sockets, records every JSON-RPC message exactly like
-// sdk_client.mjs does (wire-side record, checked against the SDK's view), and
+// sdk_client.mjs does (wire-side record, checked against the SDK's view; the
+// spawning, recording and checks are in common.mjs, shared by both), and
 // writes a JSON summary listing, per tool call, the request id and the
 // concrete side effects it asked for (paths, resolved symlink targets, pids,
 // ports), so a test can match them against what mcpwarden observed.
@@ -13,35 +14,27 @@
 // See README.md in this folder ("actions_client.mjs") for options and formats.
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { fileURLToPath } from 'node:url';
+import {
+    E2E_DIR, ServerSession, USAGE_HOLD, canon, checkCommonOptions, commonDefaults, fail,
+    failureText, logSummary, makeLog, parseOptions, reportProblems, sleep, textOf, usageExit,
+    writeFileAtomic
+} from './common.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const E2E_DIR = path.resolve(HERE, '..');
 const SERVER_SCRIPT = path.join(E2E_DIR, 'servers', 'actions_server.mjs');
 const SCENARIOS = ['sequence', 'concurrent'];
-const HOLD_POLL_MS = 50;
 const SOCKET_TIMEOUT_MS = 2000;
 
-// ---------------------------------------------------------------- utilities
+const log = makeLog('actions_client');
 
-function log(...args) {
-    process.stderr.write(`[actions_client] ${args.join(' ')}\n`);
-}
-
-class Failure extends Error {}
-
-function fail(msg) {
-    throw new Failure(msg);
-}
+// ---------------------------------------------------------------- options
 
 function usage(code) {
-    const text = `usage: node actions_client.mjs --scenario sequence|concurrent [options]
+    usageExit(`usage: node actions_client.mjs --scenario sequence|concurrent [options]
 
   --scenario NAME      sequence: one call of each kind, in order
                        concurrent: two overlapping slow_open calls, then sleep(50);
@@ -51,256 +44,40 @@ function usage(code) {
   --record FILE        write the JSON record of all messages to FILE
   --summary FILE       write the JSON summary (calls, ids, side effects) to FILE
   --pidfile FILE       write the PID of the server process to FILE
-  --hold-file FILE     pre-started mode: spawn the server, write --pidfile, then wait
-                       (poll 50 ms) until FILE exists before sending anything
-  --hold-timeout-s N   give up waiting for --hold-file after N seconds (default 60)
-  --startup-file FILE  concurrent: marker file the server opens at startup
+${USAGE_HOLD}  --startup-file FILE  concurrent: marker file the server opens at startup
                        (default ROOT/startup-marker.txt, created by the client);
                        sequence: none unless given
   --link-target FILE   file outside ROOT that ROOT/link points to
                        (default /etc/hostname, or /etc/passwd if that is missing)
   --delay-ms N         concurrent: delay_ms of both slow_open calls (default 300)
-  --timeout-ms N       per-request timeout (default 30000)
-  -h, --help           this text
-`;
-    (code === 0 ? process.stdout : process.stderr).write(text);
-    process.exit(code);
+`, code);
 }
 
+// --scenario, --record, --root, --pidfile, --hold-file, --hold-timeout-s and
+// --timeout-ms are parsed by common.mjs (commonDefaults, parseOptions).
 function parseArgs(argv) {
-    const opts = {
-        scenario: null,
-        root: null,
-        record: null,
+    const opts = parseOptions(argv, {
+        ...commonDefaults(),
         summary: null,
-        pidfile: null,
-        holdFile: null,
-        holdTimeoutS: 60,
         startupFile: null,
         linkTarget: null,
-        delayMs: 300,
-        timeoutMs: 30_000
-    };
-    const needValue = (i, name) => {
-        if (i + 1 >= argv.length) {
-            process.stderr.write(`missing value for ${name}\n`);
-            usage(2);
-        }
-        return argv[i + 1];
-    };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        switch (a) {
-            case '--scenario': opts.scenario = needValue(i, a); i++; break;
-            case '--root': opts.root = needValue(i, a); i++; break;
-            case '--record': opts.record = needValue(i, a); i++; break;
-            case '--summary': opts.summary = needValue(i, a); i++; break;
-            case '--pidfile': opts.pidfile = needValue(i, a); i++; break;
-            case '--hold-file': opts.holdFile = needValue(i, a); i++; break;
-            case '--hold-timeout-s': opts.holdTimeoutS = Number(needValue(i, a)); i++; break;
-            case '--startup-file': opts.startupFile = needValue(i, a); i++; break;
-            case '--link-target': opts.linkTarget = needValue(i, a); i++; break;
-            case '--delay-ms': opts.delayMs = Number(needValue(i, a)); i++; break;
-            case '--timeout-ms': opts.timeoutMs = Number(needValue(i, a)); i++; break;
-            case '-h': case '--help': usage(0); break;
-            default:
-                process.stderr.write(`unknown argument: ${a}\n`);
-                usage(2);
-        }
-    }
+        delayMs: 300
+    }, {
+        valueOptions: {
+            '--summary': (o, v) => { o.summary = v; },
+            '--startup-file': (o, v) => { o.startupFile = v; },
+            '--link-target': (o, v) => { o.linkTarget = v; },
+            '--delay-ms': (o, v) => { o.delayMs = Number(v); }
+        },
+        usage
+    });
     if (!SCENARIOS.includes(opts.scenario)) {
         process.stderr.write(`--scenario must be one of ${SCENARIOS.join(', ')}\n`);
         usage(2);
     }
     if (!Number.isInteger(opts.delayMs) || opts.delayMs < 0) usage(2);
-    if (!Number.isFinite(opts.timeoutMs) || opts.timeoutMs <= 0) usage(2);
-    if (!Number.isFinite(opts.holdTimeoutS) || opts.holdTimeoutS <= 0) usage(2);
+    checkCommonOptions(opts, usage);
     return opts;
-}
-
-// Deterministic JSON with sorted keys, used only to compare messages.
-function canon(v) {
-    if (Array.isArray(v)) return '[' + v.map(canon).join(',') + ']';
-    if (v && typeof v === 'object') {
-        return '{' + Object.keys(v).sort().map(k => JSON.stringify(k) + ':' + canon(v[k])).join(',') + '}';
-    }
-    return JSON.stringify(v);
-}
-
-function sleep(ms) {
-    return new Promise(r => setTimeout(r, ms));
-}
-
-async function waitForFile(file, timeoutMs, serverGone) {
-    const deadline = Date.now() + timeoutMs;
-    while (!fs.existsSync(file)) {
-        if (Date.now() > deadline) fail(`hold file ${file} did not appear within ${timeoutMs / 1000} s`);
-        if (serverGone()) fail(`server exited while holding for ${file}`);
-        await sleep(HOLD_POLL_MS);
-    }
-}
-
-function writeFileAtomic(file, data) {
-    const tmp = `${file}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, file);
-}
-
-function textOf(result) {
-    return (result.content ?? []).filter(c => c.type === 'text').map(c => c.text).join('');
-}
-
-// ---------------------------------------------------------------- recorder
-// Same approach as sdk_client.mjs (kept in sync by hand): record the wire lines
-// written to the child's stdin and read from its stdout, and check them against
-// what the SDK sent and received.
-
-function attachRecorder(transport) {
-    const rec = {
-        entries: [],
-        sdkSent: [],
-        sdkReceived: [],
-        s2cBeforeConnect: 0,
-        wireErrors: [],
-        maxS2CLineBytes: 0,
-        maxC2SLineBytes: 0,
-        connected: false,
-        stdoutPendingBytes: null
-    };
-
-    const origSend = transport.send.bind(transport);
-    transport.send = (message, options) => {
-        rec.sdkSent.push(canon(JSON.parse(JSON.stringify(message))));
-        return origSend(message, options);
-    };
-
-    let inner;
-    let wrapped;
-    Object.defineProperty(transport, 'onmessage', {
-        configurable: true,
-        enumerable: true,
-        get() {
-            return inner === undefined ? undefined : wrapped;
-        },
-        set(h) {
-            if (h === wrapped) return;
-            inner = h;
-            wrapped = typeof h === 'function'
-                ? (message, extra) => {
-                    rec.sdkReceived.push(canon(JSON.parse(JSON.stringify(message))));
-                    return inner(message, extra);
-                }
-                : undefined;
-        }
-    });
-
-    const origStart = transport.start.bind(transport);
-    transport.start = async () => {
-        await origStart();
-        const proc = transport._process;
-        if (!proc || !proc.stdin || !proc.stdout) fail('transport has no child process stdio after start()');
-
-        const origWrite = proc.stdin.write.bind(proc.stdin);
-        proc.stdin.write = (chunk, ...rest) => {
-            const s = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-            for (const line of s.split('\n')) {
-                if (line === '') continue;
-                rec.maxC2SLineBytes = Math.max(rec.maxC2SLineBytes, Buffer.byteLength(line) + 1);
-                try {
-                    rec.entries.push({ dir: 'c2s', msg: JSON.parse(line) });
-                } catch (e) {
-                    rec.wireErrors.push(`unparsable c2s line: ${line.slice(0, 200)}`);
-                }
-            }
-            return origWrite(chunk, ...rest);
-        };
-
-        const pending = [];
-        let pendingBytes = 0;
-        proc.stdout.prependListener('data', chunk => {
-            let start = 0;
-            let idx;
-            while ((idx = chunk.indexOf(0x0a, start)) !== -1) {
-                pending.push(chunk.subarray(start, idx));
-                const lineBuf = pending.length === 1 ? pending[0] : Buffer.concat(pending);
-                pending.length = 0;
-                pendingBytes = 0;
-                start = idx + 1;
-                rec.maxS2CLineBytes = Math.max(rec.maxS2CLineBytes, lineBuf.length + 1);
-                const line = lineBuf.toString('utf8').replace(/\r$/, '');
-                if (line.trim() === '') continue;
-                try {
-                    rec.entries.push({ dir: 's2c', msg: JSON.parse(line) });
-                    if (!rec.connected) rec.s2cBeforeConnect++;
-                } catch (e) {
-                    rec.wireErrors.push(`unparsable s2c line (${line.length} chars): ${line.slice(0, 200)}`);
-                }
-            }
-            if (start < chunk.length) {
-                pending.push(chunk.subarray(start));
-                pendingBytes += chunk.length - start;
-            }
-            rec.stdoutPendingBytes = () => pendingBytes;
-        });
-    };
-
-    return rec;
-}
-
-function verifyRecorder(rec) {
-    const problems = [...rec.wireErrors];
-    const wireC2S = rec.entries.filter(e => e.dir === 'c2s').map(e => canon(e.msg));
-    const wireS2C = rec.entries.filter(e => e.dir === 's2c').map(e => canon(e.msg)).slice(rec.s2cBeforeConnect);
-    const cmp = (name, wire, sdk) => {
-        if (wire.length !== sdk.length) {
-            problems.push(`${name}: ${wire.length} messages on the wire but ${sdk.length} seen by the SDK hook`);
-        }
-        const n = Math.min(wire.length, sdk.length);
-        for (let i = 0; i < n; i++) {
-            if (wire[i] !== sdk[i]) {
-                problems.push(`${name}: message #${i} differs between wire and SDK hook`);
-                break;
-            }
-        }
-    };
-    cmp('c2s', wireC2S, rec.sdkSent);
-    cmp('s2c', wireS2C, rec.sdkReceived);
-    const trailing = rec.stdoutPendingBytes ? rec.stdoutPendingBytes() : 0;
-    if (trailing) problems.push(`s2c: ${trailing} trailing bytes without newline`);
-    return problems;
-}
-
-function verifyPairing(entries) {
-    const problems = [];
-    const pending = { c2s: new Map(), s2c: new Map() };
-    const other = { c2s: 's2c', s2c: 'c2s' };
-    for (const { dir, msg } of entries) {
-        if (Array.isArray(msg)) {
-            problems.push(`${dir}: unexpected batch`);
-            continue;
-        }
-        const isRequest = typeof msg.method === 'string' && msg.id !== undefined;
-        const isResponse = msg.method === undefined && ('result' in msg || 'error' in msg);
-        if (isRequest) {
-            const key = JSON.stringify(msg.id);
-            if (pending[dir].has(key)) problems.push(`${dir}: duplicate in-flight id ${key}`);
-            pending[dir].set(key, msg.method);
-        } else if (isResponse) {
-            const key = JSON.stringify(msg.id);
-            const map = pending[other[dir]];
-            if (!map.has(key)) problems.push(`${dir}: response id ${key} matches no ${other[dir]} request`);
-            map.delete(key);
-        }
-    }
-    for (const dir of ['c2s', 's2c']) {
-        for (const [id, method] of pending[dir]) problems.push(`${dir} request ${method} id ${id} never answered`);
-    }
-    return problems;
-}
-
-function writeRecord(file, entries) {
-    const body = entries.map(e => JSON.stringify(e)).join(',\n');
-    writeFileAtomic(file, entries.length ? `[\n${body}\n]\n` : '[]\n');
 }
 
 // ---------------------------------------------------------------- client-side sockets
@@ -572,9 +349,7 @@ async function main() {
     const opts = parseArgs(process.argv.slice(2));
     const t0 = Date.now();
     let tempRoot = null;
-    let rec = null;
-    let transport = null;
-    let client = null;
+    let session = null;
     let problems = [];
     let exitCode = 0;
     let error = null;
@@ -602,8 +377,7 @@ async function main() {
         const command = process.execPath;
         const args = [SERVER_SCRIPT];
         ctx.serverCommand = [command, ...args];
-        log(`spawning: ${command} ${args.join(' ')} (cwd ${E2E_DIR})`);
-        transport = new StdioClientTransport({
+        session = new ServerSession({
             command,
             args,
             cwd: E2E_DIR,
@@ -613,47 +387,14 @@ async function main() {
                 ...(startupFile ? { MCP_ACTIONS_STARTUP_FILE: startupFile } : {}),
                 ...(opts.holdFile ? { MCP_ACTIONS_HOLD_FILE: path.resolve(opts.holdFile) } : {})
             },
-            stderr: 'pipe'
+            log
         });
-        let errTail = '';
-        transport.stderr.on('data', chunk => {
-            const s = errTail + chunk.toString('utf8');
-            const lines = s.split('\n');
-            errTail = lines.pop();
-            for (const l of lines) process.stderr.write(`[server stderr] ${l}\n`);
-        });
-        transport.stderr.on('end', () => {
-            if (errTail) process.stderr.write(`[server stderr] ${errTail}\n`);
-            errTail = '';
-        });
+        ctx.rec = session.rec;
+        await session.start(opts);
 
-        rec = attachRecorder(transport);
-        ctx.rec = rec;
-        let transportError = null;
-        let closed = false;
-        transport.onerror = e => {
-            transportError = transportError ?? e;
-            log(`transport error: ${e?.message ?? e}`);
-        };
-        transport.onclose = () => { closed = true; };
-
-        await transport.start();
-        ctx.serverPid = transport.pid;
-        log(`server pid ${ctx.serverPid}`);
-        if (opts.pidfile) writeFileAtomic(opts.pidfile, `${ctx.serverPid}\n`);
-        if (opts.holdFile) {
-            log(`holding until ${opts.holdFile} exists`);
-            await waitForFile(opts.holdFile, opts.holdTimeoutS * 1000, () => closed);
-            log('hold released');
-        }
-        if (closed) fail(`server exited before the scenario started${transportError ? `: ${transportError.message}` : ''}`);
-        transport.start = async () => {};
-
-        client = new Client({ name: 'mcpwarden-e2e-actions-client', version: '1.0.0' }, { capabilities: {} });
-        client.onerror = e => log(`client (protocol) error, non-fatal: ${e?.message ?? e}`);
+        const client = new Client({ name: 'mcpwarden-e2e-actions-client', version: '1.0.0' }, { capabilities: {} });
         ctx.client = client;
-        rec.connected = true;
-        await client.connect(transport, { timeout: opts.timeoutMs });
+        await session.connect(client, opts.timeoutMs);
         const tools = await client.listTools(undefined, { timeout: opts.timeoutMs });
         ctx.tools = tools.tools.map(t => t.name);
 
@@ -661,41 +402,26 @@ async function main() {
         else await scenarioConcurrent(ctx);
 
         await sleep(50);
-        if (transportError) fail(`transport error during the run: ${transportError.message}`);
+        session.checkTransportError();
     } catch (e) {
         exitCode = 1;
-        error = e instanceof Failure ? e.message : String(e?.stack ?? e);
+        error = failureText(e);
         log(`FAILED: ${error}`);
     } finally {
         for (const f of ctx.cleanups.splice(0)) {
             try { await f(); } catch { /* ignore */ }
         }
-        if (client) {
-            try { await client.close(); } catch (e) { log(`close failed: ${e?.message ?? e}`); }
-        } else if (transport) {
-            try { await transport.close(); } catch { /* ignore */ }
-        }
-        if (rec) {
-            problems = [...verifyRecorder(rec), ...verifyPairing(rec.entries)];
-            if (opts.record) {
-                try { writeRecord(opts.record, rec.entries); } catch (e) { problems.push(`cannot write record: ${e.message}`); }
-            }
-        }
+        if (session) problems = await session.finish(opts.record);
     }
 
-    if (exitCode === 0 && problems.length) {
-        exitCode = 1;
-        for (const p of problems) log(`FAILED check: ${p}`);
-    } else if (problems.length) {
-        for (const p of problems) log(`check: ${p}`);
-    }
+    exitCode = reportProblems(exitCode, problems, log);
 
     const summary = {
         ok: exitCode === 0,
         scenario: opts.scenario,
         root: ctx.root ?? null,
         rootRemoved: tempRoot !== null,
-        serverPid: ctx.serverPid ?? null,
+        serverPid: session?.pid ?? null,
         serverCommand: ctx.serverCommand ?? null,
         startupFile: ctx.startupFile ?? null,
         record: opts.record ?? null,
@@ -705,7 +431,7 @@ async function main() {
         outsideCalls: ctx.outsideCalls,
         calls: ctx.calls,
         checks: ctx.checks,
-        messages: rec ? rec.entries.length : 0,
+        messages: session ? session.rec.entries.length : 0,
         problems,
         error,
         elapsedMs: Date.now() - t0
@@ -719,14 +445,14 @@ async function main() {
         }
     }
     if (tempRoot) fs.rmSync(tempRoot, { recursive: true, force: true });
-    log(`summary ${JSON.stringify({
+    logSummary(log, {
         ok: exitCode === 0,
         scenario: opts.scenario,
         pid: summary.serverPid,
         messages: summary.messages,
         calls: ctx.calls.map(c => `${c.id}:${c.tool}`),
         elapsedMs: summary.elapsedMs
-    })}`);
+    });
     process.exitCode = exitCode;
 }
 
