@@ -8,6 +8,7 @@
 
 #include "actions.h"
 #include "attrib.h"
+#include "chans.h"
 #include "decode.h"
 #include "evfmt.h"
 #include "monitor.h"
@@ -15,8 +16,6 @@
 #include "proc.h"
 #include "reader.h"
 
-#define CHAN_BUCKETS     1024u
-#define CHAN_NAME_LEN    48
 #define GLOBS_MAX        (MW_MATCH_MAX + 8u)
 #define REORDER_WAIT_NS  (200ull * 1000 * 1000)
 #define NSEC_PER_SEC_U   1000000000ull
@@ -36,19 +35,6 @@ static const char *const reason_names[] = {
 	[MW_TRACK_PID] = "pid", [MW_TRACK_INHERIT] = "inherit",
 };
 
-/* What user space remembers of a channel beyond what the decoder keeps. */
-struct chan_info {
-	uint64_t chan;
-	uint64_t peer_ino;      /* unix: the other end; pipe: the pipe */
-	uint8_t kind;
-	uint8_t op;             /* the server side's enum mw_op on this channel */
-	bool client_looked_up;
-	uint32_t client_tgid;
-	uint64_t client_start;
-	char name[CHAN_NAME_LEN];
-	struct chan_info *next;
-};
-
 struct monitor {
 	struct mw_config cfg;
 	const char *globs[GLOBS_MAX];
@@ -59,7 +45,7 @@ struct monitor {
 	struct proc_table *procs;
 	struct decoder *dec;
 	struct attrib *attrib;
-	struct chan_info *chans[CHAN_BUCKETS];
+	struct chans *chans;
 	struct mw_drop drops[MW_DROP__COUNT];   /* last reported */
 	uint64_t started_ns, stop_at_ns;
 	uint64_t tracked_total;
@@ -87,80 +73,6 @@ static uint64_t session_key(uint32_t tgid, uint64_t start_ns)
 	return ((uint64_t)tgid << 40) ^ (start_ns / MW_NS_PER_TICK);
 }
 
-/* ---- channels ---- */
-
-static struct chan_info *chan_get(struct monitor *m, const struct mw_payload *p)
-{
-	struct chan_info **head = &m->chans[p->chan % CHAN_BUCKETS], *c;
-
-	for (c = *head; c; c = c->next)
-		if (c->chan == p->chan)
-			return c;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return NULL;
-	c->chan = p->chan;
-	c->kind = p->kind;
-	c->op = p->op;
-	c->peer_ino = p->peer_ino;
-	snprintf(c->name, sizeof(c->name), "%s:[%llu]", p->kind == MW_CHAN_PIPE ? "pipe" : "unix",
-		 (unsigned long long)p->chan);
-	c->next = *head;
-	*head = c;
-	return c;
-}
-
-static struct chan_info *chan_find(struct monitor *m, uint64_t chan)
-{
-	struct chan_info *c = m->chans[chan % CHAN_BUCKETS];
-
-	while (c && c->chan != chan)
-		c = c->next;
-	return c;
-}
-
-static void chans_free(struct monitor *m)
-{
-	for (unsigned int i = 0; i < CHAN_BUCKETS; i++) {
-		struct chan_info *c = m->chans[i], *n;
-
-		for (; c; c = n) {
-			n = c->next;
-			free(c);
-		}
-	}
-}
-
-/* The other side of a channel, found once by its inode in /proc/PID/fd. */
-static struct proc_info *chan_client(struct monitor *m, struct chan_info *c,
-				     const struct proc_info *server)
-{
-	struct proc_info *p;
-
-	if (!c->client_looked_up && server && c->peer_ino) {
-		c->client_looked_up = true;
-		c->client_tgid = proc_find_holder(m->procs, c->kind == MW_CHAN_PIPE,
-						  c->op == MW_OP_READ, c->peer_ino, server);
-		p = c->client_tgid ? proc_find_or_load(m->procs, c->client_tgid) : NULL;
-		c->client_start = p ? p->start_ns : 0;
-	}
-	if (!c->client_tgid)
-		return NULL;
-	p = proc_find(m->procs, c->client_tgid);
-	return p && p->start_ns == c->client_start ? p : NULL;
-}
-
-static void fill_chan(struct monitor *m, uint64_t chan, uint32_t tgid, uint64_t start,
-		      struct output_chan *oc)
-{
-	struct chan_info *c = chan_find(m, chan);
-
-	oc->transport = "stdio";
-	oc->name = c ? c->name : "?";
-	oc->server = proc_get(m->procs, tgid, start);
-	oc->client = c ? chan_client(m, c, oc->server) : NULL;
-}
-
 /* ---- decoder sink ---- */
 
 static void on_message(void *ctx, const struct decode_msg *dm)
@@ -168,7 +80,7 @@ static void on_message(void *ctx, const struct decode_msg *dm)
 	struct monitor *m = ctx;
 	struct output_chan oc;
 
-	fill_chan(m, dm->chan, dm->tgid, dm->start_ns, &oc);
+	chans_describe(m->chans, m->procs, dm->chan, dm->tgid, dm->start_ns, &oc);
 	output_message(m->out, dm, &oc);
 	if (dm->session && !dm->session->announced && dm->session->protocol_version &&
 	    (dm->m->meta_version || (dm->corr.matched && !strcmp(dm->corr.method, "initialize")))) {
@@ -181,7 +93,7 @@ static void note(struct monitor *m, const char *event, const struct decode_note 
 {
 	struct output_chan oc;
 
-	fill_chan(m, n->chan, n->tgid, n->start_ns, &oc);
+	chans_describe(m->chans, m->procs, n->chan, n->tgid, n->start_ns, &oc);
 	output_note(m->out, event, n, &oc);
 }
 
@@ -327,7 +239,7 @@ static void on_payload(void *ctx, const struct mw_payload *p, const uint8_t *dat
 		.start_ns = p->h.start_ns,
 	};
 
-	chan_get(m, p);
+	chans_note(m->chans, p);
 	attrib_note(m->attrib, p->h.root ? p->h.root : p->h.tgid, c.session_key);
 	decoder_feed(m->dec, &c);
 }
@@ -410,6 +322,7 @@ static void on_exit_rec(void *ctx, const struct mw_exit *e)
 
 	report_action(m, "process.exit", &e->h, actions_exit(e, line, sizeof(line)), line, false);
 	decoder_end_session(m->dec, session_key(e->h.tgid, e->h.start_ns));
+	chans_forget(m->chans, e->h.tgid);
 	if (e->h.tgid == e->h.root)
 		attrib_forget(m->attrib, e->h.root);
 	if (p)
@@ -530,7 +443,8 @@ static int open_sinks(struct monitor *m, struct mw_error *err)
 	m->procs = proc_table_new();
 	m->dec = decoder_new(&dopt, &sink, m);
 	m->attrib = attrib_new();
-	if (!m->procs || !m->dec || !m->attrib) {
+	m->chans = chans_new();
+	if (!m->procs || !m->dec || !m->attrib || !m->chans) {
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return -ENOMEM;
 	}
@@ -591,7 +505,7 @@ static void monitor_free(struct monitor *m)
 	decoder_free(m->dec);
 	attrib_free(m->attrib);
 	proc_table_free(m->procs);
-	chans_free(m);
+	chans_free(m->chans);
 	output_close(m->out);
 	free(m);
 }
