@@ -301,6 +301,8 @@ static void on_exec(void *ctx, const struct mw_exec *e)
 	}
 	if (!is_self_or_ancestor(m, p->tgid) && proc_match(p->cmdline, m->globs, m->nglobs))
 		track(m, p, p->tgid, MW_TRACK_MATCH, e->h.ts_ns, true);
+	else
+		proc_forget(m->procs, p->tgid); /* every exec on the host is seen: keep none */
 }
 
 static void on_fork(void *ctx, const struct mw_fork *e)
@@ -326,7 +328,7 @@ static void on_exit_rec(void *ctx, const struct mw_exit *e)
 	if (e->h.tgid == e->h.root)
 		attrib_forget(m->attrib, e->h.root);
 	if (p)
-		p->exited = true;
+		proc_forget(m->procs, e->h.tgid);
 }
 
 static void on_track(void *ctx, const struct mw_track *e)

@@ -24,7 +24,6 @@ struct proc_info {
 	char *exe;
 	uint64_t cgroup_id;     /* from exec records, 0 when unknown */
 	char container[72];     /* container id from /proc/PID/cgroup, "" when none */
-	bool exited;
 	int exit_code;          /* wait(2) status */
 	struct proc_info *next; /* private: hash chain */
 };
