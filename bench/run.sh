@@ -1,0 +1,448 @@
+#!/usr/bin/env bash
+# mcpwarden benchmarks (`make bench` runs this after `make deps all`; root needed).
+#
+#   a. untracked overhead: bench/write_loop.c doing small write()s to /dev/null and to a pipe,
+#      small read()s from a pipe (plain data, and data starting with '{': the worst case of
+#      traffic detection), and openat()+close() pairs, without and with mcpwarden attached (the
+#      process is not tracked)
+#   b. tracked throughput: bench/tools_call_bench.mjs calling server-everything's echo tool
+#      over stdio, without and with mcpwarden tracking the server; the monitored runs must
+#      capture every tools/call request and result
+#   c. collector decode rate: bench/decode_bench.c replaying stdio traffic through the decoder
+#
+# Baseline and monitored runs alternate within each round (A B, then B A, ...); the tables show
+# medians and ratios. Nothing here asserts a timing: the exit status is non-zero only when
+# something fails to run, or when a monitored run did not capture every message.
+# Raw and summarised results: build/bench/results.json. Method and numbers: docs/performance.md.
+#
+# Knobs (environment): BENCH_ROUNDS (5), BENCH_TRACKED_ROUNDS (7), BENCH_CALLS (3000),
+# BENCH_WARMUP (200), BENCH_LOOP_SECONDS (0.4: target length of one write_loop run),
+# BENCH_DECODE_PAIRS (25000), BENCH_WAIT_QUIET (0: before each run, seconds to wait for a host
+# with no other mcpwarden and no tracing BPF programs; the run goes on regardless afterwards,
+# and results.json records what was seen).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+ROUNDS=${BENCH_ROUNDS:-5}
+TRACKED_ROUNDS=${BENCH_TRACKED_ROUNDS:-7}
+CALLS=${BENCH_CALLS:-3000}
+WARMUP=${BENCH_WARMUP:-200}
+LOOP_SECONDS=${BENCH_LOOP_SECONDS:-0.4}
+DECODE_PAIRS=${BENCH_DECODE_PAIRS:-25000}
+WAIT_QUIET_S=${BENCH_WAIT_QUIET:-0}
+QUIET_POLL_S=5
+READY_TIMEOUT_S=30
+SETTLE_TIMEOUT_S=10
+CALIBRATE_COUNT=50000
+LOOP_COUNT_MIN=20000
+
+MW_PID=
+CLIENT_PID=
+SERVER_PIDFILE=
+SERVER_PID=
+MAX_OTHERS=0            # most other mcpwarden processes seen before a run
+MAX_LINKS=0             # most tracing BPF links seen before a run
+START_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+GIT_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo -dirty)
+
+die() {
+	echo "bench: ERROR: $*" >&2
+	exit 1
+}
+
+log() {
+	echo "bench: $*" >&2
+}
+
+cleanup() {
+	local spid
+
+	if [ -n "$CLIENT_PID" ]; then
+		kill -TERM "$CLIENT_PID" 2>/dev/null || true
+	fi
+	if [ -n "$SERVER_PIDFILE" ] && [ -s "$SERVER_PIDFILE" ]; then
+		spid=$(cat "$SERVER_PIDFILE")
+		kill -TERM "$spid" 2>/dev/null || true
+	fi
+	if [ -n "$MW_PID" ]; then
+		kill -CONT "$MW_PID" 2>/dev/null || true        # it may be paused (bench_tracked)
+		kill -TERM "$MW_PID" 2>/dev/null || true
+		wait "$MW_PID" 2>/dev/null || true
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- set-up ----
+
+# The value of a Makefile variable (single quotes: make, not the shell, expands it).
+make_var() {
+	# shellcheck disable=SC2016
+	make -s --no-print-directory --eval='bench-print-%: ; @echo $($*)' "bench-print-$1"
+}
+
+preflight() {
+	[ "$(id -u)" -eq 0 ] || die "benchmarks load BPF programs: run as root"
+	OUT=$(make_var OUT) || die "cannot read OUT from the Makefile"
+	BENCH="$OUT/bench"
+	MW="$OUT/mcpwarden"
+	[ -x "$MW" ] || die "$MW is missing: run 'make' first"
+	BINARY_CURRENT=true
+	if ! make -s -q --no-print-directory all 2>/dev/null; then
+		BINARY_CURRENT=false
+		log "WARNING: $MW is older than its sources: these numbers are for the old build" \
+		    "(make bench rebuilds first)"
+	fi
+	command -v node >/dev/null || die "node is not installed (make deps)"
+	command -v python3 >/dev/null || die "python3 is not installed (make deps)"
+	command -v bpftool >/dev/null || die "bpftool is not installed (make deps)"
+	tests/e2e/install.sh >&2 || die "tests/e2e/install.sh failed (the tracked benchmark needs the MCP SDK)"
+	mkdir -p "$BENCH"
+	rm -f "$BENCH"/*.jsonl "$BENCH"/*.err
+	RAW="$BENCH/raw.jsonl"
+	: > "$RAW"
+}
+
+build() {
+	local cflags mods m srcs=()
+
+	# The Makefile's flags (same warnings, -Werror, -O2), minus its dependency-file output.
+	cflags=$(make_var CFLAGS) || die "cannot read CFLAGS from the Makefile"
+	cflags=$(echo "$cflags" | sed -e 's/-MMD//' -e 's/-MP//')
+	# The pure modules (user/decode.c and what it needs), as the Makefile lists them.
+	mods=$(make_var PURE_MODS) || die "cannot read PURE_MODS from the Makefile"
+	for m in $mods; do
+		srcs+=("user/$m.c")
+	done
+	log "building bench binaries in $BENCH"
+	# shellcheck disable=SC2086
+	gcc $cflags bench/write_loop.c -o "$BENCH/write_loop" ||
+		die "cannot build bench/write_loop.c"
+	# shellcheck disable=SC2086
+	gcc $cflags bench/decode_bench.c "${srcs[@]}" user/output.c -o "$BENCH/decode_bench" \
+		-ljansson || die "cannot build bench/decode_bench.c (are the user/ decoder modules complete?)"
+}
+
+other_monitors() {
+	local n=0 p
+
+	for p in $(pgrep -x mcpwarden || true); do
+		[ "$p" = "$MW_PID" ] || n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# Tracing BPF links attached on the host (call only while our mcpwarden is stopped).
+foreign_links() {
+	bpftool -j link list 2>/dev/null | python3 -c '
+import json, sys
+try:
+    links = json.load(sys.stdin) or []
+except ValueError:
+    links = []
+kinds = {"perf_event", "raw_tracepoint", "tracing", "kprobe_multi", "uprobe_multi"}
+print(sum(1 for l in links if l.get("type") in kinds))'
+}
+
+wait_quiet() {
+	local deadline=$((SECONDS + WAIT_QUIET_S)) said=
+
+	while [ "$(other_monitors)" -gt 0 ] || [ "$(foreign_links)" -gt 0 ]; do
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			[ "$WAIT_QUIET_S" -eq 0 ] || log "the host is still busy after ${WAIT_QUIET_S}s; going on"
+			return
+		fi
+		[ -n "$said" ] || log "waiting up to ${WAIT_QUIET_S}s for other BPF tracers to go away"
+		said=1
+		sleep "$QUIET_POLL_S"
+	done
+}
+
+# Before every run: other monitors or tracing programs would slow the baseline too (and the
+# monitored run). Waits for them when BENCH_WAIT_QUIET allows, then notes what is left.
+check_quiet() {
+	local others links
+
+	wait_quiet
+	others=$(other_monitors)
+	links=$(foreign_links)
+	[ "$others" -le "$MAX_OTHERS" ] || MAX_OTHERS=$others
+	[ "$links" -le "$MAX_LINKS" ] || MAX_LINKS=$links
+	if [ "$others" -gt 0 ] || [ "$links" -gt 0 ]; then
+		log "WARNING: $others other mcpwarden process(es) and $links tracing BPF link(s) are" \
+		    "active before a run: the numbers will be skewed"
+	fi
+}
+
+write_meta() {
+	local cpu
+
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+	python3 - "$BENCH/meta.json" <<EOF
+import json, sys
+with open("$BENCH/untracked.r1.jsonl", encoding="utf-8") as f:
+    programs = json.loads(f.readline()).get("programs", [])
+meta = {
+    "machine": {"cpu": """${cpu:-unknown}""", "nproc": $(nproc), "kernel": "$(uname -r)",
+                "cpu_family_model": "$(lscpu 2>/dev/null | awk -F: '/^CPU family/ {f=$2} /^Model:/ {m=$2} END {gsub(/ /, "", f); gsub(/ /, "", m); print f "/" m}')",
+                "meltdown": """$(cat /sys/devices/system/cpu/vulnerabilities/meltdown 2>/dev/null || echo unknown)""",
+                "mem_total_kb": $(awk '/MemTotal/ {print $2}' /proc/meminfo)},
+    "run": {"date": "$START_DATE", "seconds": $SECONDS, "rounds": $ROUNDS, "tracked_rounds": $TRACKED_ROUNDS, "calls": $CALLS,
+            "warmup": $WARMUP, "loop_seconds": $LOOP_SECONDS, "decode_pairs": $DECODE_PAIRS,
+            "mcpwarden_version": """$("$MW" --version 2>&1 | head -n1)""",
+            "git": "$GIT_REV", "binary_current": $( [ "$BINARY_CURRENT" = true ] && echo True || echo False),
+            "programs": programs,
+            "other_monitors_max": $MAX_OTHERS, "foreign_bpf_links_max": $MAX_LINKS},
+}
+json.dump(meta, open(sys.argv[1], "w"), indent=1)
+EOF
+}
+
+# ---- mcpwarden ----
+
+# mw_start JSONL [OPTION...]: start mcpwarden and wait for its ready record.
+mw_start() {
+	local jsonl=$1 deadline=$((SECONDS + READY_TIMEOUT_S))
+
+	shift
+	rm -f "$jsonl"
+	"$MW" --quiet --jsonl "$jsonl" "$@" 2>"$jsonl.err" &
+	MW_PID=$!
+	until grep -q '"event":"ready"' "$jsonl" 2>/dev/null; do
+		if ! kill -0 "$MW_PID" 2>/dev/null; then
+			wait "$MW_PID" || true
+			MW_PID=
+			die "mcpwarden exited before it was ready: $(cat "$jsonl.err")"
+		fi
+		[ "$SECONDS" -lt "$deadline" ] ||
+			die "mcpwarden wrote no ready record to $jsonl within ${READY_TIMEOUT_S}s"
+		sleep 0.05
+	done
+	MW_CPU0=$(mw_cpu_ticks)
+}
+
+# Wait until mcpwarden's JSONL stops growing (it flushes at least every 100 ms): the records
+# still in the ring buffer are then written, and their CPU time counted by mw_stop.
+mw_settle() {
+	local jsonl=$1 deadline=$((SECONDS + SETTLE_TIMEOUT_S)) size=-1 now
+
+	while now=$(stat -c %s "$jsonl") && [ "$now" != "$size" ] && [ "$SECONDS" -lt "$deadline" ]; do
+		size=$now
+		sleep 0.3
+	done
+}
+
+# User + system CPU time of mcpwarden so far, in clock ticks.
+mw_cpu_ticks() {
+	awk '{print $14 + $15}' "/proc/$MW_PID/stat" 2>/dev/null || echo 0
+}
+
+# Stop mcpwarden cleanly. MW_HWM_KB gets its peak RSS, MW_ANON_KB its anonymous (heap) RSS
+# now, MW_CPU_S the CPU time it used since it was ready.
+mw_stop() {
+	local rc=0
+
+	MW_HWM_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$MW_PID/status" 2>/dev/null || echo 0)
+	MW_ANON_KB=$(awk '/^RssAnon:/ {print $2}' "/proc/$MW_PID/status" 2>/dev/null || echo 0)
+	MW_CPU_S=$(awk -v t="$(mw_cpu_ticks)" -v t0="$MW_CPU0" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN {printf "%.3f", (t - t0) / hz}')
+	kill -INT "$MW_PID" 2>/dev/null || die "mcpwarden (pid $MW_PID) died during the benchmark"
+	wait "$MW_PID" || rc=$?
+	MW_PID=
+	[ "$rc" -eq 0 ] || die "mcpwarden exited with status $rc: $(cat "$1.err")"
+}
+
+# variants ROUND NAME...: the names rotated by ROUND-1, so each goes first in turn
+# (two variants: A B, B A, A B, ...).
+variants() {
+	local r=$1 n i
+
+	shift
+	n=$#
+	for ((i = 0; i < n; i++)); do
+		local k=$(((r - 1 + i) % n + 1))
+		echo "${!k}"
+	done
+}
+
+# ---- a. untracked overhead ----
+
+# name mode size
+LOOP_CASES=(
+	"write-null-64B write-null 64"
+	"write-pipe-64B write-pipe 64"
+	"read-pipe-64B read-pipe 64"
+	"read-pipe-json-64B read-pipe-json 64"
+	"read-pipe-json-1KiB read-pipe-json 1024"
+	"open-close open-close 64"
+)
+declare -A LOOP_COUNT
+
+# Iterations that make each case last about BENCH_LOOP_SECONDS of timed syscalls.
+calibrate_loops() {
+	local c name mode size ns
+
+	for c in "${LOOP_CASES[@]}"; do
+		read -r name mode size <<<"$c"
+		ns=$("$BENCH/write_loop" "$mode" "$CALIBRATE_COUNT" "$size" |
+		     python3 -c 'import json,sys; print(json.load(sys.stdin)["ns"])') ||
+			die "write_loop $mode failed"
+		LOOP_COUNT[$name]=$(python3 -c \
+			"print(max($LOOP_COUNT_MIN, int($CALIBRATE_COUNT * $LOOP_SECONDS * 1e9 / $ns)))")
+	done
+}
+
+run_loops() {
+	local round=$1 variant=$2 c name mode size out
+
+	for c in "${LOOP_CASES[@]}"; do
+		read -r name mode size <<<"$c"
+		out=$("$BENCH/write_loop" "$mode" "${LOOP_COUNT[$name]}" "$size") ||
+			die "write_loop $mode ${LOOP_COUNT[$name]} $size failed"
+		printf '{"bench":"untracked","case":"%s","variant":"%s","round":%d,"data":%s}\n' \
+			"$name" "$variant" "$round" "$out" >>"$RAW"
+	done
+}
+
+bench_untracked() {
+	local r v jsonl check
+
+	log "a. untracked overhead: calibrating"
+	calibrate_loops
+	for r in $(seq 1 "$ROUNDS"); do
+		log "a. untracked overhead: round $r/$ROUNDS"
+		for v in $(variants "$r" baseline mcpwarden); do
+			check_quiet
+			if [ "$v" = baseline ]; then
+				run_loops "$r" "$v"
+				continue
+			fi
+			jsonl="$BENCH/untracked.r$r.jsonl"
+			mw_start "$jsonl"
+			run_loops "$r" "$v"
+			mw_stop "$jsonl"
+			check=$(python3 bench/report.py untracked "$jsonl" write_loop)
+			case "$check" in
+			*'"ok": true'*) ;;
+			*) die "write_loop was tracked by mcpwarden ($jsonl): the untracked benchmark is void";;
+			esac
+		done
+	done
+}
+
+# ---- b. tracked server throughput ----
+
+# run_client OUT: run the client, its JSON line to OUT; the server's PID to SERVER_PID.
+run_client() {
+	local out=$1 rc=0
+
+	SERVER_PIDFILE="$BENCH/server.pid"
+	rm -f "$SERVER_PIDFILE"
+	node bench/tools_call_bench.mjs --calls "$CALLS" --warmup "$WARMUP" \
+		--pidfile "$SERVER_PIDFILE" >"$out" 2>"$out.err" &
+	CLIENT_PID=$!
+	wait "$CLIENT_PID" || rc=$?
+	CLIENT_PID=
+	[ "$rc" -eq 0 ] || die "tools_call_bench.mjs failed (status $rc): $(tail -n 5 "$out.err")"
+	SERVER_PID=$(cat "$SERVER_PIDFILE")
+	SERVER_PIDFILE=         # the client stopped its server: nothing left to clean up
+}
+
+# One monitored run (variant mcpwarden, attached or paused, see bench_tracked); appends its raw
+# record, with what was captured for the variants that track the server.
+tracked_run() {
+	local r=$1 v=$2 out=$3 jsonl="$BENCH/tools_call.$2.jsonl" cap extra=
+
+	if [ "$v" = attached ]; then
+		mw_start "$jsonl" --no-detect --no-default-match
+	else
+		mw_start "$jsonl"
+	fi
+	[ "$v" != paused ] || kill -STOP "$MW_PID"
+	run_client "$out"
+	[ "$v" != paused ] || kill -CONT "$MW_PID"
+	mw_settle "$jsonl"
+	mw_stop "$jsonl"
+	if [ "$v" != attached ]; then
+		cap=$(python3 bench/report.py capture "$jsonl" "$SERVER_PID" $((CALLS + WARMUP))) ||
+			die "cannot read $jsonl"
+		case "$cap" in
+		*'"ok": true'*) ;;
+		*) log "WARNING: round $r ($v): mcpwarden did not capture every tools/call: $cap";;
+		esac
+		extra=",\"capture\":$cap"
+	fi
+	printf '{"bench":"tools_call","variant":"%s","round":%d,"mw_hwm_kb":%d,"mw_anon_kb":%d,"mw_cpu_s":%s,"data":%s%s}\n' \
+		"$v" "$r" "$MW_HWM_KB" "$MW_ANON_KB" "$MW_CPU_S" "$(cat "$out")" "$extra" >>"$RAW"
+}
+
+# Variants: baseline (no mcpwarden); mcpwarden (tracking the server: the number that counts);
+# and two that split its cost: attached (mcpwarden loaded with detection and default patterns
+# off, so the server is not tracked: the hooks every process pays) and paused (tracking, but the
+# collector is stopped with SIGSTOP until the client is done, so only the in-kernel capture
+# runs during the calls; the ring buffer holds the whole run and is decoded afterwards).
+bench_tracked() {
+	local r v out="$BENCH/tools_call.out"
+
+	for r in $(seq 1 "$TRACKED_ROUNDS"); do
+		log "b. tracked server: round $r/$TRACKED_ROUNDS"
+		for v in $(variants "$r" baseline mcpwarden attached paused); do
+			check_quiet
+			if [ "$v" != baseline ]; then
+				tracked_run "$r" "$v" "$out"
+				continue
+			fi
+			run_client "$out"
+			printf '{"bench":"tools_call","variant":"%s","round":%d,"data":%s}\n' \
+				"$v" "$r" "$(cat "$out")" >>"$RAW"
+		done
+	done
+}
+
+# ---- c. collector decode rate ----
+
+# name args
+DECODE_CASES=(
+	"decode-64KiB-chunks|--chunk 65536 --passes 8"
+	"decode-chunk-per-message|--chunk message --passes 8"
+	"decode+jsonl-64KiB-chunks|--chunk 65536 --passes 2 --jsonl"
+)
+
+bench_decode() {
+	local r c name args out
+
+	for r in $(seq 1 "$ROUNDS"); do
+		log "c. collector decode: round $r/$ROUNDS"
+		check_quiet     # other tests on the host compete for the CPU too
+		for c in "${DECODE_CASES[@]}"; do
+			name=${c%%|*}
+			args=${c#*|}
+			# shellcheck disable=SC2086
+			out=$("$BENCH/decode_bench" --pairs "$DECODE_PAIRS" $args) ||
+				die "decode_bench $args failed"
+			printf '{"bench":"decode","case":"%s","round":%d,"data":%s}\n' \
+				"$name" "$r" "$out" >>"$RAW"
+		done
+	done
+}
+
+main() {
+	local rc=0
+
+	preflight
+	build
+	check_quiet
+	bench_untracked
+	bench_tracked
+	bench_decode
+	write_meta
+	python3 bench/report.py summary "$RAW" "$BENCH/meta.json" "$BENCH/results.json" || rc=$?
+	log "results: $BENCH/results.json"
+	if [ "$rc" -eq 3 ]; then
+		die "a monitored run did not capture every tools/call message (see 'capture' in $BENCH/results.json)"
+	fi
+	[ "$rc" -eq 0 ] || die "bench/report.py summary failed"
+}
+
+main "$@"

@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// tools/call throughput of a real MCP server over stdio, driven by the official TypeScript SDK
+// (the copy installed in tests/e2e/node_modules by tests/e2e/install.sh).
+//
+//   node bench/tools_call_bench.mjs [--calls N] [--warmup N] [--message-bytes N] [--pidfile FILE]
+//
+// Spawns server-everything (`node .../server-everything/dist/index.js stdio`), connects once
+// (initialize + notifications/initialized), calls the `echo` tool --warmup times untimed, then
+// --calls times sequentially (each call awaits its result) and times those. Prints one JSON
+// line on stdout: calls, elapsed, calls/s, latency percentiles, the CPU time client and server
+// spent per call (user and system), the server's PID. Every result
+// is checked (it must echo the message), so a broken server cannot look fast.
+// Exit status: 0 on success, 1 on any failure (with a "tools_call_bench: FAILED:" line).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import process from 'node:process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const NODE_MODULES = path.resolve(HERE, '..', 'tests', 'e2e', 'node_modules');
+const SDK_DIR = path.join(NODE_MODULES, '@modelcontextprotocol', 'sdk', 'dist', 'esm');
+const SERVER_JS = path.join(NODE_MODULES, '@modelcontextprotocol', 'server-everything', 'dist',
+    'index.js');
+const CALL_TIMEOUT_MS = 30_000;
+
+function fail(msg) {
+    process.stderr.write(`tools_call_bench: FAILED: ${msg}\n`);
+    process.exit(1);
+}
+
+function parseArgs(argv) {
+    const opts = { calls: 2000, warmup: 200, messageBytes: 100, pidfile: null };
+    const num = (name, v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0) fail(`${name} needs a non-negative integer, got '${v}'`);
+        return n;
+    };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i], v = argv[i + 1];
+        if (v === undefined && a !== '-h' && a !== '--help') fail(`missing value for ${a}`);
+        switch (a) {
+            case '--calls': opts.calls = num(a, v); i++; break;
+            case '--warmup': opts.warmup = num(a, v); i++; break;
+            case '--message-bytes': opts.messageBytes = num(a, v); i++; break;
+            case '--pidfile': opts.pidfile = v; i++; break;
+            case '-h': case '--help':
+                process.stdout.write('usage: node tools_call_bench.mjs [--calls N] [--warmup N] ' +
+                    '[--message-bytes N] [--pidfile FILE]\n');
+                process.exit(0);
+            default: fail(`unknown argument '${a}'`);
+        }
+    }
+    if (opts.calls < 1) fail('--calls must be at least 1');
+    return opts;
+}
+
+async function loadSdk() {
+    for (const f of ['client/index.js', 'client/stdio.js'])
+        if (!fs.existsSync(path.join(SDK_DIR, f)))
+            fail(`${path.join(SDK_DIR, f)} is missing: run tests/e2e/install.sh`);
+    if (!fs.existsSync(SERVER_JS)) fail(`${SERVER_JS} is missing: run tests/e2e/install.sh`);
+    const { Client } = await import(pathToFileURL(path.join(SDK_DIR, 'client/index.js')).href);
+    const { StdioClientTransport } =
+        await import(pathToFileURL(path.join(SDK_DIR, 'client/stdio.js')).href);
+    return { Client, StdioClientTransport };
+}
+
+async function echo(client, message) {
+    const r = await client.callTool({ name: 'echo', arguments: { message } }, undefined,
+        { timeout: CALL_TIMEOUT_MS });
+    const text = r?.content?.[0]?.text ?? '';
+    if (r.isError || !text.endsWith(message)) fail(`echo returned ${JSON.stringify(r).slice(0, 200)}`);
+}
+
+// CPU time of a process in microseconds, user and system, from /proc/PID/stat (clock ticks;
+// USER_HZ is 100 on Linux). System time includes the BPF programs run in its syscalls.
+const USEC_PER_TICK = 10_000;
+function procCpuUs(pid) {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');   // f[0] is field 3 (state)
+    return { user: Number(f[11]) * USEC_PER_TICK, system: Number(f[12]) * USEC_PER_TICK };
+}
+
+function percentile(sorted, p) {
+    return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+async function main() {
+    const opts = parseArgs(process.argv.slice(2));
+    const { Client, StdioClientTransport } = await loadSdk();
+    const transport = new StdioClientTransport({
+        command: process.execPath, args: [SERVER_JS, 'stdio'], stderr: 'pipe',
+    });
+    let serverErr = '';
+    transport.stderr.on('data', c => { serverErr = (serverErr + c.toString('utf8')).slice(-2000); });
+    await transport.start();
+    transport.start = async () => {};      // connect() would start it a second time
+    const pid = transport.pid;
+    if (opts.pidfile) fs.writeFileSync(opts.pidfile, `${pid}\n`);
+
+    const client = new Client({ name: 'mcpwarden-bench', version: '1.0.0' }, { capabilities: {} });
+    try {
+        await client.connect(transport);
+    } catch (e) {
+        fail(`connect: ${e.message}; server stderr: ${serverErr}`);
+    }
+    const base = 'x'.repeat(opts.messageBytes);
+    for (let i = 0; i < opts.warmup; i++) await echo(client, `${base} warmup ${i}`);
+
+    const lat = new Float64Array(opts.calls);
+    const server0 = procCpuUs(pid);
+    const client0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < opts.calls; i++) {
+        const s = process.hrtime.bigint();
+        await echo(client, `${base} ${i}`);
+        lat[i] = Number(process.hrtime.bigint() - s) / 1e3;
+    }
+    const ns = Number(process.hrtime.bigint() - t0);
+    const client1 = process.cpuUsage(client0);
+    const server1 = procCpuUs(pid);
+    await client.close();
+    lat.sort();
+    process.stdout.write(JSON.stringify({
+        server: 'server-everything', tool: 'echo', server_pid: pid, warmup: opts.warmup,
+        calls: opts.calls, ns, calls_per_s: opts.calls * 1e9 / ns,
+        p50_us: percentile(lat, 0.5), p99_us: percentile(lat, 0.99),
+        // CPU per call during the timed calls
+        client_user_us: client1.user / opts.calls, client_sys_us: client1.system / opts.calls,
+        server_user_us: (server1.user - server0.user) / opts.calls,
+        server_sys_us: (server1.system - server0.system) / opts.calls,
+    }) + '\n');
+}
+
+main().catch(e => fail(e?.stack ?? String(e)));
