@@ -92,6 +92,13 @@ static __always_inline void count_drop(__u32 reason, __u64 bytes)
 	}
 }
 
+/* Wake the collector only when enough is waiting (see MW_WAKEUP_BYTES). */
+static __always_inline __u64 wakeup_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= MW_WAKEUP_BYTES ?
+	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline __u64 task_start_ns(struct task_struct *task)
 {
 	return BPF_CORE_READ(task, group_leader, start_boottime);

@@ -17,7 +17,10 @@
 
 _Static_assert(MW_SCAN_MASK + MW_NEEDLE_MAX < MW_CHUNK_MAX, "scan fits the scratch area");
 
+#define MW_SCAN_STEP 8            /* bytes looked at per bpf_loop iteration */
+
 struct scan_ctx {
+	const char *buf;        /* the per-CPU scratch copy of the bytes read */
 	__u32 len;
 	bool found;
 };
@@ -26,31 +29,35 @@ struct scan_ctx {
 #define NEEDLE_AT(p, i, len, needle)                                            \
 	((i) + sizeof(needle) - 1 <= (len) && !bpf_strncmp((p), sizeof(needle) - 1, (needle)))
 
-static long scan_step(__u32 i, void *data)
+/* An opener at offset i? Only a quote followed by 'm' ("method") or 'i' ("io.model...")
+ * is worth a string compare. */
+static __always_inline bool opener_at(const char *buf, __u32 i, __u32 len)
+{
+	const char *p = &buf[i & MW_SCAN_MASK];
+
+	if (p[0] != '"' || (p[1] != 'm' && p[1] != 'i'))
+		return false;
+	return NEEDLE_AT(p, i, len, "\"method\":\"initialize\"") ||
+	       NEEDLE_AT(p, i, len, "\"method\": \"initialize\"") ||
+	       NEEDLE_AT(p, i, len, "\"method\":\"server/discover\"") ||
+	       NEEDLE_AT(p, i, len, "\"method\": \"server/discover\"") ||
+	       NEEDLE_AT(p, i, len, "\"io.modelcontextprotocol/protocolVersion\"");
+}
+
+static long scan_step(__u32 step, void *data)
 {
 	struct scan_ctx *c = data;
-	__u32 zero = 0;
-	struct mw_scratch *s;
-	const char *p;
+	__u32 i = step * MW_SCAN_STEP;
 
 	if (i >= c->len)
 		return 1;
-	s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s)
-		return 1;
-	p = (const char *)&s->data[i & MW_SCAN_MASK];
-	if (*p != '"')
-		return 0;
-	if (NEEDLE_AT(p, i, c->len, "\"method\":\"initialize\"") ||
-	    NEEDLE_AT(p, i, c->len, "\"method\": \"initialize\"") ||
-	    NEEDLE_AT(p, i, c->len, "\"method\":\"server/discover\"") ||
-	    NEEDLE_AT(p, i, c->len, "\"method\": \"server/discover\"") ||
-	    NEEDLE_AT(p, i, c->len, "\"io.modelcontextprotocol/protocolVersion\""))
-		goto hit;
+	for (__u32 k = 0; k < MW_SCAN_STEP; k++) {
+		if (opener_at(c->buf, i + k, c->len)) {
+			c->found = true;
+			return 1;
+		}
+	}
 	return 0;
-hit:
-	c->found = true;
-	return 1;
 }
 
 /* The cheap first test: do the bytes read start a JSON object or array? */
@@ -74,7 +81,9 @@ static __always_inline bool scan_for_mcp(const void *ubuf, __u64 len)
 	c.len = len > MW_DETECT_SCAN ? MW_DETECT_SCAN : len;
 	if (bpf_probe_read_user(s->data, c.len & MW_SCAN_MASK, ubuf))
 		return false;
-	bpf_loop(MW_DETECT_SCAN, scan_step, &c, 0);
+	s->data[c.len & MW_SCAN_MASK] = '\0';  /* no stale byte after the data */
+	c.buf = (const char *)s->data;
+	bpf_loop(MW_DETECT_SCAN / MW_SCAN_STEP, scan_step, &c, 0);
 	return c.found;
 }
 

@@ -212,7 +212,7 @@ static __always_inline int on_file_exit(long ret, __u8 sys)
 		if (rel[0] && rel[0] != '/')
 			resolve_dir(task, a.dirfd, e);
 	}
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
 }
 

@@ -58,7 +58,7 @@ static long emit_chunk(struct mw_scratch *s)
 		s->p.h.flags |= MW_F_LAST_CHUNK;
 	if (bpf_probe_read_user(s->data, n, (void *)st->base))
 		count_drop(MW_DROP_READ_FAULT, n);
-	else if (bpf_ringbuf_output(&events, &s->p, sizeof(s->p) + n, 0))
+	else if (bpf_ringbuf_output(&events, &s->p, sizeof(s->p) + n, wakeup_flags()))
 		count_drop(MW_DROP_RINGBUF_FULL, n);
 	s->p.h.flags &= ~(MW_F_FIRST_CHUNK | MW_F_LAST_CHUNK);
 	s->p.offset += n;
@@ -133,7 +133,7 @@ static __always_inline void emit_track(struct task_struct *task, __u32 reason)
 	e->h.root = e->h.tgid;
 	e->reason = reason;
 	e->_pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flags());
 }
 
 /* An untracked reader: start tracking it if it just read an MCP opening request. */

@@ -148,7 +148,7 @@ static __always_inline int on_net_exit(long ret, __u8 sys)
 		if (sk)
 			from_sock(sk, e, true);
 	}
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
 }
 

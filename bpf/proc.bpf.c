@@ -56,7 +56,7 @@ int BPF_PROG(mw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	e->h.flags |= file_path(task, BPF_CORE_READ(bprm, file), e->resolved);
 	e->h.flags |= cwd_path(task, e->cwd);
 	copy_args(task, e);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
 }
 
@@ -91,7 +91,7 @@ int BPF_PROG(mw_fork, struct task_struct *parent, struct task_struct *child)
 	e->ptgid = ptgid;
 	e->root_tgid = root;
 	e->pstart_ns = task_start_ns(parent);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
 }
 
@@ -119,6 +119,6 @@ int BPF_PROG(mw_exit, struct task_struct *task)
 	e->h.root = root;
 	e->exit_code = BPF_CORE_READ(task, exit_code);
 	e->_pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
 }

@@ -98,8 +98,15 @@ void reader_free(struct reader *r)
 int reader_poll(struct reader *r, int timeout_ms)
 {
 	int n = ring_buffer__poll(r->rb, timeout_ms);
+	int more;
 
-	return n == -EINTR ? 0 : n;
+	if (n < 0 && n != -EINTR)
+		return n;
+	/* the kernel wakes us only past MW_WAKEUP_BYTES: take what is there either way */
+	more = ring_buffer__consume(r->rb);
+	if (more < 0)
+		return more;
+	return (n > 0 ? n : 0) + more;
 }
 
 int reader_drain(struct reader *r)

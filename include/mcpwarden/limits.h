@@ -32,6 +32,11 @@
 /* fds above this are not resolved (the fd table walk is bounded). */
 #define MW_FD_MAX               (1u << 20)
 
+/* The kernel wakes the collector only once this much is waiting in the ring buffer; below it
+ * the collector finds records on its next poll (MW_POLL_TIMEOUT_MS). One wake-up per record
+ * would cost a context switch per message. */
+#define MW_WAKEUP_BYTES         (256u << 10)
+
 /* Map sizes. */
 #define MW_TRACKED_MAX          16384u
 #define MW_CHANNELS_MAX         16384u
@@ -56,8 +61,9 @@
 #define MW_PIDS_MAX             64u
 /* Command line kept per process (bytes, after joining argv with spaces). */
 #define MW_CMDLINE_MAX          1024u
-/* Ring-buffer poll timeout: also the longest delay before a stop signal is noticed. */
-#define MW_POLL_TIMEOUT_MS      100
+/* Ring-buffer poll timeout: the longest a record waits for the collector below
+ * MW_WAKEUP_BYTES, and the longest delay before a stop signal is noticed. */
+#define MW_POLL_TIMEOUT_MS      20
 /* Channels remembered per process when looking up a stream's peer. */
 #define MW_PEER_SCAN_FDS_MAX    4096u
 /* Requests remembered per session while awaiting their answer (none are expired by time). */
