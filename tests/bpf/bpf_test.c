@@ -654,6 +654,42 @@ static void test_connect_recorded(void)
 	close(lfd);
 }
 
+static void child_udp_v4mapped(void *arg)
+{
+	uint16_t port = *(uint16_t *)arg;
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+
+	inet_pton(AF_INET6, "::ffff:127.0.0.1", &to.sin6_addr);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof(to)))
+		_exit(4);
+	close(fd);
+}
+
+static void test_udp_connect_v4_mapped(void)
+{
+	uint16_t port = 9;      /* nothing needs to listen: a UDP connect only sets the peer */
+	static const uint8_t mapped[16] = { [10] = 0xff, [11] = 0xff, 127, 0, 0, 1 };
+	struct rec *r;
+	int go[2];
+	pid_t pid;
+
+	reset();
+	pid = spawn(go, child_udp_v4mapped, &port);
+	track_pid(pid);
+	CHECK_EQ(release_and_wait(go, pid), 0);
+	r = find(MW_EV_NET, (uint32_t)pid, 0);
+	CHECK(r != NULL);
+	if (!r)
+		return;
+	CHECK_EQ(r->u.n.op, MW_NET_CONNECT);
+	CHECK_EQ(r->u.n.type, SOCK_DGRAM);
+	CHECK_EQ(r->u.n.family, AF_INET6);
+	CHECK_MEM(r->u.n.raddr, 16, mapped, 16);
+	CHECK_EQ(r->u.n.rport, port);
+	CHECK_EQ(r->u.n.ret, 0);
+}
+
 static void child_serve_v6(void *arg)
 {
 	int *port_pipe = arg;
@@ -839,6 +875,7 @@ int main(void)
 		UNIT_TEST(test_file_paths_resolved_in_kernel),
 		UNIT_TEST(test_connect_recorded),
 		UNIT_TEST(test_wildcard_listen_and_accept),
+		UNIT_TEST(test_udp_connect_v4_mapped),
 		UNIT_TEST(test_unix_connect_path),
 		UNIT_TEST(test_pid_reuse_not_confused),
 		UNIT_TEST(test_no_kernel_losses),
