@@ -122,12 +122,14 @@ void output_record(struct output *o, const char *event, uint64_t ts_ns, json_t *
 	json_decref(rec);
 }
 
-json_t *output_proc(const struct proc_info *p)
+json_t *output_proc(struct proc_info *p)
 {
 	json_t *j;
 
 	if (!p)
 		return json_null();
+	if (p->json && p->json_root == p->root)
+		return json_incref(p->json);    /* built once per identity, shared by records */
 	j = json_pack("{s:I, s:I, s:I, s:s, s:s?, s:s?, s:I}", "pid", (json_int_t)p->tgid,
 		      "ppid", (json_int_t)p->ppid, "start_ns", (json_int_t)p->start_ns,
 		      "comm", p->comm, "cmdline", p->cmdline, "exe", p->exe,
@@ -136,6 +138,9 @@ json_t *output_proc(const struct proc_info *p)
 		json_object_set_new(j, "cgroup_id", json_integer((json_int_t)p->cgroup_id));
 	if (j && p->container[0])
 		json_object_set_new(j, "container_id", json_string(p->container));
+	json_decref(p->json);
+	p->json = json_incref(j);
+	p->json_root = p->root;
 	return j;
 }
 

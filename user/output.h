@@ -27,8 +27,8 @@ struct output_opts {
 struct output_chan {
 	const char *transport;          /* "stdio" */
 	const char *name;               /* "unix:[123]" or "pipe:[123]" */
-	const struct proc_info *server; /* the process that read or wrote it */
-	const struct proc_info *client; /* the peer, NULL when unknown */
+	struct proc_info *server;       /* the process that read or wrote it */
+	struct proc_info *client;       /* the peer, NULL when unknown */
 };
 
 struct output;
@@ -45,8 +45,8 @@ void output_session(struct output *o, const struct session *s, uint64_t ts_ns,
 /* mcp.truncated, mcp.skipped, mcp.gap */
 void output_note(struct output *o, const char *event, const struct decode_note *n,
 		 const struct output_chan *c);
-/* A process (as JSON) for records. */
-json_t *output_proc(const struct proc_info *p);
+/* A process (as JSON) for records; built once per process identity and cached in p. */
+json_t *output_proc(struct proc_info *p);
 /* The console line of a process, file or network action, with the calls it belongs to. */
 void output_action(struct output *o, uint64_t ts_ns, const struct proc_info *p,
 		   const char *line, const char *calls);

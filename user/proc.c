@@ -28,6 +28,7 @@ struct proc_table *proc_table_new(void)
 
 static void proc_info_free(struct proc_info *p)
 {
+	json_decref(p->json);
 	free(p->cmdline);
 	free(p->exe);
 	free(p);
@@ -212,6 +213,8 @@ struct proc_info *proc_on_exec(struct proc_table *t, const struct mw_exec *e)
 
 	if (!p)
 		return NULL;
+	json_decref(p->json);           /* a new image: a new identity to show */
+	p->json = NULL;
 	p->ppid = e->ppid;
 	p->uid = e->uid;
 	p->cgroup_id = e->cgroup_id;

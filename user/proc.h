@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "mcpwarden/events.h"
 
 struct proc_info {
@@ -24,6 +26,8 @@ struct proc_info {
 	char *exe;
 	uint64_t cgroup_id;     /* from exec records, 0 when unknown */
 	char container[72];     /* container id from /proc/PID/cgroup, "" when none */
+	json_t *json;           /* the output's cached JSON of this process (NULL: none yet) */
+	uint32_t json_root;     /* root it was built with */
 	int exit_code;          /* wait(2) status */
 	struct proc_info *next; /* private: hash chain */
 };
