@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "evfmt.h"
 #include "proc.h"
@@ -16,6 +17,7 @@
 #define PROC_BUCKETS    4096u
 #define PROC_STAT_MAX   1024u
 #define PROC_DEPTH_MAX  64u     /* ancestry walk bound */
+#define CGROUP2_ROOT    "/sys/fs/cgroup"
 
 struct proc_table {
 	struct proc_info *bucket[PROC_BUCKETS];
@@ -148,14 +150,36 @@ static int parse_stat(const char *buf, struct proc_info *p, uint64_t *start_tick
 	return 0;
 }
 
-/* The container the process runs in, from its cgroup path (best effort). */
+/* The cgroup v2 id of a "0::/path" line: the inode of its directory under CGROUP2_ROOT. */
+static uint64_t cgroup2_id(const char *cgroup)
+{
+	const char *l = strstr(cgroup, "0::/");
+	char path[PATH_MAX];
+	struct stat st;
+	size_t n;
+
+	if (!l || (l != cgroup && l[-1] != '\n'))
+		return 0;
+	l += 3;
+	n = strcspn(l, "\n");
+	if (snprintf(path, sizeof(path), CGROUP2_ROOT "%.*s", (int)n, l) >= (int)sizeof(path) ||
+	    stat(path, &st))
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+/* The container the process runs in, from its cgroup path, and its cgroup v2 id when the
+ * exec record did not give it (best effort). */
 static void load_container(uint32_t tgid, struct proc_info *p)
 {
 	char path[64], buf[PROC_STAT_MAX * 4];
 
 	snprintf(path, sizeof(path), "/proc/%u/cgroup", tgid);
-	if (read_file(path, buf, sizeof(buf)) > 0)
-		evfmt_container_id(buf, p->container, sizeof(p->container));
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return;
+	evfmt_container_id(buf, p->container, sizeof(p->container));
+	if (!p->cgroup_id)
+		p->cgroup_id = cgroup2_id(buf);
 }
 
 /* Read what /proc says of tgid into p; -ESRCH when it is gone or is another process. */
