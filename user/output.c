@@ -11,6 +11,8 @@
 
 #define TS_LEN          64
 #define SIZE_LEN        24
+#define JSON_LINE_STACK 8192    /* lines shorter than this are built on the stack */
+#define JSON_PRECISION  9       /* significant digits of reals (latencies) */
 #define NSEC_PER_SEC    1000000000LL
 #define NSEC_PER_MSEC   1000000.0
 
@@ -102,6 +104,33 @@ static void format_ts(const struct output *o, uint64_t boot_ns, char *buf, size_
 		 (long long)(real % NSEC_PER_SEC) / 1000);
 }
 
+/* One JSON line: dumped to memory first, then one fwrite (jansson's stream dump writes token
+ * by token). Reals keep JSON_PRECISION significant digits. */
+static int write_line(FILE *f, const json_t *v)
+{
+	size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(JSON_PRECISION);
+	char small[JSON_LINE_STACK];
+	size_t n = json_dumpb(v, small, sizeof(small), flags);
+	char *buf = small;
+	int rc = 0;
+
+	if (n == 0)
+		return -EINVAL;
+	if (n >= sizeof(small)) {
+		buf = malloc(n + 1);
+		if (!buf || json_dumpb(v, buf, n, flags) != n) {
+			free(buf);
+			return -ENOMEM;
+		}
+	}
+	buf[n] = '\n';
+	if (fwrite(buf, 1, n + 1, f) != n + 1)
+		rc = -EIO;
+	if (buf != small)
+		free(buf);
+	return rc;
+}
+
 void output_record(struct output *o, const char *event, uint64_t ts_ns, json_t *rec)
 {
 	json_t *head = json_object();
@@ -116,7 +145,7 @@ void output_record(struct output *o, const char *event, uint64_t ts_ns, json_t *
 	json_object_set_new(head, "event", json_string(event));
 	json_object_set_new(head, "ts", json_string(ts));
 	json_object_update(head, rec);
-	if (json_dumpf(head, o->jsonl, JSON_COMPACT) || fputc('\n', o->jsonl) == EOF)
+	if (write_line(o->jsonl, head))
 		o->write_errors++;
 	json_decref(head);
 	json_decref(rec);
