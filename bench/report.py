@@ -212,6 +212,42 @@ def summarize_decode(raw):
     return out
 
 
+ACTION_MONITORS = ("mcpwarden", "execsnoop", "opensnoop")
+
+
+def summarize_actions(raw):
+    """d: per loop, the baseline rate and each monitor's slowdown (time per action with the
+    monitor / without), medians and per-round; and each monitor's CPU time per round."""
+    out = {"cases": [], "monitor_cpu_s": {}}
+    cases = []
+    for r in raw:
+        if r["bench"] == "actions" and r["case"] not in cases:
+            cases.append(r["case"])
+    for case in cases:
+        runs = [r for r in raw if r["bench"] == "actions" and r["case"] == case]
+        base = [r for r in runs if r["variant"] == "baseline"]
+        b = med([r["data"]["ops_per_s"] for r in base])
+        row = {"case": case, "actions_per_run": base[0]["data"]["actions"] if base else None,
+               "baseline_ops_per_s": b, "monitors": {}}
+        for v in ACTION_MONITORS:
+            mon = [r for r in runs if r["variant"] == v]
+            m = med([r["data"]["ops_per_s"] for r in mon])
+            pr = paired(base, mon, "ops_per_s", invert=True)
+            row["monitors"][v] = {"ops_per_s": m, "slowdown": b / m if b and m else None,
+                                  "slowdown_paired_median": med(pr),
+                                  "slowdown_paired_range": spread(pr),
+                                  "us_per_action_added": (1e6 / m - 1e6 / b) if b and m else None,
+                                  "rounds": len(pr)}
+        m = row["monitors"]["mcpwarden"]["slowdown"]
+        row["target_max"] = TARGET_UNTRACKED_MAX
+        row["met"] = m is not None and m <= TARGET_UNTRACKED_MAX
+        out["cases"].append(row)
+    for v in ACTION_MONITORS:
+        cpu = [r["cpu_s"] for r in raw if r["bench"] == "actions_cpu" and r["variant"] == v]
+        out["monitor_cpu_s"][v] = med(cpu)
+    return out
+
+
 def fmt(x, nd=0):
     if x is None:
         return "-"
@@ -272,6 +308,19 @@ def print_table(res):
         tgt = f">={d['target_min'] // 1000}k/s" if d["target_min"] else "-"
         print(f"   {d['case']:<27} {fmt(d['msgs_per_s']):>8} ({fmt(d['msgs_per_s_best'])})"
               f" {fmt(d['mb_per_s'], 1):>8} {fmt(d['peak_rss_kb']):>13}  {tgt:>8}  {yes(d['met'])}")
+    a = res.get("actions")
+    if a and a["cases"]:
+        print()
+        print("d. untracked timeline actions/s  baseline   slowdown: mcpwarden  execsnoop  opensnoop"
+              "  target  met")
+        for c in a["cases"]:
+            m = c["monitors"]
+            print(f"   {c['case']:<27} {fmt(c['baseline_ops_per_s']):>9}"
+                  f"   {fmt(m['mcpwarden']['slowdown'], 3):>15}x {fmt(m['execsnoop']['slowdown'], 3):>9}x"
+                  f" {fmt(m['opensnoop']['slowdown'], 3):>9}x  <={c['target_max']:.2f}x  {yes(c['met'])}")
+        cpu = a["monitor_cpu_s"]
+        print(f"   monitor CPU s per round (all three loops): mcpwarden {fmt(cpu['mcpwarden'], 2)},"
+              f" execsnoop {fmt(cpu['execsnoop'], 2)}, opensnoop {fmt(cpu['opensnoop'], 2)}")
     print()
 
 
@@ -281,7 +330,7 @@ def summary(raw_path, meta_path, out_path):
         meta = json.load(f)
     res = {"machine": meta["machine"], "run": meta["run"], "rounds": meta["run"]["rounds"],
            "untracked": summarize_untracked(raw), "tracked": summarize_tracked(raw),
-           "decode": summarize_decode(raw), "raw": raw}
+           "decode": summarize_decode(raw), "actions": summarize_actions(raw), "raw": raw}
     with open(out_path, "w", encoding="utf-8") as f:
         json.dump(res, f, indent=1)
         f.write("\n")

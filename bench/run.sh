@@ -9,6 +9,10 @@
 #      over stdio, without and with mcpwarden tracking the server; the monitored runs must
 #      capture every tools/call request and result
 #   c. collector decode rate: bench/decode_bench.c replaying stdio traffic through the decoder
+#   d. timeline actions of an untracked process: bench/action_loop.c doing fork+exec of
+#      /bin/true, openat()+close() of a file, and loopback TCP connect()+close(), with no
+#      monitor, with mcpwarden (not tracking the loop), and with libbpf-tools' execsnoop and
+#      opensnoop (output to /dev/null) for comparison (installed with apt-get if missing)
 #
 # Baseline and monitored runs alternate within each round (A B, then B A, ...); the tables show
 # medians and ratios. Nothing here asserts a timing: the exit status is non-zero only when
@@ -17,7 +21,8 @@
 #
 # Knobs (environment): BENCH_ROUNDS (5), BENCH_TRACKED_ROUNDS (7), BENCH_CALLS (3000),
 # BENCH_WARMUP (200), BENCH_LOOP_SECONDS (0.4: target length of one write_loop run),
-# BENCH_DECODE_PAIRS (25000), BENCH_WAIT_QUIET (0: before each run, seconds to wait for a host
+# BENCH_DECODE_PAIRS (25000), BENCH_ACTION_SECONDS (0.4: target length of one action_loop run;
+# the exec loop runs 2.5 times as long), BENCH_WAIT_QUIET (0: before each run, seconds to wait for a host
 # with no other mcpwarden and no tracing BPF programs; the run goes on regardless afterwards,
 # and results.json records what was seen).
 set -euo pipefail
@@ -30,6 +35,7 @@ CALLS=${BENCH_CALLS:-3000}
 WARMUP=${BENCH_WARMUP:-200}
 LOOP_SECONDS=${BENCH_LOOP_SECONDS:-0.4}
 DECODE_PAIRS=${BENCH_DECODE_PAIRS:-25000}
+ACTION_SECONDS=${BENCH_ACTION_SECONDS:-0.4}
 WAIT_QUIET_S=${BENCH_WAIT_QUIET:-0}
 QUIET_POLL_S=5
 READY_TIMEOUT_S=30
@@ -38,6 +44,7 @@ CALIBRATE_COUNT=50000
 LOOP_COUNT_MIN=20000
 
 MW_PID=
+SNOOP_PID=
 CLIENT_PID=
 SERVER_PIDFILE=
 SERVER_PID=
@@ -64,6 +71,10 @@ cleanup() {
 	if [ -n "$SERVER_PIDFILE" ] && [ -s "$SERVER_PIDFILE" ]; then
 		spid=$(cat "$SERVER_PIDFILE")
 		kill -TERM "$spid" 2>/dev/null || true
+	fi
+	if [ -n "$SNOOP_PID" ]; then
+		kill -INT "$SNOOP_PID" 2>/dev/null || true
+		wait "$SNOOP_PID" 2>/dev/null || true
 	fi
 	if [ -n "$MW_PID" ]; then
 		kill -CONT "$MW_PID" 2>/dev/null || true        # it may be paused (bench_tracked)
@@ -97,6 +108,18 @@ preflight() {
 	command -v node >/dev/null || die "node is not installed (make deps)"
 	command -v python3 >/dev/null || die "python3 is not installed (make deps)"
 	command -v bpftool >/dev/null || die "bpftool is not installed (make deps)"
+	EXECSNOOP=$(command -v execsnoop || echo /usr/sbin/execsnoop)
+	OPENSNOOP=$(command -v opensnoop || echo /usr/sbin/opensnoop)
+	if [ ! -x "$EXECSNOOP" ] || [ ! -x "$OPENSNOOP" ]; then
+		log "installing libbpf-tools (execsnoop, opensnoop) for the comparison in d"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y libbpf-tools >&2 ||
+			die "cannot install libbpf-tools"
+		EXECSNOOP=$(command -v execsnoop || echo /usr/sbin/execsnoop)
+		OPENSNOOP=$(command -v opensnoop || echo /usr/sbin/opensnoop)
+		[ -x "$EXECSNOOP" ] && [ -x "$OPENSNOOP" ] ||
+			die "libbpf-tools installed no execsnoop/opensnoop"
+	fi
+	SNOOP_VERSION=$(dpkg-query -W -f '${Version}' libbpf-tools 2>/dev/null || echo unknown)
 	tests/e2e/install.sh >&2 || die "tests/e2e/install.sh failed (the tracked benchmark needs the MCP SDK)"
 	mkdir -p "$BENCH"
 	rm -f "$BENCH"/*.jsonl "$BENCH"/*.err
@@ -119,6 +142,9 @@ build() {
 	# shellcheck disable=SC2086
 	gcc $cflags bench/write_loop.c -o "$BENCH/write_loop" ||
 		die "cannot build bench/write_loop.c"
+	# shellcheck disable=SC2086
+	gcc $cflags bench/action_loop.c -o "$BENCH/action_loop" ||
+		die "cannot build bench/action_loop.c"
 	# shellcheck disable=SC2086
 	gcc $cflags bench/decode_bench.c "${srcs[@]}" user/output.c -o "$BENCH/decode_bench" \
 		-ljansson || die "cannot build bench/decode_bench.c (are the user/ decoder modules complete?)"
@@ -427,6 +453,124 @@ bench_decode() {
 	done
 }
 
+# ---- d. timeline actions of an untracked process ----
+
+# name mode calibration-count seconds-factor
+ACTION_CASES=(
+	"exec exec 50 2.5"
+	"open open 20000 1"
+	"connect connect 2000 1"
+)
+declare -A ACTION_COUNT
+
+calibrate_actions() {
+	local c name mode cal factor ns
+
+	for c in "${ACTION_CASES[@]}"; do
+		read -r name mode cal factor <<<"$c"
+		ns=$("$BENCH/action_loop" "$mode" "$cal" |
+		     python3 -c 'import json,sys; print(json.load(sys.stdin)["ns"])') ||
+			die "action_loop $mode failed"
+		ACTION_COUNT[$name]=$(python3 -c \
+			"print(max(20, int($cal * $ACTION_SECONDS * $factor * 1e9 / $ns)))")
+	done
+}
+
+# CPU time (user + system) of process $1 so far, in clock ticks.
+cpu_ticks() {
+	awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# snoop_start BINARY: start a libbpf-tools tool, output to /dev/null, and wait until it has
+# attached (its perf buffer's epoll fd exists: libbpf-tools create it after attaching).
+snoop_start() {
+	local bin=$1 deadline=$((SECONDS + READY_TIMEOUT_S)) err
+
+	err="$BENCH/$(basename "$bin").err"
+	"$bin" >/dev/null 2>"$err" &
+	SNOOP_PID=$!
+	until ls -l "/proc/$SNOOP_PID/fd" 2>/dev/null | grep -q 'anon_inode:\[eventpoll\]'; do
+		if ! kill -0 "$SNOOP_PID" 2>/dev/null; then
+			wait "$SNOOP_PID" || true
+			SNOOP_PID=
+			die "$bin exited before it was ready: $(cat "$err")"
+		fi
+		[ "$SECONDS" -lt "$deadline" ] || die "$bin did not attach within ${READY_TIMEOUT_S}s"
+		sleep 0.05
+	done
+	sleep 0.2       # past the header line
+	SNOOP_CPU0=$(cpu_ticks "$SNOOP_PID")
+}
+
+snoop_stop() {
+	local rc=0
+
+	MON_CPU_S=$(awk -v t="$(cpu_ticks "$SNOOP_PID")" -v t0="$SNOOP_CPU0" \
+		-v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.3f", (t - t0) / hz}')
+	kill -INT "$SNOOP_PID" 2>/dev/null || die "the tool (pid $SNOOP_PID) died during the benchmark"
+	wait "$SNOOP_PID" || rc=$?
+	SNOOP_PID=
+	# libbpf-tools exit 0 on SIGINT; 130 is fine too
+	[ "$rc" -eq 0 ] || [ "$rc" -eq 130 ] || die "the tool exited with status $rc"
+}
+
+run_actions() {
+	local round=$1 variant=$2 c name mode cal factor out
+
+	for c in "${ACTION_CASES[@]}"; do
+		read -r name mode cal factor <<<"$c"
+		out=$("$BENCH/action_loop" "$mode" "${ACTION_COUNT[$name]}") ||
+			die "action_loop $mode ${ACTION_COUNT[$name]} failed"
+		printf '{"bench":"actions","case":"%s","variant":"%s","round":%d,"data":%s}\n' \
+			"$name" "$variant" "$round" "$out" >>"$RAW"
+	done
+}
+
+# Variants: baseline (no monitor); mcpwarden (default options, the loop not tracked: its
+# JSONL goes to a file only to check that); execsnoop; opensnoop. Each monitor is started
+# once per round and runs the three loops; its CPU time over them is recorded.
+bench_actions() {
+	local r v jsonl check comm
+
+	log "d. timeline actions: calibrating"
+	calibrate_actions
+	for r in $(seq 1 "$ROUNDS"); do
+		log "d. timeline actions: round $r/$ROUNDS"
+		for v in $(variants "$r" baseline mcpwarden execsnoop opensnoop); do
+			check_quiet
+			case "$v" in
+			baseline)
+				run_actions "$r" "$v"
+				continue;;
+			mcpwarden)
+				jsonl="$BENCH/actions.r$r.jsonl"
+				mw_start "$jsonl"
+				run_actions "$r" "$v"
+				mw_settle "$jsonl"
+				mw_stop "$jsonl"
+				MON_CPU_S=$MW_CPU_S
+				for comm in action_loop true; do
+					check=$(python3 bench/report.py untracked "$jsonl" "$comm")
+					case "$check" in
+					*'"ok": true'*) ;;
+					*) die "$comm was tracked by mcpwarden ($jsonl): the benchmark is void";;
+					esac
+				done;;
+			execsnoop | opensnoop)
+				if [ "$v" = execsnoop ]; then
+					snoop_start "$EXECSNOOP"
+				else
+					snoop_start "$OPENSNOOP"
+				fi
+				run_actions "$r" "$v"
+				snoop_stop;;
+			esac
+			printf '{"bench":"actions_cpu","variant":"%s","round":%d,"cpu_s":%s}\n' \
+				"$v" "$r" "$MON_CPU_S" >>"$RAW"
+		done
+	done
+}
+
 main() {
 	local rc=0
 
@@ -436,6 +580,7 @@ main() {
 	bench_untracked
 	bench_tracked
 	bench_decode
+	bench_actions
 	write_meta
 	python3 bench/report.py summary "$RAW" "$BENCH/meta.json" "$BENCH/results.json" || rc=$?
 	log "results: $BENCH/results.json"
