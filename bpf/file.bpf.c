@@ -181,7 +181,6 @@ static __always_inline int on_file_exit(long ret, __u8 sys)
 	struct fregs r;
 	struct mw_file *e;
 	const char *rel;
-
 	struct mw_tracked *t = current_tracked(task, tgid);
 
 	if (!t)

@@ -172,17 +172,16 @@ static __always_inline void capture(struct task_struct *task, const struct io_ar
 	struct mw_scratch *s;
 	struct mw_channel *ch;
 
-	if (op == MW_OP_READ) {
-		ch = bpf_map_lookup_elem(&channels, (__u64 *)&ref->chan);
-		if (ch && ch->writer_tracked)
-			return;         /* the tracked writer captured these bytes */
-	}
 	ch = channel_get(ref->chan, false);
-	s = scratch_get();
-	if (!ch || !s) {
+	if (!ch) {
 		count_drop(MW_DROP_CHANNEL_FULL, ret);
 		return;
 	}
+	if (op == MW_OP_READ && ch->writer_tracked)
+		return;                 /* the tracked writer captured these bytes */
+	s = scratch_get();
+	if (!s)
+		return;                 /* a per-CPU array lookup of index 0 does not fail */
 	fill_hdr(&s->p.h, MW_EV_PAYLOAD, task);
 	s->p.h.flags = MW_F_FIRST_CHUNK;
 	s->p.h.root = root;

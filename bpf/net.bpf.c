@@ -105,7 +105,6 @@ static __always_inline int on_net_exit(long ret, __u8 sys)
 	__u64 uaddr;
 	__u32 ulen;
 	int fd;
-
 	struct mw_tracked *t = current_tracked(task, tgid);
 
 	if (!t)
