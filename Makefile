@@ -28,7 +28,7 @@ WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-proto
               -Wno-unused-parameter
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 $(WARN) $(INCLUDES) -D_GNU_SOURCE -MMD -MP
-LDLIBS     := -lbpf -lelf -lz -ljansson
+LDLIBS     := -lbpf -lelf -lz -ljansson -lyaml
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude -Ibpf \
               -Wall -Werror -Wno-unused-function -MMD -MP
 
@@ -40,7 +40,7 @@ SKEL       := $(OUT)/mcpwarden.skel.h
 
 # Userspace: pure modules (no libbpf, no I/O beyond what their callers pass in) are also built
 # with sanitizers for the unit tests; the rest needs the skeleton.
-PURE_MODS  := stream framing jsonrpc session decode evfmt attrib actions
+PURE_MODS  := stream framing jsonrpc session decode evfmt attrib actions policy_yaml
 USER_MODS  := $(PURE_MODS) cli loader reader proc output chans monitor main
 USER_OBJS  := $(patsubst %,$(OUT)/user/%.o,$(USER_MODS))
 
@@ -110,7 +110,7 @@ $(OUT)/san/unit.o: tests/unit/unit.c | $(OUT)/san
 
 $(OUT)/unit/%: tests/unit/%.c $(PURE_SAN) | $(OUT)/unit
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(PURE_SAN) -o $@ -ljansson
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(PURE_SAN) -o $@ -ljansson -lyaml
 
 unit: $(UNIT_BINS)
 	$(Q)tests/unit/run.sh $(UNIT_BINS)
