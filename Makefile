@@ -29,6 +29,7 @@ WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-proto
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 $(WARN) $(INCLUDES) -D_GNU_SOURCE -MMD -MP
 LDLIBS     := -lbpf -lelf -lz -ljansson -lyaml
+ASFLAGS    := -D_GNU_SOURCE -Wa,--fatal-warnings -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude -Ibpf \
               -Wall -Werror -Wno-unused-function -MMD -MP
 
@@ -40,7 +41,8 @@ SKEL       := $(OUT)/mcpwarden.skel.h
 
 # Userspace: pure modules (no libbpf, no I/O beyond what their callers pass in) are also built
 # with sanitizers for the unit tests; the rest needs the skeleton.
-PURE_MODS  := stream framing jsonrpc session decode evfmt attrib actions policy_yaml
+PURE_MODS  := stream framing jsonrpc session decode evfmt attrib actions match policy \
+              policy_yaml policy_value policy_except policy_parse policy_default
 USER_MODS  := $(PURE_MODS) cli loader reader proc output chans monitor main
 USER_OBJS  := $(patsubst %,$(OUT)/user/%.o,$(USER_MODS))
 
@@ -91,6 +93,13 @@ $(OUT)/user/%.o: user/%.c | $(OUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+$(OUT)/user/%.o: user/%.S | $(OUT)/user
+	$(call msg,AS,$@)
+	$(Q)$(CC) $(ASFLAGS) -c $< -o $@
+
+# the built-in policy is .incbin'd: the assembler's dependency files do not name it
+$(OUT)/user/policy_default.o $(OUT)/san/policy_default.o: policies/default.yaml
+
 # loader.c includes the skeleton
 $(OUT)/user/loader.o: $(SKEL)
 
@@ -103,6 +112,10 @@ $(OUT)/mcpwarden: $(USER_OBJS)
 $(OUT)/san/%.o: user/%.c | $(OUT)/san
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(OUT)/san/%.o: user/%.S | $(OUT)/san
+	$(call msg,AS-SAN,$@)
+	$(Q)$(CC) $(ASFLAGS) -c $< -o $@
 
 $(OUT)/san/unit.o: tests/unit/unit.c | $(OUT)/san
 	$(call msg,CC-SAN,$@)
