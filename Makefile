@@ -49,7 +49,7 @@ USER_OBJS  := $(patsubst %,$(OUT)/user/%.o,$(USER_MODS))
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=undefined
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
-UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS)) $(OUT)/unit/test_schema
 PURE_SAN   := $(patsubst %,$(OUT)/san/%.o,$(PURE_MODS)) $(OUT)/san/unit.o
 
 BPF_TEST   := $(OUT)/tests/bpf_test
@@ -124,6 +124,17 @@ $(OUT)/san/unit.o: tests/unit/unit.c | $(OUT)/san
 $(OUT)/unit/%: tests/unit/%.c $(PURE_SAN) | $(OUT)/unit
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(PURE_SAN) -o $@ -ljansson -lyaml
+
+# docs/policy.schema.json against the policies it describes: check.py validates with Python's
+# standard library, yaml2json reads the YAML for it with libyaml
+$(OUT)/tests/yaml2json: tests/schema/yaml2json.c | $(OUT)/tests
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $< -o $@ -lyaml -ljansson
+
+$(OUT)/unit/test_schema: tests/schema/check.py $(OUT)/tests/yaml2json | $(OUT)/unit
+	$(call msg,GEN,$@)
+	$(Q)printf '#!/bin/sh\nexec python3 "%s" "%s"\n' "$(abspath tests/schema/check.py)" \
+		"$(abspath $(OUT)/tests/yaml2json)" > $@ && chmod +x $@
 
 unit: $(UNIT_BINS)
 	$(Q)tests/unit/run.sh $(UNIT_BINS)
