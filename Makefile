@@ -28,7 +28,8 @@ WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-proto
               -Wno-unused-parameter
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 $(WARN) $(INCLUDES) -D_GNU_SOURCE -MMD -MP
-LDLIBS     := -lbpf -lelf -lz -ljansson
+LDLIBS     := -lbpf -lelf -lz -ljansson -lyaml
+ASFLAGS    := -D_GNU_SOURCE -Wa,--fatal-warnings -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude -Ibpf \
               -Wall -Werror -Wno-unused-function -MMD -MP
 
@@ -40,14 +41,15 @@ SKEL       := $(OUT)/mcpwarden.skel.h
 
 # Userspace: pure modules (no libbpf, no I/O beyond what their callers pass in) are also built
 # with sanitizers for the unit tests; the rest needs the skeleton.
-PURE_MODS  := stream framing jsonrpc session decode evfmt attrib actions match
+PURE_MODS  := stream framing jsonrpc session decode evfmt attrib actions match policy \
+              policy_yaml policy_value policy_except policy_parse policy_write policy_default
 USER_MODS  := $(PURE_MODS) cli loader reader proc output chans monitor main
 USER_OBJS  := $(patsubst %,$(OUT)/user/%.o,$(USER_MODS))
 
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=undefined
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
-UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS)) $(OUT)/unit/test_schema
 PURE_SAN   := $(patsubst %,$(OUT)/san/%.o,$(PURE_MODS)) $(OUT)/san/unit.o
 
 BPF_TEST   := $(OUT)/tests/bpf_test
@@ -91,6 +93,13 @@ $(OUT)/user/%.o: user/%.c | $(OUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+$(OUT)/user/%.o: user/%.S | $(OUT)/user
+	$(call msg,AS,$@)
+	$(Q)$(CC) $(ASFLAGS) -c $< -o $@
+
+# the built-in policy is .incbin'd: the assembler's dependency files do not name it
+$(OUT)/user/policy_default.o $(OUT)/san/policy_default.o: policies/default.yaml
+
 # loader.c includes the skeleton
 $(OUT)/user/loader.o: $(SKEL)
 
@@ -104,13 +113,28 @@ $(OUT)/san/%.o: user/%.c | $(OUT)/san
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
+$(OUT)/san/%.o: user/%.S | $(OUT)/san
+	$(call msg,AS-SAN,$@)
+	$(Q)$(CC) $(ASFLAGS) -c $< -o $@
+
 $(OUT)/san/unit.o: tests/unit/unit.c | $(OUT)/san
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -c $< -o $@
 
 $(OUT)/unit/%: tests/unit/%.c $(PURE_SAN) | $(OUT)/unit
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(PURE_SAN) -o $@ -ljansson
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(PURE_SAN) -o $@ -ljansson -lyaml
+
+# docs/policy.schema.json against the policies it describes: check.py validates with Python's
+# standard library, yaml2json reads the YAML for it with libyaml
+$(OUT)/tests/yaml2json: tests/schema/yaml2json.c | $(OUT)/tests
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $< -o $@ -lyaml -ljansson
+
+$(OUT)/unit/test_schema: tests/schema/check.py $(OUT)/tests/yaml2json | $(OUT)/unit
+	$(call msg,GEN,$@)
+	$(Q)printf '#!/bin/sh\nexec python3 "%s" "%s"\n' "$(abspath tests/schema/check.py)" \
+		"$(abspath $(OUT)/tests/yaml2json)" > $@ && chmod +x $@
 
 unit: $(UNIT_BINS)
 	$(Q)tests/unit/run.sh $(UNIT_BINS)

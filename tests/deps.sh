@@ -2,8 +2,8 @@
 # Install the Debian packages the build and the tests need; skip those already present.
 set -euo pipefail
 
-pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjansson-dev pkg-config
-      python3 iproute2 procps)
+pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjansson-dev libyaml-dev
+      pkg-config python3 iproute2 procps)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
