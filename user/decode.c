@@ -139,6 +139,7 @@ static void decode_elem(struct channel *ch, const struct line *l, json_t *elem, 
 	uint64_t evicted;
 
 	jsonrpc_classify(elem, &m);
+	m.line_size = l->n;
 	if (m.kind == JR_INVALID) {
 		skip_line(ch, l, DECODE_SKIP_NOT_JSONRPC);
 		return;

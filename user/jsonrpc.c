@@ -68,6 +68,9 @@ static void classify_params(struct jr_msg *m, json_t *params)
 		m->target = string_member(params, "name");
 	else if (!strcmp(m->method, "resources/read"))
 		m->target = string_member(params, "uri");
+	m->arguments = json_object_get(params, "arguments");
+	if (!json_is_object(m->arguments))
+		m->arguments = NULL;
 	meta = json_object_get(params, "_meta");
 	if (!json_is_object(meta))
 		return;

@@ -40,6 +40,9 @@ struct jr_msg {
 	const char *meta_version;
 	/* 2026-07-28: params._meta["io.modelcontextprotocol/clientInfo"] (borrowed), else NULL */
 	json_t *meta_client;
+	/* params.arguments when an object (tools/call, prompts/get), borrowed, else NULL */
+	json_t *arguments;
+	size_t line_size;       /* bytes of the line it came from (the caller sets it), 0 if unknown */
 };
 
 /*

@@ -21,6 +21,8 @@ struct pnode {
 	uint64_t hash;
 	uint64_t ts_ns;
 	const char *method, *target;    /* in data[], target may be NULL */
+	json_t *args;                   /* params.arguments (a reference), or NULL */
+	size_t args_cost;               /* line bytes charged to the session's budget */
 	size_t klen;
 	int dir;                        /* the direction the request travelled */
 	char data[];                    /* key (klen bytes), method, target */
@@ -78,15 +80,22 @@ static int pending_init(struct session_pending *p)
 	return 0;
 }
 
+static void pnode_free(struct pnode *n)
+{
+	if (n)
+		json_decref(n->args);
+	free(n);
+}
+
 static void pending_destroy(struct session_pending *p)
 {
 	struct pnode *n, *older;
 
 	for (n = p->newest; n; n = older) {
 		older = n->older;
-		free(n);
+		pnode_free(n);
 	}
-	free(p->retired);
+	pnode_free(p->retired);
 	free(p->buckets);
 }
 
@@ -145,7 +154,8 @@ static void pending_evict_oldest(struct session *s)
 	while (*pp != n)
 		pp = &(*pp)->hnext;
 	pending_unlink(p, pp);
-	free(n);
+	s->args_bytes -= n->args_cost;
+	pnode_free(n);
 	s->pending_evicted++;
 }
 
@@ -172,6 +182,21 @@ static struct pnode *pnode_new(int dir, const char *k, size_t klen, uint64_t h,
 	return n;
 }
 
+/* Keep a request's arguments while it is in flight, within the line and session budgets. */
+static void keep_args(struct session *s, struct pnode *n, const struct jr_msg *m)
+{
+	if (!m->arguments)
+		return;
+	if (!m->line_size || m->line_size > MW_CALL_ARGS_LINE_MAX ||
+	    s->args_bytes + m->line_size > MW_CALL_ARGS_BUDGET) {
+		s->args_dropped++;
+		return;
+	}
+	n->args = json_incref(m->arguments);
+	n->args_cost = m->line_size;
+	s->args_bytes += m->line_size;
+}
+
 /* Remember a request under (dir, key); an older one with the same key is replaced. */
 static void pending_add(struct session *s, int dir, const char *k, size_t klen,
 			const struct jr_msg *m, uint64_t ts_ns, struct session_corr *out)
@@ -183,12 +208,14 @@ static void pending_add(struct session *s, int dir, const char *k, size_t klen,
 	if (*pp) {
 		n = *pp;
 		pending_unlink(p, pp);
-		free(n);
+		s->args_bytes -= n->args_cost;
+		pnode_free(n);
 		out->duplicate_id = true;
 	}
 	n = pnode_new(dir, k, klen, h, m, ts_ns);
 	if (!n)
 		return;
+	keep_args(s, n, m);
 	if (p->count >= MW_PENDING_MAX)
 		pending_evict_oldest(s);
 	if (p->count >= p->nbuckets)
@@ -214,6 +241,7 @@ static struct pnode *pending_take(struct session *s, int dir, const char *k, siz
 	if (!n)
 		return NULL;
 	pending_unlink(p, pp);
+	s->args_bytes -= n->args_cost;
 	p->retired = n;
 	s->last_method = (char *)n->method;
 	s->last_target = (char *)n->target;
@@ -226,7 +254,7 @@ void session_pending_foreach(const struct session *s, enum mw_dir dir,
 	for (const struct pnode *n = s->pending->oldest; n; n = n->newer) {
 		struct session_call c = {
 			.id_key = n->data, .id_len = n->klen, .method = n->method,
-			.target = n->target, .ts_ns = n->ts_ns,
+			.target = n->target, .ts_ns = n->ts_ns, .arguments = n->args,
 		};
 
 		if (n->dir == (int)dir)
@@ -351,7 +379,7 @@ void session_observe(struct session *s, enum mw_dir dir, const struct jr_msg *m,
 	int d = dir == MW_DIR_S2C ? MW_DIR_S2C : MW_DIR_C2S;
 
 	memset(out, 0, sizeof(*out));
-	free(s->pending->retired);
+	pnode_free(s->pending->retired);
 	s->pending->retired = NULL;
 	s->last_method = s->last_target = NULL;
 	s->messages[d]++;

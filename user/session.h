@@ -37,6 +37,8 @@ struct session {
 	uint64_t messages[2];   /* per enum mw_dir */
 	uint64_t pending_count;
 	uint64_t pending_evicted;
+	uint64_t args_bytes;     /* line bytes of the arguments kept (MW_CALL_ARGS_BUDGET) */
+	uint64_t args_dropped;   /* requests whose arguments were not kept */
 	struct session_pending *pending;  /* private */
 	char *last_method, *last_target;  /* private: storage behind session_corr */
 };
@@ -58,6 +60,7 @@ struct session_call {
 	const char *method;
 	const char *target;     /* tools/call and prompts/get name, resources/read uri, or NULL */
 	uint64_t ts_ns;         /* when it was seen */
+	const json_t *arguments; /* params.arguments (kept within MW_CALL_ARGS_*), else NULL */
 };
 
 struct session_table;

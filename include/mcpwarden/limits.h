@@ -69,6 +69,11 @@
 /* Requests remembered per session while awaiting their answer (none are expired by time). */
 #define MW_PENDING_MAX          65536u
 
+/* Arguments of a request kept while it is in flight (for alerts: shell injection evidence):
+ * only from lines up to this size, and up to a budget per session. */
+#define MW_CALL_ARGS_LINE_MAX   (64u << 10)
+#define MW_CALL_ARGS_BUDGET     (4u << 20)
+
 /* Bytes of a skipped line quoted in its note (a NUL is added after them). */
 #define MW_PREVIEW_MAX          80u
 /* First allocation of a framer's partial-line buffer; it doubles from there up to the cap. */

@@ -16,6 +16,7 @@ static void observe(struct session *s, enum mw_dir dir, const char *text, uint64
 
 	CHECK(root != NULL);
 	jsonrpc_classify(root, &m);
+	m.line_size = strlen(text);
 	CHECK(m.kind != JR_INVALID);
 	session_observe(s, dir, &m, ts, c);
 	json_decref(root);
@@ -315,7 +316,59 @@ static void test_unknown_method(void)
 	session_table_free(t);
 }
 
+static void first_args(void *ctx, const struct session_call *c)
+{
+	const json_t **out = ctx;
+
+	if (!*out)
+		*out = c->arguments ? c->arguments : json_null();
+}
+
+/* Arguments of a call in flight stay readable after its line was freed, go with the answer,
+ * and are not kept past the per-session budget. */
+static void test_call_arguments(void)
+{
+	struct session_table *t = session_table_new();
+	struct session *s = session_get(t, 1, true);
+	struct session_corr c;
+	const json_t *args = NULL;
+	char line[MW_CALL_ARGS_LINE_MAX + 128];
+	unsigned int kept;
+
+	observe(s, MW_DIR_C2S, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\","
+		"\"params\":{\"name\":\"run\",\"arguments\":{\"cmd\":\"ls; id\"}}}", 1, &c);
+	session_pending_foreach(s, MW_DIR_C2S, first_args, &args);
+	CHECK(json_is_object(args));
+	CHECK_STR(json_string_value(json_object_get(args, "cmd")), "ls; id");
+	CHECK(s->args_bytes > 0);
+	observe(s, MW_DIR_S2C, "{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{}}", 2, &c);
+	CHECK(c.matched);
+	CHECK_EQ(s->args_bytes, 0);
+	/* a line over MW_CALL_ARGS_LINE_MAX keeps no arguments */
+	snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/call\","
+		 "\"params\":{\"name\":\"w\",\"arguments\":{\"d\":\"%0*d\"}}}",
+		 (int)MW_CALL_ARGS_LINE_MAX, 0);
+	observe(s, MW_DIR_C2S, line, 3, &c);
+	args = NULL;
+	session_pending_foreach(s, MW_DIR_C2S, first_args, &args);
+	CHECK(json_is_null(args));
+	CHECK_EQ(s->args_dropped, 1);
+	/* the budget: lines of ~64 KiB kept until MW_CALL_ARGS_BUDGET is spent */
+	for (unsigned int i = 0; i < MW_CALL_ARGS_BUDGET / MW_CALL_ARGS_LINE_MAX + 2; i++) {
+		snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":"
+			 "\"tools/call\",\"params\":{\"name\":\"w\",\"arguments\":{\"d\":"
+			 "\"%0*d\"}}}", 100 + i, (int)MW_CALL_ARGS_LINE_MAX - 100, 0);
+		observe(s, MW_DIR_C2S, line, 4 + i, &c);
+	}
+	kept = (unsigned int)(s->args_bytes / (MW_CALL_ARGS_LINE_MAX - 100));
+	CHECK(s->args_bytes <= MW_CALL_ARGS_BUDGET);
+	CHECK(kept >= MW_CALL_ARGS_BUDGET / MW_CALL_ARGS_LINE_MAX - 1);
+	CHECK(s->args_dropped >= 2);
+	session_table_free(t);
+}
+
 UNIT_MAIN(UNIT_TEST(test_table),
+	  UNIT_TEST(test_call_arguments),
 	  UNIT_TEST(test_initialize),
 	  UNIT_TEST(test_two_id_spaces),
 	  UNIT_TEST(test_string_vs_integer),
