@@ -90,6 +90,8 @@ void attrib_forget(struct attrib *a, uint32_t root)
 struct found {
 	uint64_t ts_ns;
 	json_t *call;
+	const char *tool;
+	const json_t *arguments;
 	char txt[128];
 };
 
@@ -123,6 +125,8 @@ static void add_call(void *ctx, const struct session_call *c)
 	id = id_json(c);
 	f = &k->f[k->count++];
 	f->ts_ns = c->ts_ns;
+	f->tool = !strcmp(c->method, "tools/call") ? c->target : NULL;
+	f->arguments = c->arguments;
 	f->call = json_pack("{s:I, s:o, s:s, s:s?}", "session", (json_int_t)k->s->id, "id",
 			    id ? id : json_null(), "method", c->method, "tool", c->target);
 	snprintf(f->txt, sizeof(f->txt), "%s%s%s id=%.*s", c->method, c->target ? " " : "",
@@ -139,6 +143,13 @@ static int older_first(const void *a, const void *b)
 
 json_t *attrib_calls(struct attrib *a, struct decoder *d, uint32_t root, char *txt, size_t size)
 {
+	return attrib_calls_detail(a, d, root, txt, size, NULL, 0, NULL);
+}
+
+json_t *attrib_calls_detail(struct attrib *a, struct decoder *d, uint32_t root, char *txt,
+			    size_t size, struct attrib_call *out, unsigned int max,
+			    unsigned int *n)
+{
 	struct root_entry *e = *slot(a, root);
 	struct found f[CALLS_MAX];
 	struct collect k = { .f = f };
@@ -151,7 +162,12 @@ json_t *attrib_calls(struct attrib *a, struct decoder *d, uint32_t root, char *t
 			session_pending_foreach(k.s, MW_DIR_C2S, add_call, &k);
 	}
 	qsort(f, k.count, sizeof(f[0]), older_first);   /* sessions interleave */
+	if (n)
+		*n = 0;
 	for (unsigned int i = 0; i < k.count; i++) {
+		if (arr && out && *n < max)
+			out[(*n)++] = (struct attrib_call){ .tool = f[i].tool,
+				.arguments = f[i].arguments, .json = f[i].call };
 		if (arr)
 			json_array_append_new(arr, f[i].call);
 		else

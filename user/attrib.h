@@ -27,6 +27,17 @@ void attrib_forget(struct attrib *a, uint32_t root);
  * The requests in flight for server root `root`: a JSON array of {session, id, method, tool}
  * (empty when none), oldest first. txt receives a console summary ("" when none).
  */
+struct attrib_call {
+	const char *tool;               /* tools/call name, NULL for other methods */
+	const json_t *arguments;        /* kept arguments, NULL when none */
+	json_t *json;                   /* its element of the returned array (borrowed) */
+};
+
 json_t *attrib_calls(struct attrib *a, struct decoder *d, uint32_t root, char *txt, size_t size);
+/* The same, and the first `max` calls in `out` (*n of them) for the policy to look into;
+ * strings stay valid until the decoder is fed again. */
+json_t *attrib_calls_detail(struct attrib *a, struct decoder *d, uint32_t root, char *txt,
+			    size_t size, struct attrib_call *out, unsigned int max,
+			    unsigned int *n);
 
 #endif

@@ -32,6 +32,7 @@ static const struct option long_opts[] = {
 	{ "jsonl", required_argument, NULL, 'j' },
 	{ "match", required_argument, NULL, 'm' },
 	{ "pid", required_argument, NULL, 'p' },
+	{ "policy", required_argument, NULL, 'P' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -52,11 +53,17 @@ static void usage(FILE *f, const struct cli_command *cmds, size_t ncmds)
 		"usage: mcpwarden [COMMAND] [OPTIONS]\n"
 		"\n"
 		"Watch MCP (Model Context Protocol) servers from inside the kernel: every JSON-RPC\n"
-		"message they read and write on stdio, tied to its session and request.\n"
+		"message they read and write on stdio, tied to its session and request, what their\n"
+		"processes exec, open and connect to, and alerts where the policy is broken.\n"
 		"\n"
 		"commands:\n");
-	for (size_t i = 0; i < ncmds; i++)
-		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
+	for (size_t i = 0; i < ncmds; i++) {
+		char head[64];
+
+		snprintf(head, sizeof(head), "%s%s%s", cmds[i].name, cmds[i].args_usage ? " " : "",
+			 cmds[i].args_usage ? cmds[i].args_usage : "");
+		fprintf(f, "  %-24s %s\n", head, cmds[i].summary);
+	}
 	fprintf(f,
 		"\n"
 		"options:\n"
@@ -70,6 +77,7 @@ static void usage(FILE *f, const struct cli_command *cmds, size_t ncmds)
 	fprintf(f,
 		"\n"
 		"  -p, --pid PID           track PID and its descendants (repeatable)\n"
+		"  -P, --policy FILE       the policy (YAML; docs/policy.md); default: built in\n"
 		"      --no-detect         do not track processes that read an MCP initialize\n"
 		"  -q, --quiet             no console lines\n"
 		"      --color WHEN        auto (default), always or never\n"
@@ -194,6 +202,13 @@ static int parse_opt(int c, const char *arg, struct mw_config *cfg)
 		return add_match(cfg, arg);
 	case 'p':
 		return add_pid(cfg, arg);
+	case 'P':
+		if (!*arg) {
+			fprintf(stderr, "mcpwarden: --policy needs a file name\n");
+			return -EINVAL;
+		}
+		cfg->policy_path = arg;
+		return 0;
 	case 'q':
 		cfg->quiet = true;
 		return 0;
@@ -221,20 +236,27 @@ static void config_defaults(struct mw_config *cfg)
 }
 
 static int pick_command(int argc, char **argv, const struct cli_command *cmds, size_t ncmds,
-			const struct cli_command **cmd)
+			const struct cli_command **cmd, struct mw_config *cfg)
 {
 	*cmd = &cmds[0];
-	if (optind >= argc)
-		return 0;
-	for (size_t i = 0; i < ncmds; i++) {
-		if (!strcmp(argv[optind], cmds[i].name)) {
-			*cmd = &cmds[i];
-			optind++;
-			break;
+	if (optind < argc) {
+		for (size_t i = 0; i < ncmds; i++) {
+			if (!strcmp(argv[optind], cmds[i].name)) {
+				*cmd = &cmds[i];
+				optind++;
+				break;
+			}
 		}
 	}
+	while (optind < argc && cfg->n_args < (*cmd)->max_args)
+		cfg->args[cfg->n_args++] = argv[optind++];
 	if (optind < argc) {
 		fprintf(stderr, "mcpwarden: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (cfg->n_args < (*cmd)->min_args) {
+		fprintf(stderr, "mcpwarden: '%s' needs %s (see --help)\n", (*cmd)->name,
+			(*cmd)->args_usage);
 		return -EINVAL;
 	}
 	return 0;
@@ -247,7 +269,7 @@ int cli_parse(int argc, char **argv, const struct cli_command *cmds, size_t ncmd
 
 	config_defaults(cfg);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "j:m:p:qvhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "j:m:p:P:qvhV", long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout, cmds, ncmds);
 			return 1;
@@ -263,5 +285,5 @@ int cli_parse(int argc, char **argv, const struct cli_command *cmds, size_t ncmd
 		if (parse_opt(c, optarg, cfg))
 			return -EINVAL;
 	}
-	return pick_command(argc, argv, cmds, ncmds, cmd);
+	return pick_command(argc, argv, cmds, ncmds, cmd, cfg);
 }

@@ -9,6 +9,8 @@
 
 #include "mcpwarden/limits.h"
 
+#define MW_CLI_ARGS_MAX 4u
+
 enum payload_mode {
 	PAYLOAD_SHORT = 0,      /* string fields over MW_SHORTEN_OVER bytes are shortened */
 	PAYLOAD_FULL,           /* messages exactly as seen */
@@ -35,12 +37,17 @@ struct mw_config {
 	size_t message_cap;
 	unsigned int duration_s;        /* 0: until SIGINT/SIGTERM */
 	bool verbose;                   /* libbpf debug output */
+	const char *policy_path;        /* --policy FILE; NULL: the built-in default */
+	const char *args[MW_CLI_ARGS_MAX];      /* the command's operands */
+	unsigned int n_args;
 };
 
 struct cli_command {
 	const char *name;
 	const char *summary;
 	int (*run)(const struct mw_config *cfg);
+	unsigned int min_args, max_args;        /* operands it takes */
+	const char *args_usage;                 /* "check|show [FILE]" */
 };
 
 /*

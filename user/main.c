@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "monitor.h"
+#include "polfile.h"
 
 static volatile sig_atomic_t stop_requested;
 static bool libbpf_verbose;
@@ -84,9 +85,43 @@ static int do_check(const struct mw_config *cfg)
 	return monitor_stop(m) ? 1 : 0;
 }
 
+/* policy check FILE: validate (exit 1 on any error); policy show [FILE]: the effective
+ * policy (FILE, else --policy, else the built-in default) as YAML. */
+static int do_policy(const struct mw_config *cfg)
+{
+	const char *sub = cfg->args[0];
+	const char *path = cfg->n_args > 1 ? cfg->args[1] : cfg->policy_path;
+	struct policy_error err = { "" };
+	struct policy *p;
+	int rc = 0;
+
+	if (strcmp(sub, "check") && strcmp(sub, "show")) {
+		fprintf(stderr, "mcpwarden: unknown policy command '%s' (check or show)\n", sub);
+		return 2;
+	}
+	if (!strcmp(sub, "check") && !path) {
+		fprintf(stderr, "mcpwarden: 'policy check' needs a FILE\n");
+		return 2;
+	}
+	p = polfile_load(path, &err);
+	if (!p) {
+		fprintf(stderr, "mcpwarden: %s\n", err.msg);
+		return 1;
+	}
+	if (!strcmp(sub, "show"))
+		rc = policy_write(p, stdout) || fflush(stdout) ? 1 : 0;
+	else
+		printf("%s: ok (%u servers, %u exceptions)\n", p->source, p->nservers,
+		       p->nexceptions);
+	policy_free(p);
+	return rc;
+}
+
 static const struct cli_command commands[] = {
-	{ "watch", "load, attach and show MCP traffic live (default)", do_watch },
-	{ "check", "load and attach every program, list them, exit", do_check },
+	{ "watch", "load, attach and show MCP traffic live (default)", do_watch, 0, 0, NULL },
+	{ "check", "load and attach every program, list them, exit", do_check, 0, 0, NULL },
+	{ "policy", "validate a policy file, or print the effective policy", do_policy, 1, 2,
+	  "check|show [FILE]" },
 };
 
 int main(int argc, char **argv)

@@ -11,8 +11,10 @@
 #include "chans.h"
 #include "decode.h"
 #include "evfmt.h"
+#include "guard.h"
 #include "monitor.h"
 #include "output.h"
+#include "polfile.h"
 #include "proc.h"
 #include "reader.h"
 
@@ -46,6 +48,8 @@ struct monitor {
 	struct decoder *dec;
 	struct attrib *attrib;
 	struct chans *chans;
+	struct policy *policy;
+	struct guard *guard;
 	struct mw_drop drops[MW_DROP__COUNT];   /* last reported */
 	uint64_t started_ns, stop_at_ns;
 	uint64_t tracked_total;
@@ -75,6 +79,25 @@ static uint64_t session_key(uint32_t tgid, uint64_t start_ns)
 
 /* ---- decoder sink ---- */
 
+/* What the policy learns from traffic: the server spoke, its name, its client's roots. */
+static void learn_from_message(struct monitor *m, const struct decode_msg *dm)
+{
+	struct proc_info *p = proc_find(m->procs, dm->tgid);
+	struct proc_info *root = p && p->root ? proc_find(m->procs, p->root) : NULL;
+	const char *name;
+
+	if (!p || !p->root)
+		return;
+	guard_spoke(m->guard, p->root);
+	name = dm->session ? json_string_value(json_object_get(dm->session->server_info, "name"))
+			   : NULL;
+	if (name && root)
+		guard_server_name(m->guard, root, name);
+	if (dm->dir == MW_DIR_C2S && dm->corr.matched && dm->m->kind == JR_RESULT &&
+	    !strcmp(dm->corr.method, "roots/list"))
+		guard_client_roots(m->guard, p->root, json_object_get(dm->m->elem, "result"));
+}
+
 static void on_message(void *ctx, const struct decode_msg *dm)
 {
 	struct monitor *m = ctx;
@@ -87,6 +110,7 @@ static void on_message(void *ctx, const struct decode_msg *dm)
 		dm->session->announced = true;
 		output_session(m->out, dm->session, dm->ts_ns, &oc);
 	}
+	learn_from_message(m, dm);
 }
 
 static void note(struct monitor *m, const char *event, const struct decode_note *n)
@@ -114,10 +138,15 @@ static void on_gap(void *ctx, const struct decode_note *n)
 
 /* ---- tracking ---- */
 
-static void report_tracked(struct monitor *m, struct proc_info *p, uint64_t ts)
+/* A server root: tracking reported, and its policy entry chosen. already_running: found at
+ * start-up (it may have spoken long ago: no start-up grace). */
+static void report_tracked(struct monitor *m, struct proc_info *p, uint64_t ts,
+			   bool already_running)
 {
-	json_t *rec = json_pack("{s:s, s:o}", "reason", reason_names[p->reason],
-				"process", output_proc(p));
+	json_t *rec;
+
+	guard_server(m->guard, p, already_running);
+	rec = json_pack("{s:s, s:o}", "reason", reason_names[p->reason], "process", output_proc(p));
 
 	m->tracked_total++;
 	output_console(m->out, ts, "tracking %s[%u] (%s): %s", p->comm, p->tgid,
@@ -135,7 +164,7 @@ static int track(struct monitor *m, struct proc_info *p, uint32_t root, uint32_t
 	p->root = root;
 	p->reason = reason;
 	if (report && reason != MW_TRACK_INHERIT)
-		report_tracked(m, p, ts);
+		report_tracked(m, p, ts, false);
 	return 0;
 }
 
@@ -192,7 +221,7 @@ static void scan_visit(void *ctx, struct proc_info *p)
 		if (rc && !s->rc)
 			s->rc = rc;
 	} else if (s->pass == 3 && (p->reason == MW_TRACK_PID || p->reason == MW_TRACK_MATCH)) {
-		report_tracked(m, p, now_boot_ns());
+		report_tracked(m, p, now_boot_ns(), true);
 	}
 }
 
@@ -244,24 +273,41 @@ static void on_payload(void *ctx, const struct mw_payload *p, const uint8_t *dat
 	decoder_feed(m->dec, &c);
 }
 
-/* One action of a tracked process: its record with the process and the calls in flight. */
-static void report_action(struct monitor *m, const char *event, const struct mw_event_hdr *h,
-			  json_t *rec, const char *line, bool routine)
+/* One action of a tracked process. */
+struct action {
+	struct guard_action ga;
+	struct attrib_call calls[GUARD_CALLS_MAX];
+	char calls_txt[CALLS_TXT_LEN];
+};
+
+/* Write its record, with the process and the calls in flight; false when there is none. The
+ * record stays readable in a->ga.rec (for the policy) until action_done(). */
+static bool report_action(struct monitor *m, const char *event, const struct mw_event_hdr *h,
+			  json_t *rec, const char *line, bool routine, struct action *a)
 {
 	struct proc_info *p = proc_get(m->procs, h->tgid, h->start_ns);
-	char calls_txt[CALLS_TXT_LEN];
-	json_t *calls = attrib_calls(m->attrib, m->dec, h->root, calls_txt, sizeof(calls_txt));
+	unsigned int n = 0;
+	json_t *calls = attrib_calls_detail(m->attrib, m->dec, h->root, a->calls_txt,
+					    sizeof(a->calls_txt), a->calls, GUARD_CALLS_MAX, &n);
 
 	if (!rec) {
 		json_decref(calls);
-		return;
+		return false;
 	}
 	json_object_set_new(rec, "process", output_proc(p));
 	json_object_set_new(rec, "server_pid", json_integer(h->root));
 	json_object_set_new(rec, "calls", calls ? calls : json_array());
-	if (calls_txt[0] || !routine)   /* the console skips routine reads outside calls */
-		output_action(m->out, h->ts_ns, p, line, calls_txt);
+	if (a->calls_txt[0] || !routine)   /* the console skips routine reads outside calls */
+		output_action(m->out, h->ts_ns, p, line, a->calls_txt);
+	a->ga = (struct guard_action){ .h = h, .p = p, .event = event, .rec = json_incref(rec),
+		.calls = a->calls, .ncalls = calls ? n : 0, .calls_txt = a->calls_txt };
 	output_record(m->out, event, h->ts_ns, rec);
+	return true;
+}
+
+static void action_done(struct action *a)
+{
+	json_decref(a->ga.rec);
 }
 
 static void on_file(void *ctx, const struct mw_file *e)
@@ -269,9 +315,13 @@ static void on_file(void *ctx, const struct mw_file *e)
 	struct monitor *m = ctx;
 	char line[LINE_LEN];
 	json_t *rec = actions_file(e, line, sizeof(line));
+	struct action a;
 
-	report_action(m, actions_file_event(e->op), &e->h, rec, line,
-		      e->op == MW_FILE_OPEN && evfmt_open_access(e->flags) == EVFMT_ACCESS_READ);
+	if (!report_action(m, actions_file_event(e->op), &e->h, rec, line, e->op == MW_FILE_OPEN &&
+			   evfmt_open_access(e->flags) == EVFMT_ACCESS_READ, &a))
+		return;
+	guard_file(m->guard, &a.ga, e);
+	action_done(&a);
 }
 
 static void on_net(void *ctx, const struct mw_net *e)
@@ -279,8 +329,12 @@ static void on_net(void *ctx, const struct mw_net *e)
 	struct monitor *m = ctx;
 	char line[LINE_LEN];
 	json_t *rec = actions_net(e, line, sizeof(line));
+	struct action a;
 
-	report_action(m, actions_net_event(e->op), &e->h, rec, line, false);
+	if (!report_action(m, actions_net_event(e->op), &e->h, rec, line, false, &a))
+		return;
+	guard_net(m->guard, &a.ga, e);
+	action_done(&a);
 }
 
 static void on_exec(void *ctx, const struct mw_exec *e)
@@ -292,11 +346,15 @@ static void on_exec(void *ctx, const struct mw_exec *e)
 		return;
 	if (e->tracked) {
 		char line[LINE_LEN];
+		struct action a;
 
 		p->reason = e->tracked;
 		p->root = e->h.root;
-		report_action(m, "process.exec", &e->h, actions_exec(e, line, sizeof(line)), line,
-			      false);
+		if (!report_action(m, "process.exec", &e->h, actions_exec(e, line, sizeof(line)), line,
+				   false, &a))
+			return;
+		guard_exec(m->guard, &a.ga, e);
+		action_done(&a);
 		return;
 	}
 	if (!is_self_or_ancestor(m, p->tgid) && proc_match(p->cmdline, m->globs, m->nglobs))
@@ -311,9 +369,12 @@ static void on_fork(void *ctx, const struct mw_fork *e)
 	char line[LINE_LEN];
 
 	proc_on_fork(m->procs, e);
+	struct action a;
+
 	snprintf(line, sizeof(line), "fork from %u", e->ptgid);
-	report_action(m, "process.fork", &e->h, json_pack("{s:I}", "parent_pid",
-		      (json_int_t)e->ptgid), line, false);
+	if (report_action(m, "process.fork", &e->h, json_pack("{s:I}", "parent_pid",
+			  (json_int_t)e->ptgid), line, false, &a))
+		action_done(&a);
 }
 
 static void on_exit_rec(void *ctx, const struct mw_exit *e)
@@ -321,12 +382,17 @@ static void on_exit_rec(void *ctx, const struct mw_exit *e)
 	struct monitor *m = ctx;
 	struct proc_info *p = proc_find(m->procs, e->h.tgid);
 	char line[LINE_LEN];
+	struct action a;
 
-	report_action(m, "process.exit", &e->h, actions_exit(e, line, sizeof(line)), line, false);
+	if (report_action(m, "process.exit", &e->h, actions_exit(e, line, sizeof(line)), line,
+			  false, &a))
+		action_done(&a);
 	decoder_end_session(m->dec, session_key(e->h.tgid, e->h.start_ns));
 	chans_forget(m->chans, e->h.tgid);
-	if (e->h.tgid == e->h.root)
+	if (e->h.tgid == e->h.root) {
 		attrib_forget(m->attrib, e->h.root);
+		guard_forget(m->guard, e->h.root);
+	}
 	if (p)
 		proc_forget(m->procs, e->h.tgid);
 }
@@ -340,7 +406,7 @@ static void on_track(void *ctx, const struct mw_track *e)
 		return;
 	p->root = e->h.tgid;
 	p->reason = e->reason;
-	report_tracked(m, p, e->h.ts_ns);
+	report_tracked(m, p, e->h.ts_ns, e->reason == MW_TRACK_TRAFFIC);
 }
 
 /* ---- losses ---- */
@@ -403,8 +469,9 @@ static void report_stats(struct monitor *m)
 	decoder_stats(m->dec, &ds);
 	for (unsigned int r = 0; r < MW_DROP__COUNT; r++)
 		kernel_lost += d[r].count;
-	output_record(m->out, "stats", now_boot_ns(), json_pack("{s:o, s:o, s:{s:I, s:I}, s:I, s:I}",
-		"kernel_drops", drops_json(d), "decoder", decoder_json(&ds), "reader", "records",
+	output_record(m->out, "stats", now_boot_ns(), json_pack("{s:o, s:o, s:o, s:{s:I, s:I}, s:I, s:I}",
+		"kernel_drops", drops_json(d), "decoder", decoder_json(&ds),
+		"alerts", guard_stats(m->guard), "reader", "records",
 		(json_int_t)rs->records, "malformed", (json_int_t)rs->malformed,
 		"tracked_processes", (json_int_t)m->tracked_total,
 		"output_write_errors", (json_int_t)output_write_errors(m->out)));
@@ -439,14 +506,22 @@ static int open_sinks(struct monitor *m, struct mw_error *err)
 		.gap = on_gap,
 	};
 
+	struct policy_error perr = { "" };
+
+	m->policy = polfile_load(m->cfg.policy_path, &perr);
+	if (!m->policy) {
+		snprintf(err->msg, sizeof(err->msg), "%s", perr.msg);
+		return -EINVAL;
+	}
 	m->out = output_open(&oo, err);
 	if (!m->out)
 		return -EIO;
+	m->guard = guard_new(m->policy, m->out);
 	m->procs = proc_table_new();
 	m->dec = decoder_new(&dopt, &sink, m);
 	m->attrib = attrib_new();
 	m->chans = chans_new();
-	if (!m->procs || !m->dec || !m->attrib || !m->chans) {
+	if (!m->procs || !m->dec || !m->attrib || !m->chans || !m->guard) {
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return -ENOMEM;
 	}
@@ -491,10 +566,12 @@ static void report_ready(struct monitor *m)
 		json_array_append_new(progs, json_string(loader_program_section(m->loader, i)));
 	for (unsigned int i = 0; i < m->nglobs; i++)
 		json_array_append_new(globs, json_string(m->globs[i]));
-	output_record(m->out, "ready", now_boot_ns(), json_pack("{s:i, s:i, s:o, s:o, s:b, s:s, s:I}",
-		"abi", MW_ABI_VERSION, "pid", (int)getpid(), "programs", progs, "match", globs,
-		"detect", m->cfg.detect, "payload", m->cfg.payload == PAYLOAD_FULL ? "full" : "short",
-		"message_cap", (json_int_t)m->cfg.message_cap));
+	output_record(m->out, "ready", now_boot_ns(), json_pack("{s:i, s:i, s:o, s:o, s:b, s:s, s:I, "
+		"s:{s:s, s:s}}", "abi", MW_ABI_VERSION, "pid", (int)getpid(), "programs", progs,
+		"match", globs, "detect", m->cfg.detect,
+		"payload", m->cfg.payload == PAYLOAD_FULL ? "full" : "short",
+		"message_cap", (json_int_t)m->cfg.message_cap,
+		"policy", "source", m->policy->source, "mode", "monitor"));
 	output_console(m->out, now_boot_ns(), "mcpwarden ready: %u programs attached, %llu "
 		       "processes tracked, watching for MCP traffic", loader_attached_count(m->loader),
 		       (unsigned long long)m->tracked_total);
@@ -508,7 +585,9 @@ static void monitor_free(struct monitor *m)
 	attrib_free(m->attrib);
 	proc_table_free(m->procs);
 	chans_free(m->chans);
+	guard_free(m->guard);
 	output_close(m->out);
+	policy_free(m->policy);
 	free(m);
 }
 
@@ -550,6 +629,7 @@ int monitor_poll(struct monitor *m)
 	if (rc < 0)
 		return rc;
 	decoder_expire(m->dec, now);
+	guard_tick(m->guard, now);
 	report_drops(m);
 	output_flush(m->out);
 	if (m->stop_at_ns && now >= m->stop_at_ns)
@@ -563,6 +643,7 @@ int monitor_stop(struct monitor *m)
 
 	reader_drain(m->reader);
 	decoder_flush(m->dec);
+	guard_tick(m->guard, UINT64_MAX);
 	report_drops(m);
 	report_stats(m);
 	errors = output_write_errors(m->out);

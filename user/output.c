@@ -22,6 +22,7 @@
 #define C_OK    "\033[32m"
 #define C_ERR   "\033[31m"
 #define C_NOTE  "\033[33m"
+#define C_ALERT "\033[1;31m"
 
 struct output {
 	struct output_opts o;
@@ -180,6 +181,16 @@ void output_action(struct output *o, uint64_t ts_ns, const struct proc_info *p,
 		output_console(o, ts_ns, "    %s| %s[%u] %s%s%s%s%s", o->color ? C_NOTE : "",
 			       p ? p->comm : "?", p ? p->tgid : 0, line, o->color ? C_RESET : "",
 			       calls[0] ? "  <- " : "", calls, calls[0] ? "" : "  (no call in flight)");
+}
+
+void output_alert(struct output *o, uint64_t ts_ns, const char *severity, const char *rule,
+		  const struct proc_info *p, const char *what, const char *calls)
+{
+	if (o->console)
+		output_console(o, ts_ns, "%s!! ALERT %s [%s] %s[%u]: %s%s%s%s", o->color ? C_ALERT : "",
+			       rule, severity, p ? p->comm : "?", p ? p->tgid : 0, what,
+			       calls[0] ? "  <- " : "  (no call in flight)", calls,
+			       o->color ? C_RESET : "");
 }
 
 /* ---- shortening of long strings (default payload mode) ---- */

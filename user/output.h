@@ -50,6 +50,9 @@ json_t *output_proc(struct proc_info *p);
 /* The console line of a process, file or network action, with the calls it belongs to. */
 void output_action(struct output *o, uint64_t ts_ns, const struct proc_info *p,
 		   const char *line, const char *calls);
+/* An alert on the console: bold, red on a colour terminal, set apart from actions. */
+void output_alert(struct output *o, uint64_t ts_ns, const char *severity, const char *rule,
+		  const struct proc_info *p, const char *what, const char *calls);
 /* A line on the console only (start-up and tracking notices). */
 void output_console(struct output *o, uint64_t ts_ns, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

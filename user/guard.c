@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "actions.h"
+#include "alerts.h"
+#include "detect.h"
+#include "evfmt.h"
+#include "guard.h"
+
+#define NSEC_PER_SEC_U    1000000000ull
+#define HOME_CACHE        64u
+#define PWBUF_LEN         4096u
+#define PROC_PATH_LEN     64u
+#define ARGV_MAX          256u           /* argv entries read from /proc or exec records */
+#define CMDLINE_READ_MAX  (64u << 10)
+#define ALERT_TEXT_MAX    1024u          /* bytes of an argument string quoted in an alert */
+#define ALERT_ARGS_DEPTH  8u
+#define ALERT_WHAT_LEN    (PATH_MAX + 256)
+
+struct home_entry {
+	uint32_t uid;
+	bool known;
+	char *home;                     /* NULL when the user has none */
+};
+
+struct guard {
+	const struct policy *policy;
+	struct output *out;
+	struct detect *det;
+	struct alerts *alerts;
+	struct home_entry homes[HOME_CACHE];
+	unsigned int nhomes;
+};
+
+static void on_repeat(void *ctx, const struct alerts_repeat *r);
+
+struct guard *guard_new(const struct policy *p, struct output *out)
+{
+	struct guard *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	g->policy = p;
+	g->out = out;
+	g->det = detect_new(p);
+	g->alerts = alerts_new((uint64_t)p->window_s * NSEC_PER_SEC_U, on_repeat, g);
+	if (!g->det || !g->alerts) {
+		guard_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+void guard_free(struct guard *g)
+{
+	if (!g)
+		return;
+	detect_free(g->det);
+	alerts_free(g->alerts);
+	for (unsigned int i = 0; i < g->nhomes; i++)
+		free(g->homes[i].home);
+	free(g);
+}
+
+/* ---- facts from the system ---- */
+
+static const char *home_of(struct guard *g, uint32_t uid)
+{
+	char buf[PWBUF_LEN];
+	struct passwd pw, *res = NULL;
+	struct home_entry *h;
+
+	for (unsigned int i = 0; i < g->nhomes; i++)
+		if (g->homes[i].uid == uid)
+			return g->homes[i].home;
+	if (g->nhomes == HOME_CACHE) {          /* rare: start over */
+		for (unsigned int i = 0; i < g->nhomes; i++)
+			free(g->homes[i].home);
+		g->nhomes = 0;
+	}
+	h = &g->homes[g->nhomes++];
+	h->uid = uid;
+	h->home = NULL;
+	if (!getpwuid_r(uid, &pw, buf, sizeof(buf), &res) && res && pw.pw_dir && pw.pw_dir[0] == '/')
+		h->home = strdup(pw.pw_dir);
+	return h->home;
+}
+
+/* argv of a live process, NUL separated, split into v (pointers into buf). */
+static int read_argv(uint32_t pid, char *buf, size_t size, const char **v, unsigned int max)
+{
+	char path[PROC_PATH_LEN];
+	ssize_t n;
+	int fd, argc = 0;
+
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : 0;
+	buf[n] = '\0';
+	for (ssize_t i = 0; i < n && (unsigned int)argc < max; i += (ssize_t)strlen(buf + i) + 1)
+		v[argc++] = buf + i;
+	return argc;
+}
+
+/*
+ * A path as process pid sees it, resolved: joined onto its cwd when relative, symlinks
+ * resolved when the process shares our root (else normalised lexically). 0 or -errno.
+ */
+static int resolve_for(uint32_t pid, const char *arg, char *out, size_t size)
+{
+	char link[PROC_PATH_LEN], cwd[PATH_MAX], joined[PATH_MAX], real[PATH_MAX];
+	ssize_t n;
+	bool same_root;
+
+	snprintf(link, sizeof(link), "/proc/%u/root", pid);
+	n = readlink(link, real, sizeof(real) - 1);
+	same_root = n == 1 && real[0] == '/';
+	snprintf(link, sizeof(link), "/proc/%u/cwd", pid);
+	n = readlink(link, cwd, sizeof(cwd) - 1);
+	if (n < 0)
+		return -errno;
+	cwd[n] = '\0';
+	if (evfmt_join(cwd, arg, joined, sizeof(joined)) < 0)
+		return -ENAMETOOLONG;
+	if (!same_root) {
+		snprintf(out, size, "%s", joined);
+		return 0;
+	}
+	if (!realpath(joined, real))
+		return -errno;
+	snprintf(out, size, "%s", real);
+	return 0;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+/* Directories among argv[1..] (not options, not the script) as roots of origin ARGS. */
+static void learn_arg_roots(struct detect_server *s, uint32_t pid, int argc, const char **argv,
+			    const char *script)
+{
+	char *found[DETECT_ROOTS_MAX];
+	unsigned int n = 0;
+
+	for (int i = 1; i < argc && n < DETECT_ROOTS_MAX; i++) {
+		char real[PATH_MAX];
+
+		if (argv[i][0] == '-' || argv[i] == script || resolve_for(pid, argv[i], real,
+									   sizeof(real)))
+			continue;
+		if (is_dir(real) && strcmp(real, "/") && (found[n] = strdup(real)))
+			n++;
+	}
+	detect_server_roots(s, DETECT_ROOT_ARGS, (const char *const *)found, n);
+	for (unsigned int i = 0; i < n; i++)
+		free(found[i]);
+}
+
+/* The package of the script it runs, and (when its entry says so) its argument roots. */
+static void learn_from_argv(struct detect_server *s, uint32_t pid)
+{
+	const char *argv[ARGV_MAX], *script;
+	char real[PATH_MAX], pkg[PATH_MAX];
+	char *buf = malloc(CMDLINE_READ_MAX);
+	int argc = buf ? read_argv(pid, buf, CMDLINE_READ_MAX, argv, ARGV_MAX) : -ENOMEM;
+
+	if (argc <= 0) {
+		free(buf);
+		return;
+	}
+	script = detect_script_arg(argc, argv);
+	if (script && !resolve_for(pid, script, real, sizeof(real)) &&
+	    !detect_package_dir(real, pkg, sizeof(pkg)))
+		detect_server_package(s, pkg);
+	if (s->ps->roots_from_args)
+		learn_arg_roots(s, pid, argc, argv, script);
+	else
+		detect_server_roots(s, DETECT_ROOT_ARGS, NULL, 0);
+	free(buf);
+}
+
+/* ---- servers ---- */
+
+void guard_server(struct guard *g, struct proc_info *root, bool already_running)
+{
+	struct detect_server *s = detect_server(g->det, root->tgid, true);
+
+	if (!s)
+		return;
+	detect_server_facts(s, g->policy, root->exe ? root->exe : "", root->cmdline ?: "",
+			    root->container, NULL, home_of(g, root->uid));
+	s->spoke = already_running;
+	learn_from_argv(s, root->tgid);
+}
+
+void guard_server_name(struct guard *g, struct proc_info *root, const char *name)
+{
+	struct detect_server *s = detect_server(g->det, root->tgid, false);
+	const struct policy_server *was;
+
+	if (!s || (s->name && !strcmp(s->name, name)))
+		return;
+	was = s->ps;
+	detect_server_facts(s, g->policy, NULL, NULL, NULL, name, home_of(g, root->uid));
+	if (s->ps != was)
+		learn_from_argv(s, root->tgid);
+}
+
+void guard_spoke(struct guard *g, uint32_t root)
+{
+	struct detect_server *s = detect_server(g->det, root, false);
+
+	if (s)
+		s->spoke = true;
+}
+
+void guard_client_roots(struct guard *g, uint32_t root, const json_t *result)
+{
+	struct detect_server *s = detect_server(g->det, root, false);
+	char *paths[DETECT_ROOTS_MAX];
+	unsigned int n;
+
+	if (!s || !s->ps->roots_from_client)
+		return;
+	n = detect_client_roots(result, paths, DETECT_ROOTS_MAX);
+	for (unsigned int i = 0; i < n; i++) {         /* symlinks resolved, as the kernel's are */
+		char *real = realpath(paths[i], NULL);
+
+		if (real) {
+			free(paths[i]);
+			paths[i] = real;
+		}
+	}
+	detect_server_roots(s, DETECT_ROOT_CLIENT, (const char *const *)paths, n);
+	for (unsigned int i = 0; i < n; i++)
+		free(paths[i]);
+}
+
+void guard_forget(struct guard *g, uint32_t root)
+{
+	detect_forget(g->det, root);
+}
+
+/* ---- alerts ---- */
+
+/* A copy of a call's arguments for an alert: strings cut at ALERT_TEXT_MAX, depth bounded. */
+static json_t *args_copy(const json_t *v, unsigned int depth)
+{
+	const char *k;
+	json_t *x, *c;
+	size_t i;
+
+	if (depth > ALERT_ARGS_DEPTH)
+		return json_string("...");
+	if (json_is_string(v))
+		return json_stringn(json_string_value(v), json_string_length(v) > ALERT_TEXT_MAX ?
+				    ALERT_TEXT_MAX : json_string_length(v));
+	if (json_is_object(v)) {
+		c = json_object();
+		json_object_foreach((json_t *)v, k, x)
+			json_object_set_new(c, k, args_copy(x, depth + 1));
+		return c;
+	}
+	if (json_is_array(v)) {
+		c = json_array();
+		json_array_foreach(v, i, x)
+			json_array_append_new(c, args_copy(x, depth + 1));
+		return c;
+	}
+	return json_copy((json_t *)v);
+}
+
+static json_t *call_json(const struct attrib_call *c)
+{
+	json_t *j = c->json ? json_copy(c->json) : json_object();
+
+	if (j && c->arguments)
+		json_object_set_new(j, "arguments", args_copy(c->arguments, 0));
+	return j;
+}
+
+/* The calls an alert names: the one that caused it, else every call in flight. */
+static json_t *calls_json(const struct guard_action *a, int which)
+{
+	json_t *arr = json_array();
+
+	for (unsigned int i = 0; i < a->ncalls; i++)
+		if (which < 0 || (unsigned int)which == i)
+			json_array_append_new(arr, call_json(&a->calls[i]));
+	return arr;
+}
+
+/* The action record that triggered it, without what the alert already carries. */
+static json_t *trigger_json(const struct guard_action *a)
+{
+	json_t *t = json_copy(a->rec);
+
+	if (!t)
+		return json_null();
+	json_object_del(t, "process");
+	json_object_del(t, "calls");
+	json_object_set_new(t, "event", json_string(a->event));
+	return t;
+}
+
+struct hit_ctx {
+	struct guard *g;
+	const struct guard_action *a;
+	struct detect_server *s;
+};
+
+static void on_hit(void *ctx, struct detect_hit *h)
+{
+	struct hit_ctx *x = ctx;
+	const struct guard_action *a = x->a;
+	char calls[ALERT_WHAT_LEN];
+	uint64_t id;
+	json_t *rec;
+
+	if (!alerts_note(x->g->alerts, x->s->root, h->rule, h->cause, a->h->ts_ns, &id)) {
+		json_decref(h->detail);
+		return;
+	}
+	snprintf(calls, sizeof(calls), "%s", h->call >= 0 && a->calls[h->call].json ?
+		 json_string_value(json_object_get(a->calls[h->call].json, "tool")) ?: "" :
+		 a->calls_txt);
+	rec = json_pack("{s:I, s:s, s:s, s:s, s:{s:I, s:s?, s:s}, s:o, s:o, s:o, s:o}",
+		"id", (json_int_t)id, "rule", policy_rule_name(h->rule),
+		"severity", policy_severity_name(h->cfg->severity),
+		"action", policy_action_name(h->cfg->action),
+		"server", "pid", (json_int_t)x->s->root, "name", x->s->name,
+		"policy", x->s->ps->name,
+		"process", output_proc(a->p), "calls", calls_json(a, h->call),
+		"evidence", h->detail ? h->detail : json_object(), "trigger", trigger_json(a));
+	output_alert(x->g->out, a->h->ts_ns, policy_severity_name(h->cfg->severity),
+		     policy_rule_name(h->rule), a->p, h->summary, calls);
+	output_record(x->g->out, "alert", a->h->ts_ns, rec);
+}
+
+static void on_repeat(void *ctx, const struct alerts_repeat *r)
+{
+	struct guard *g = ctx;
+
+	output_console(g->out, r->last_ns, "!! ALERT %llu (%s) repeated %llu more times",
+		       (unsigned long long)r->id, policy_rule_name(r->rule),
+		       (unsigned long long)r->repeats);
+	output_record(g->out, "alert.repeat", r->last_ns, json_pack("{s:I, s:s, s:I, s:I, s:s}",
+		      "alert", (json_int_t)r->id, "rule", policy_rule_name(r->rule), "server_pid",
+		      (json_int_t)r->root, "repeats", (json_int_t)r->repeats, "cause", r->cause));
+}
+
+/* Set up the context detect needs; false when the action's server is unknown. */
+static bool begin(struct guard *g, const struct guard_action *a, struct hit_ctx *x,
+		  struct detect_ctx *c, struct detect_proc *pr, struct detect_call *calls)
+{
+	x->g = g;
+	x->a = a;
+	x->s = detect_server(g->det, a->h->root, false);
+	if (!x->s)
+		return false;
+	*pr = (struct detect_proc){ .tgid = a->h->tgid, .tid = a->h->tid,
+		.exe = a->p && a->p->exe ? a->p->exe : "", .comm = a->p ? a->p->comm : "",
+		.cmdline = a->p ? a->p->cmdline : NULL,
+		.home = a->p ? home_of(g, a->p->uid) : NULL };
+	for (unsigned int i = 0; i < a->ncalls; i++)
+		calls[i] = (struct detect_call){ .tool = a->calls[i].tool,
+			.arguments = a->calls[i].arguments, .json = a->calls[i].json };
+	*c = (struct detect_ctx){ .policy = g->policy, .server = x->s, .proc = pr,
+		.calls = calls, .ncalls = a->ncalls };
+	return true;
+}
+
+static unsigned int file_access(const struct mw_file *e)
+{
+	unsigned int a;
+
+	if (e->op != MW_FILE_OPEN)
+		return POLICY_ACCESS_WRITE;
+	a = evfmt_open_access(e->flags);
+	return ((a & EVFMT_ACCESS_READ) ? POLICY_ACCESS_READ : 0) |
+	       ((a & ~EVFMT_ACCESS_READ) ? POLICY_ACCESS_WRITE : 0);
+}
+
+void guard_file(struct guard *g, const struct guard_action *a, const struct mw_file *e)
+{
+	struct detect_call calls[GUARD_CALLS_MAX];
+	struct detect_proc pr;
+	struct detect_ctx c;
+	struct hit_ctx x;
+	struct detect_file f = {
+		.op = a->event + strlen("file."), .access = file_access(e), .ok = e->ret >= 0,
+		.path = json_string_value(json_object_get(a->rec, "path")),
+	};
+	char src[PATH_MAX], dir[MW_RPATH_MAX + 1], req[MW_FPATH_MAX + 1];
+
+	if (!begin(g, a, &x, &c, &pr, calls))
+		return;
+	detect_file(&c, &f, on_hit, &x);
+	if (e->op != MW_FILE_RENAME)
+		return;
+	/* a rename also removes its source */
+	snprintf(dir, sizeof(dir), "%.*s", (int)MW_RPATH_MAX, e->resolved);
+	snprintf(req, sizeof(req), "%.*s", (int)MW_FPATH_MAX, e->path);
+	if (req[0] != '/' && !(e->h.flags & MW_F_RESOLVED_DIR))
+		return;
+	if (evfmt_join(req[0] == '/' ? NULL : dir, req, src, sizeof(src)) < 0)
+		return;
+	f.path = src;
+	detect_file(&c, &f, on_hit, &x);
+}
+
+void guard_net(struct guard *g, const struct guard_action *a, const struct mw_net *e)
+{
+	struct detect_call calls[GUARD_CALLS_MAX];
+	struct detect_proc pr;
+	struct detect_ctx c;
+	struct hit_ctx x;
+	bool remote = e->op == MW_NET_CONNECT || e->op == MW_NET_ACCEPT;
+	struct detect_net n = {
+		.op = actions_net_event(e->op) + strlen("net."),
+		.inet = e->family == AF_INET || e->family == AF_INET6,
+		.port = remote ? e->rport : e->lport,
+	};
+
+	if (!n.inet || !begin(g, a, &x, &c, &pr, calls))
+		return;
+	match_addr_from_net(e->family, remote ? e->raddr : e->laddr, n.addr);
+	detect_net(&c, &n, on_hit, &x);
+}
+
+void guard_exec(struct guard *g, const struct guard_action *a, const struct mw_exec *e)
+{
+	struct detect_call calls[GUARD_CALLS_MAX];
+	struct detect_proc pr;
+	struct detect_ctx c;
+	struct hit_ctx x;
+	char args[MW_ARGS_MAX + 1], exe[MW_RPATH_MAX + 1];
+	const char *argv[MW_ARGS_MAX / 2 + 1];
+	size_t len = e->args_len < MW_ARGS_MAX ? e->args_len : MW_ARGS_MAX;
+	struct detect_exec d = { .exe = exe, .argv = argv };
+
+	if (!begin(g, a, &x, &c, &pr, calls))
+		return;
+	memcpy(args, e->args, len);
+	args[len] = '\0';
+	for (size_t i = 0; i < len && d.argc < (int)(sizeof(argv) / sizeof(argv[0])); i +=
+	     strlen(args + i) + 1)
+		argv[d.argc++] = args + i;
+	snprintf(exe, sizeof(exe), "%.*s", (int)MW_RPATH_MAX, e->resolved);
+	pr.exe = exe;
+	detect_exec(&c, &d, on_hit, &x);
+}
+
+void guard_tick(struct guard *g, uint64_t now_ns)
+{
+	alerts_expire(g->alerts, now_ns);
+}
+
+json_t *guard_stats(const struct guard *g)
+{
+	const struct alerts_stats *st = alerts_stats(g->alerts);
+	json_t *o = json_object();
+
+	for (unsigned int r = 0; r < POLICY_RULE__COUNT; r++)
+		json_object_set_new(o, policy_rule_name(r), json_pack("{s:I, s:I}", "alerts",
+				    (json_int_t)st->raised[r], "repeats", (json_int_t)st->repeats[r]));
+	return o;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * guard: the policy at work in the collector. Learns each MCP server's facts (from /proc:
+ * resolved script, directories among its arguments, its user's home), hands every action of a
+ * tracked process to detect, and raises what fires as "alert" records (one per distinct cause
+ * per window, then an "alert.repeat" count).
+ */
+#ifndef MW_GUARD_H
+#define MW_GUARD_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "attrib.h"
+#include "mcpwarden/events.h"
+#include "output.h"
+#include "policy.h"
+#include "proc.h"
+
+#define GUARD_CALLS_MAX 16u             /* calls in flight examined per action */
+
+struct guard;
+
+struct guard *guard_new(const struct policy *p, struct output *out);
+void guard_free(struct guard *g);
+
+/* A server root became tracked (or was found running at start-up: already_running). */
+void guard_server(struct guard *g, struct proc_info *root, bool already_running);
+/* The server's handshake named it (serverInfo.name): selectors may pick another entry. */
+void guard_server_name(struct guard *g, struct proc_info *root, const char *name);
+/* A message travelled on one of its sessions: start-up is over. */
+void guard_spoke(struct guard *g, uint32_t root);
+/* The client answered the server's roots/list with result. */
+void guard_client_roots(struct guard *g, uint32_t root, const json_t *result);
+void guard_forget(struct guard *g, uint32_t root);
+
+/* An action of tracked process p (its record rec, borrowed; calls from attrib). */
+struct guard_action {
+	const struct mw_event_hdr *h;
+	struct proc_info *p;
+	const char *event;              /* "file.open", ... */
+	json_t *rec;
+	const struct attrib_call *calls;
+	unsigned int ncalls;
+	const char *calls_txt;
+};
+
+void guard_file(struct guard *g, const struct guard_action *a, const struct mw_file *e);
+void guard_net(struct guard *g, const struct guard_action *a, const struct mw_net *e);
+void guard_exec(struct guard *g, const struct guard_action *a, const struct mw_exec *e);
+
+/* Close alert windows that ended (UINT64_MAX: all, at exit). */
+void guard_tick(struct guard *g, uint64_t now_ns);
+/* Counts per rule for the stats record. */
+json_t *guard_stats(const struct guard *g);
+
+#endif
