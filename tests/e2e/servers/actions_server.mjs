@@ -30,7 +30,7 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { spawn as cpSpawn } from 'node:child_process';
+import { exec as cpExec, spawn as cpSpawn } from 'node:child_process';
 import 'node:dns'; // see above: c-ares init opens happen at load time, not in `listen`
 import fs from 'node:fs';
 import net from 'node:net';
@@ -269,6 +269,24 @@ const TOOLS = [
             const command = str(args, 'command');
             const res = await runChild(['/bin/sh', '-c', command], num(args, 'timeout_ms', { optional: true, min: 1, dflt: 10_000 }));
             return res.ok ? okResult({ tool: 'shell', command, ...res }) : errResult({ tool: 'shell', command, ...res });
+        }
+    },
+    {
+        name: 'check_host',
+        description: 'Echo "checking HOST" through child_process.exec, which runs /bin/sh -c with the host pasted into the command (the classic injection bug). Result: {stdout, exitCode}.',
+        inputSchema: {
+            type: 'object',
+            properties: { host: { type: 'string' } },
+            required: ['host']
+        },
+        async run(args) {
+            const host = str(args, 'host');
+            const res = await new Promise(resolve => {
+                cpExec(`echo checking ${host}`, { timeout: 10_000 }, (err, stdout) => {
+                    resolve({ exitCode: err ? (err.code ?? -1) : 0, stdout });
+                });
+            });
+            return okResult({ tool: 'check_host', host, ...res });
         }
     },
     {
