@@ -40,6 +40,8 @@ layer() {
 
 layer unit "$here/unit/run.sh" "$@"
 layer bpf "$here/bpf/run.sh" "$mcpwarden" "$bpf_test"
+MCPWARDEN=$(cd "$(dirname "$mcpwarden")" && pwd)/$(basename "$mcpwarden")
+export MCPWARDEN
 layer e2e "$here/e2e/run.sh"
 echo "==== all layers"
 echo "$passed passed, $failed failed"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end layer: install the pinned npm packages, then drive real MCP servers under
-# build/mcpwarden. Fails (never skips) when BPF cannot be loaded.
+# $MCPWARDEN (default build/mcpwarden). Fails (never skips) when BPF cannot be loaded.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/install.sh"
