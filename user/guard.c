@@ -474,6 +474,16 @@ void guard_tick(struct guard *g, uint64_t now_ns)
 	alerts_expire(g->alerts, now_ns);
 }
 
+uint64_t guard_alert_count(const struct guard *g)
+{
+	const struct alerts_stats *st = alerts_stats(g->alerts);
+	uint64_t n = 0;
+
+	for (unsigned int r = 0; r < POLICY_RULE__COUNT; r++)
+		n += st->raised[r];
+	return n;
+}
+
 json_t *guard_stats(const struct guard *g)
 {
 	const struct alerts_stats *st = alerts_stats(g->alerts);

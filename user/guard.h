@@ -54,5 +54,7 @@ void guard_exec(struct guard *g, const struct guard_action *a, const struct mw_e
 void guard_tick(struct guard *g, uint64_t now_ns);
 /* Counts per rule for the stats record. */
 json_t *guard_stats(const struct guard *g);
+/* Alerts raised so far (repeats not counted). */
+uint64_t guard_alert_count(const struct guard *g);
 
 #endif

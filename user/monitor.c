@@ -475,9 +475,10 @@ static void report_stats(struct monitor *m)
 		(json_int_t)rs->records, "malformed", (json_int_t)rs->malformed,
 		"tracked_processes", (json_int_t)m->tracked_total,
 		"output_write_errors", (json_int_t)output_write_errors(m->out)));
-	fprintf(stderr, "mcpwarden: %llu messages, %llu kernel losses, %llu gaps (%llu bytes), "
-		"%llu truncated, %llu backlog, %llu non-JSON lines, %llu malformed records\n",
-		(unsigned long long)ds.messages, (unsigned long long)kernel_lost,
+	fprintf(stderr, "mcpwarden: %llu messages, %llu alerts, %llu kernel losses, %llu gaps "
+		"(%llu bytes), %llu truncated, %llu backlog, %llu non-JSON lines, %llu malformed "
+		"records\n", (unsigned long long)ds.messages,
+		(unsigned long long)guard_alert_count(m->guard), (unsigned long long)kernel_lost,
 		(unsigned long long)ds.gaps, (unsigned long long)ds.gap_bytes,
 		(unsigned long long)ds.truncated, (unsigned long long)ds.held_overflow,
 		(unsigned long long)(ds.lines_not_json + ds.lines_bad_json),
