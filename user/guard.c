@@ -25,6 +25,7 @@
 #define ALERT_TEXT_MAX    1024u          /* bytes of an argument string quoted in an alert */
 #define ALERT_ARGS_DEPTH  8u
 #define ALERT_WHAT_LEN    (PATH_MAX + 256)
+#define ID_TXT_LEN        128u
 
 struct home_entry {
 	uint32_t uid;
@@ -321,6 +322,21 @@ static json_t *trigger_json(const struct guard_action *a)
 	return t;
 }
 
+/* "tools/call NAME id=ID" for the console. */
+static void call_txt(const struct attrib_call *c, char *out, size_t size)
+{
+	json_t *id = json_object_get(c->json, "id");
+	char idbuf[ID_TXT_LEN];
+
+	if (json_is_integer(id))
+		snprintf(idbuf, sizeof(idbuf), "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+	else
+		snprintf(idbuf, sizeof(idbuf), "%s", json_string_value(id) ?: "?");
+	snprintf(out, size, "%s%s%s id=%s",
+		 json_string_value(json_object_get(c->json, "method")) ?: "?", c->tool ? " " : "",
+		 c->tool ? c->tool : "", idbuf);
+}
+
 struct hit_ctx {
 	struct guard *g;
 	const struct guard_action *a;
@@ -339,9 +355,10 @@ static void on_hit(void *ctx, struct detect_hit *h)
 		json_decref(h->detail);
 		return;
 	}
-	snprintf(calls, sizeof(calls), "%s", h->call >= 0 && a->calls[h->call].json ?
-		 json_string_value(json_object_get(a->calls[h->call].json, "tool")) ?: "" :
-		 a->calls_txt);
+	if (h->call >= 0)
+		call_txt(&a->calls[h->call], calls, sizeof(calls));
+	else
+		snprintf(calls, sizeof(calls), "%s", a->calls_txt);
 	rec = json_pack("{s:I, s:s, s:s, s:s, s:{s:I, s:s?, s:s}, s:o, s:o, s:o, s:o}",
 		"id", (json_int_t)id, "rule", policy_rule_name(h->rule),
 		"severity", policy_severity_name(h->cfg->severity),
