@@ -110,7 +110,7 @@ static void test_default_top(void)
 	CHECK_STR(p->source, "<built-in>");
 	CHECK_EQ(p->mode, POLICY_MODE_MONITOR);
 	CHECK_EQ(p->window_s, 60);
-	CHECK_EQ(p->nruntime, 42);
+	CHECK_EQ(p->nruntime, 43);
 	CHECK_STR(p->runtime[0].glob, "/usr/**");
 	CHECK_EQ(p->runtime[0].access, POLICY_ACCESS_READ);
 	CHECK_STR(p->runtime[24].glob, "/dev/null");
