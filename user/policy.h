@@ -44,17 +44,28 @@ enum policy_severity {
 };
 
 enum policy_action {
-	POLICY_ACTION_ALERT = 1,        /* "kill" comes with enforcement and is refused for now */
+	POLICY_ACTION_ALERT = 1,        /* an alert record, nothing else */
+	POLICY_ACTION_DENY,             /* net.egress, net.metadata, net.listen_wildcard only: the
+					 * connect or bind fails with EPERM, the process lives */
+	POLICY_ACTION_KILL,             /* SIGKILL (net rules: denied first, then killed) */
 };
 
 enum policy_mode {
-	POLICY_MODE_MONITOR = 1,        /* "enforce" comes with enforcement and is refused for now */
+	POLICY_MODE_MONITOR = 1,        /* alerts only, whatever the actions say */
+	POLICY_MODE_ENFORCE,            /* actions are carried out; rules that set no action
+					 * anywhere get policy_enforcing_action() */
+};
+
+enum policy_scope {
+	POLICY_SCOPE_PROCESS = 1,       /* kill the violating process */
+	POLICY_SCOPE_SERVER,            /* kill every process of the server's tree */
 };
 
 struct policy_rule_cfg {
 	bool enabled;
 	enum policy_severity severity;
 	enum policy_action action;
+	enum policy_scope scope;
 };
 
 /* What a runtime path entry allows without file.out_of_scope (bit mask). */
@@ -159,7 +170,7 @@ struct policy_error {
 
 /* Parse and validate text[0..len) read from source (a file name used in errors). NULL with
  * err set on any error: unknown keys, wrong types, bad globs/CIDRs/ports, unknown rules,
- * severities, actions, fields, duplicate keys, "kill"/"enforce" (not supported yet). */
+ * severities, actions ("deny" on a rule it cannot apply to), scopes, fields, duplicate keys. */
 struct policy *policy_parse(const char *text, size_t len, const char *source,
 			    struct policy_error *err);
 /* The built-in default (policies/default.yaml compiled in). */
@@ -188,7 +199,15 @@ const struct policy_server *policy_select(const struct policy *p,
 const char *policy_rule_name(enum policy_rule r);          /* "exec.spawn", ... */
 int policy_rule_from_name(const char *s);                  /* -1 when unknown */
 const char *policy_severity_name(enum policy_severity s);  /* "low", ... */
-const char *policy_action_name(enum policy_action a);      /* "alert" */
+const char *policy_action_name(enum policy_action a);      /* "alert", "deny", "kill" */
+const char *policy_scope_name(enum policy_scope s);        /* "process", "server" */
+/* What a rule does under mode: enforce when no layer of the policy sets its action: kill for
+ * exec.*, file.* and net.remote_peer, deny for net.egress, net.metadata, net.listen_wildcard. */
+enum policy_action policy_enforcing_action(enum policy_rule r);
+/* Whether the action can apply to the rule ("deny" only to the three net rules above). */
+bool policy_action_valid(enum policy_rule r, enum policy_action a);
+/* True when the policy's mode carries actions out and the rule's action is not alert. */
+bool policy_enforces(const struct policy *p, const struct policy_rule_cfg *c);
 const char *policy_field_name(enum policy_field f);        /* "proc.exe", ... */
 
 #endif
