@@ -81,7 +81,14 @@ static void test_names(void)
 	CHECK_STR(policy_severity_name(POLICY_SEV_CRITICAL), "critical");
 	CHECK_STR(policy_severity_name(0), NULL);
 	CHECK_STR(policy_action_name(POLICY_ACTION_ALERT), "alert");
+	CHECK_STR(policy_action_name(POLICY_ACTION_DENY), "deny");
+	CHECK_STR(policy_action_name(POLICY_ACTION_KILL), "kill");
 	CHECK_STR(policy_action_name(0), NULL);
+	CHECK_STR(policy_action_name(POLICY_ACTION_KILL + 1), NULL);
+	CHECK_STR(policy_scope_name(POLICY_SCOPE_PROCESS), "process");
+	CHECK_STR(policy_scope_name(POLICY_SCOPE_SERVER), "server");
+	CHECK_STR(policy_scope_name(0), NULL);
+	CHECK_STR(policy_scope_name(POLICY_SCOPE_SERVER + 1), NULL);
 	CHECK_STR(policy_field_name(POLICY_F_PROC_EXE), "proc.exe");
 	CHECK_STR(policy_field_name(POLICY_F_SERVER_NAME), "server.name");
 	CHECK_STR(policy_field_name(0), NULL);
