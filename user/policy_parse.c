@@ -453,15 +453,25 @@ static int parse_const(struct policy_yaml *y, yaml_node_t *n, const char *key, c
 
 static int parse_mode(struct policy_yaml *y, yaml_node_t *n, struct policy *p)
 {
+	static const char *const names[] = {
+		[POLICY_MODE_MONITOR] = "monitor", [POLICY_MODE_ENFORCE] = "enforce",
+	};
+	char list[LIST_LEN];
 	size_t saved = policy_yaml_push_key(y, top_keys[T_MODE]);
+	unsigned int m = POLICY_MODE_MONITOR;
 	const char *s;
 	int ret = policy_yaml_str(y, n, &s);
 
-	if (!ret && !strcmp(s, "enforce"))
-		ret = policy_yaml_fail(y, n, "'enforce' " POLICY_VALUE_NO_ENFORCEMENT);
-	else if (!ret && strcmp(s, "monitor"))
-		ret = policy_yaml_fail(y, n, "unknown mode '%s' (expected monitor)",
-				       policy_yaml_q(y, s));
+	while (!ret && m < ARRAY_LEN(names) && strcmp(s, names[m]))
+		m++;
+	if (!ret && m < ARRAY_LEN(names)) {
+		p->mode = (enum policy_mode)m;
+	} else if (!ret) {
+		policy_yaml_join(names + POLICY_MODE_MONITOR, ARRAY_LEN(names) - POLICY_MODE_MONITOR,
+				 list, sizeof(list));
+		ret = policy_yaml_fail(y, n, "unknown mode '%s' (expected one of: %s)",
+				       policy_yaml_q(y, s), list);
+	}
 	policy_yaml_pop(y, saved);
 	return ret;
 }
@@ -519,6 +529,15 @@ static int parse_top_lists(struct policy_yaml *y, yaml_node_t **v, struct policy
 	return ret;
 }
 
+/* Every layer read: the actions no layer gave, for the mode. */
+static void resolve_actions(struct policy *p)
+{
+	policy_rules_resolve(p->rules, p->mode);
+	policy_rules_resolve(p->defaults.rules, p->mode);
+	for (unsigned int i = 0; i < p->nservers; i++)
+		policy_rules_resolve(p->servers[i].rules, p->mode);
+}
+
 static int parse_top(struct policy_yaml *y, yaml_node_t *root, struct policy *p)
 {
 	yaml_node_t *v[T__COUNT], *k[T__COUNT];
@@ -539,6 +558,8 @@ static int parse_top(struct policy_yaml *y, yaml_node_t *root, struct policy *p)
 		ret = parse_defaults(y, k[T_DEFAULTS], v[T_DEFAULTS], p);
 	if (!ret && v[T_SERVERS])
 		ret = parse_servers(y, v[T_SERVERS], p);
+	if (!ret)
+		resolve_actions(p);
 	return ret;
 }
 
