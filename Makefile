@@ -42,8 +42,8 @@ SKEL       := $(OUT)/mcpwarden.skel.h
 # Userspace: pure modules (no libbpf, no I/O beyond what their callers pass in) are also built
 # with sanitizers for the unit tests; the rest needs the skeleton.
 PURE_MODS  := stream framing jsonrpc session decode evfmt attrib actions match policy \
-              policy_yaml policy_value policy_except policy_parse policy_write policy_default \
-              detect detect_rules alerts
+              policy_yaml policy_value policy_except policy_rules policy_parse policy_write \
+              policy_default detect detect_rules alerts
 USER_MODS  := $(PURE_MODS) cli loader reader proc output chans guard polfile monitor main
 USER_OBJS  := $(patsubst %,$(OUT)/user/%.o,$(USER_MODS))
 

@@ -46,7 +46,55 @@ const char *policy_severity_name(enum policy_severity s)
 
 const char *policy_action_name(enum policy_action a)
 {
-	return a == POLICY_ACTION_ALERT ? "alert" : NULL;
+	static const char *const names[] = {
+		[POLICY_ACTION_ALERT] = "alert", [POLICY_ACTION_DENY] = "deny",
+		[POLICY_ACTION_KILL] = "kill",
+	};
+
+	return (unsigned int)a < ARRAY_LEN(names) ? names[a] : NULL;
+}
+
+const char *policy_scope_name(enum policy_scope s)
+{
+	static const char *const names[] = {
+		[POLICY_SCOPE_PROCESS] = "process", [POLICY_SCOPE_SERVER] = "server",
+	};
+
+	return (unsigned int)s < ARRAY_LEN(names) ? names[s] : NULL;
+}
+
+/* The rules whose event can be refused without killing: a connect or a bind. */
+static bool deniable(enum policy_rule r)
+{
+	return r == POLICY_NET_EGRESS || r == POLICY_NET_METADATA ||
+	       r == POLICY_NET_LISTEN_WILDCARD;
+}
+
+enum policy_action policy_enforcing_action(enum policy_rule r)
+{
+	if ((unsigned int)r >= POLICY_RULE__COUNT)
+		return POLICY_ACTION_ALERT;
+	return deniable(r) ? POLICY_ACTION_DENY : POLICY_ACTION_KILL;
+}
+
+bool policy_action_valid(enum policy_rule r, enum policy_action a)
+{
+	if ((unsigned int)r >= POLICY_RULE__COUNT)
+		return false;
+	switch (a) {
+	case POLICY_ACTION_ALERT:
+	case POLICY_ACTION_KILL:
+		return true;
+	case POLICY_ACTION_DENY:
+		return deniable(r);
+	default:
+		return false;
+	}
+}
+
+bool policy_enforces(const struct policy *p, const struct policy_rule_cfg *c)
+{
+	return p->mode == POLICY_MODE_ENFORCE && c->action != POLICY_ACTION_ALERT;
 }
 
 const char *policy_field_name(enum policy_field f)

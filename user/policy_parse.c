@@ -8,6 +8,7 @@
 
 #include "policy.h"
 #include "policy_except.h"
+#include "policy_rules.h"
 #include "policy_value.h"
 #include "policy_yaml.h"
 
@@ -21,8 +22,6 @@
 #define BUILTIN_ROOTS_FROM_ARGS   false
 #define BUILTIN_ROOTS_FROM_CLIENT true
 #define BUILTIN_STARTUP_GRACE     true
-#define BUILTIN_SEVERITY          POLICY_SEV_MEDIUM
-#define BUILTIN_ACTION            POLICY_ACTION_ALERT
 #define BUILTIN_RUNTIME_ACCESS    POLICY_ACCESS_READ
 
 enum top_key {
@@ -46,9 +45,6 @@ static const char *const sec_keys[S__COUNT] = {
 	"egress", "rules", "exceptions",
 };
 
-enum { R_ENABLED, R_SEVERITY, R_ACTION, R__COUNT };
-static const char *const rule_keys[R__COUNT] = { "enabled", "severity", "action" };
-
 enum { M_EXE, M_ARGV, M_NAME, M_CONTAINER, M__COUNT };
 static const char *const match_keys[M__COUNT] = { "exe", "argv", "name", "container" };
 
@@ -61,62 +57,6 @@ enum path_kind {
 	PATHS_GLOB,             /* GLOB */
 	PATHS_ROOT,             /* directory */
 };
-
-/* ---- rules ---- */
-
-static int parse_rule_cfg(struct policy_yaml *y, yaml_node_t *n, struct policy_rule_cfg *cfg)
-{
-	yaml_node_t *v[R__COUNT];
-	int ret = policy_yaml_map(y, n, rule_keys, R__COUNT, v, NULL);
-	size_t saved;
-
-	if (!ret && v[R_ENABLED])
-		ret = policy_value_bool_at(y, "enabled", v[R_ENABLED], &cfg->enabled);
-	if (!ret && v[R_SEVERITY]) {
-		saved = policy_yaml_push_key(y, "severity");
-		ret = policy_value_severity(y, v[R_SEVERITY], &cfg->severity);
-		policy_yaml_pop(y, saved);
-	}
-	if (!ret && v[R_ACTION]) {
-		saved = policy_yaml_push_key(y, "action");
-		ret = policy_value_action(y, v[R_ACTION], &cfg->action);
-		policy_yaml_pop(y, saved);
-	}
-	return ret;
-}
-
-/* Override the fields given under n (rule id -> {enabled, severity, action}). */
-static int apply_rules(struct policy_yaml *y, yaml_node_t *n, struct policy_rule_cfg *rules)
-{
-	char list[LIST_LEN];
-	yaml_node_pair_t *pairs;
-	size_t count, saved;
-	unsigned int seen = 0;
-	int ret = policy_yaml_pairs(y, n, &pairs, &count);
-
-	for (size_t i = 0; !ret && i < count; i++) {
-		yaml_node_t *k = policy_yaml_node(y, pairs[i].key);
-		const char *name;
-		int r;
-
-		ret = policy_yaml_key(y, k, &name);
-		if (ret)
-			break;
-		r = policy_rule_from_name(name);
-		if (r >= 0 && (seen & (1u << r)))
-			return policy_yaml_fail(y, k, "duplicate key '%s'", name);
-		saved = policy_yaml_push_key(y, policy_yaml_q(y, name));
-		if (r < 0) {
-			policy_value_rule_list(list, sizeof(list));
-			ret = policy_yaml_fail(y, k, "unknown rule (known: %s)", list);
-		} else {
-			seen |= 1u << r;
-			ret = parse_rule_cfg(y, policy_yaml_node(y, pairs[i].value), &rules[r]);
-		}
-		policy_yaml_pop(y, saved);
-	}
-	return ret;
-}
 
 /* ---- paths ---- */
 
@@ -396,7 +336,7 @@ static int section_body(struct policy_yaml *y, yaml_node_t **v, const struct pol
 	memcpy(s->rules, base ? base->rules : p->rules, sizeof(s->rules));
 	if (!ret && v[S_RULES]) {
 		saved = policy_yaml_push_key(y, sec_keys[S_RULES]);
-		ret = apply_rules(y, v[S_RULES], s->rules);
+		ret = policy_rules_apply(y, v[S_RULES], s->rules);
 		policy_yaml_pop(y, saved);
 	}
 	if (!ret && v[S_EXCEPTIONS]) {
@@ -513,15 +453,25 @@ static int parse_const(struct policy_yaml *y, yaml_node_t *n, const char *key, c
 
 static int parse_mode(struct policy_yaml *y, yaml_node_t *n, struct policy *p)
 {
+	static const char *const names[] = {
+		[POLICY_MODE_MONITOR] = "monitor", [POLICY_MODE_ENFORCE] = "enforce",
+	};
+	char list[LIST_LEN];
 	size_t saved = policy_yaml_push_key(y, top_keys[T_MODE]);
+	unsigned int m = POLICY_MODE_MONITOR;
 	const char *s;
 	int ret = policy_yaml_str(y, n, &s);
 
-	if (!ret && !strcmp(s, "enforce"))
-		ret = policy_yaml_fail(y, n, "'enforce' " POLICY_VALUE_NO_ENFORCEMENT);
-	else if (!ret && strcmp(s, "monitor"))
-		ret = policy_yaml_fail(y, n, "unknown mode '%s' (expected monitor)",
-				       policy_yaml_q(y, s));
+	while (!ret && m < ARRAY_LEN(names) && strcmp(s, names[m]))
+		m++;
+	if (!ret && m < ARRAY_LEN(names)) {
+		p->mode = (enum policy_mode)m;
+	} else if (!ret) {
+		policy_yaml_join(names + POLICY_MODE_MONITOR, ARRAY_LEN(names) - POLICY_MODE_MONITOR,
+				 list, sizeof(list));
+		ret = policy_yaml_fail(y, n, "unknown mode '%s' (expected one of: %s)",
+				       policy_yaml_q(y, s), list);
+	}
 	policy_yaml_pop(y, saved);
 	return ret;
 }
@@ -579,6 +529,15 @@ static int parse_top_lists(struct policy_yaml *y, yaml_node_t **v, struct policy
 	return ret;
 }
 
+/* Every layer read: the actions no layer gave, for the mode. */
+static void resolve_actions(struct policy *p)
+{
+	policy_rules_resolve(p->rules, p->mode);
+	policy_rules_resolve(p->defaults.rules, p->mode);
+	for (unsigned int i = 0; i < p->nservers; i++)
+		policy_rules_resolve(p->servers[i].rules, p->mode);
+}
+
 static int parse_top(struct policy_yaml *y, yaml_node_t *root, struct policy *p)
 {
 	yaml_node_t *v[T__COUNT], *k[T__COUNT];
@@ -587,11 +546,10 @@ static int parse_top(struct policy_yaml *y, yaml_node_t *root, struct policy *p)
 
 	if (!ret)
 		ret = parse_head(y, root, v, p);
-	for (unsigned int r = 0; r < POLICY_RULE__COUNT; r++)
-		p->rules[r] = (struct policy_rule_cfg){ true, BUILTIN_SEVERITY, BUILTIN_ACTION };
+	policy_rules_init(p->rules);
 	if (!ret && v[T_RULES]) {
 		saved = policy_yaml_push_key(y, top_keys[T_RULES]);
-		ret = apply_rules(y, v[T_RULES], p->rules);
+		ret = policy_rules_apply(y, v[T_RULES], p->rules);
 		policy_yaml_pop(y, saved);
 	}
 	if (!ret)
@@ -600,6 +558,8 @@ static int parse_top(struct policy_yaml *y, yaml_node_t *root, struct policy *p)
 		ret = parse_defaults(y, k[T_DEFAULTS], v[T_DEFAULTS], p);
 	if (!ret && v[T_SERVERS])
 		ret = parse_servers(y, v[T_SERVERS], p);
+	if (!ret)
+		resolve_actions(p);
 	return ret;
 }
 

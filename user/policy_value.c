@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,21 +142,76 @@ int policy_value_severity(struct policy_yaml *y, yaml_node_t *n, enum policy_sev
 				"high, critical)", policy_yaml_q(y, s));
 }
 
-int policy_value_action(struct policy_yaml *y, yaml_node_t *n, enum policy_action *out)
+/* "a, b and c": the rules action a applies to. */
+static void rules_for(enum policy_action a, char *out, size_t size)
 {
+	const char *names[POLICY_RULE__COUNT];
+	size_t n = 0, len;
+
+	for (unsigned int r = 0; r < POLICY_RULE__COUNT; r++)
+		if (policy_action_valid(r, a))
+			names[n++] = policy_rule_name(r);
+	policy_yaml_join(names, n ? n - 1 : 0, out, size);
+	len = strlen(out);
+	if (n)
+		snprintf(out + len, size - len, "%s%s", n > 1 ? " and " : "", names[n - 1]);
+}
+
+/* Index of s among names[first..last]; else 0 (no enum value this is used for is 0) with
+ * those names joined into list. */
+static unsigned int name_of(const char *const *names, unsigned int first, unsigned int last,
+			    const char *s, char *list, size_t size)
+{
+	for (unsigned int i = first; i <= last; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	policy_yaml_join(names + first, last - first + 1, list, size);
+	return 0;
+}
+
+int policy_value_action(struct policy_yaml *y, yaml_node_t *n, enum policy_rule rule,
+			enum policy_action *out)
+{
+	const char *names[POLICY_ACTION_KILL + 1];
+	char list[LIST_LEN];
 	const char *s;
+	unsigned int a;
 	int ret = policy_yaml_str(y, n, &s);
 
 	if (ret)
 		return ret;
-	if (!strcmp(s, policy_action_name(POLICY_ACTION_ALERT))) {
-		*out = POLICY_ACTION_ALERT;
-		return 0;
+	for (a = POLICY_ACTION_ALERT; a <= POLICY_ACTION_KILL; a++)
+		names[a] = policy_action_name(a);
+	a = name_of(names, POLICY_ACTION_ALERT, POLICY_ACTION_KILL, s, list, sizeof(list));
+	if (!a)
+		return policy_yaml_fail(y, n, "unknown action '%s' (expected one of: %s)",
+					policy_yaml_q(y, s), list);
+	if (!policy_action_valid(rule, a)) {
+		rules_for(a, list, sizeof(list));
+		return policy_yaml_fail(y, n, "'%s' applies only to %s", s, list);
 	}
-	if (!strcmp(s, "kill"))
-		return policy_yaml_fail(y, n, "'kill' " POLICY_VALUE_NO_ENFORCEMENT);
-	return policy_yaml_fail(y, n, "unknown action '%s' (expected alert)",
-				policy_yaml_q(y, s));
+	*out = (enum policy_action)a;
+	return 0;
+}
+
+int policy_value_scope(struct policy_yaml *y, yaml_node_t *n, enum policy_scope *out)
+{
+	const char *names[POLICY_SCOPE_SERVER + 1];
+	char list[LIST_LEN];
+	const char *s;
+	unsigned int v;
+	int ret = policy_yaml_str(y, n, &s);
+
+	if (ret)
+		return ret;
+	for (v = POLICY_SCOPE_PROCESS; v <= POLICY_SCOPE_SERVER; v++)
+		names[v] = policy_scope_name(v);
+	v = name_of(names, POLICY_SCOPE_PROCESS, POLICY_SCOPE_SERVER, s, list, sizeof(list));
+	if (!v)
+		return policy_yaml_fail(y, n, "unknown scope '%s' (expected one of: %s)",
+					policy_yaml_q(y, s), list);
+	*out = (enum policy_scope)v;
+	return 0;
 }
 
 int policy_value_access(struct policy_yaml *y, yaml_node_t *n, unsigned int *out)

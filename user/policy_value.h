@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * policy_value: the policy's leaf values read from YAML nodes and checked: rule ids,
- * severities, actions, access modes, path globs with their variables, roots, CIDRs, ports.
- * Errors go through policy_yaml_fail() at the node, under the key path pushed by the caller.
- * Pure: no I/O, no globals.
+ * severities, actions, scopes, access modes, path globs with their variables, roots, CIDRs,
+ * ports. Errors go through policy_yaml_fail() at the node, under the key path pushed by the
+ * caller. Pure: no I/O, no globals.
  */
 #ifndef MW_POLICY_VALUE_H
 #define MW_POLICY_VALUE_H
@@ -15,7 +15,6 @@
 #include "policy_yaml.h"
 
 #define POLICY_VALUE_REASON_LEN 128u    /* a matcher's reason for refusing a value */
-#define POLICY_VALUE_NO_ENFORCEMENT "needs enforcement, which this build does not have yet"
 
 /* policy_yaml_bool() with key pushed on the path for the message. */
 int policy_value_bool_at(struct policy_yaml *y, const char *key, yaml_node_t *n, bool *out);
@@ -23,8 +22,11 @@ int policy_value_bool_at(struct policy_yaml *y, const char *key, yaml_node_t *n,
 void policy_value_rule_list(char *out, size_t size);
 int policy_value_rule(struct policy_yaml *y, yaml_node_t *n, enum policy_rule *out);
 int policy_value_severity(struct policy_yaml *y, yaml_node_t *n, enum policy_severity *out);
-/* "alert"; "kill" is refused until enforcement exists. */
-int policy_value_action(struct policy_yaml *y, yaml_node_t *n, enum policy_action *out);
+/* "alert", "deny" or "kill", for rule: an action policy_action_valid() refuses is an error. */
+int policy_value_action(struct policy_yaml *y, yaml_node_t *n, enum policy_rule rule,
+			enum policy_action *out);
+/* "process" or "server". */
+int policy_value_scope(struct policy_yaml *y, yaml_node_t *n, enum policy_scope *out);
 /* read, write, any: enum policy_access bits. */
 int policy_value_access(struct policy_yaml *y, yaml_node_t *n, unsigned int *out);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* policy_write(): the effective policy as YAML, every field explicit and server entries
- * already merged with the defaults, so that policy_parse() reads back the same policy. */
+/* policy_write(): the effective policy as YAML, every field explicit (every rule's action as
+ * resolved for the mode) and server entries already merged with the defaults, so that
+ * policy_parse() reads back the same policy. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -118,6 +119,11 @@ static const char *access_name(unsigned int access)
 	}
 }
 
+static const char *mode_name(enum policy_mode mode)
+{
+	return mode == POLICY_MODE_ENFORCE ? "enforce" : "monitor";
+}
+
 /* ---- pieces ---- */
 
 static void write_rules(FILE *f, int ind, const struct policy_rule_cfg *rules)
@@ -129,11 +135,11 @@ static void write_rules(FILE *f, int ind, const struct policy_rule_cfg *rules)
 			width = (int)strlen(policy_rule_name(r));
 	fprintf(f, "%*srules:\n", ind, "");
 	for (unsigned int r = 0; r < POLICY_RULE__COUNT; r++)
-		fprintf(f, "%*s%s:%*s { enabled: %s, severity: %s, action: %s }\n",
+		fprintf(f, "%*s%s:%*s { enabled: %s, severity: %s, action: %s, scope: %s }\n",
 			ind + INDENT, "", policy_rule_name(r),
 			width - (int)strlen(policy_rule_name(r)), "",
 			bool_name(rules[r].enabled), policy_severity_name(rules[r].severity),
-			policy_action_name(rules[r].action));
+			policy_action_name(rules[r].action), policy_scope_name(rules[r].scope));
 }
 
 /* "key: []" or "key:" and one "- glob" per line. */
@@ -260,8 +266,8 @@ int policy_write(const struct policy *p, FILE *f)
 {
 	errno = 0;
 	fputs(HEADER, f);
-	fprintf(f, "apiVersion: %s\nkind: %s\nmode: monitor\nalertWindow: %u\n",
-		POLICY_API_VERSION, POLICY_KIND, p->window_s);
+	fprintf(f, "apiVersion: %s\nkind: %s\nmode: %s\nalertWindow: %u\n",
+		POLICY_API_VERSION, POLICY_KIND, mode_name(p->mode), p->window_s);
 	write_rules(f, 0, p->rules);
 	write_runtime(f, p);
 	write_globs(f, 0, "sensitive", p->sensitive, p->nsensitive);

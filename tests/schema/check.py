@@ -200,9 +200,24 @@ def allowed_variants(base):
             "exceptions": [{"name": "x", "rule": "net.egress", "fields": ["net.port"],
                             "values": [[443], ["8000-8100"]]}],
         })
+    def enforce(d):
+        d["mode"] = "enforce"
+        d["rules"]["exec.spawn"].update(action="kill", scope="server")
+        d["rules"]["net.egress"].update(action="deny", scope="process")
+        d["rules"]["net.metadata"].update(action="kill")
+        d["rules"]["net.listen_wildcard"].update(action="deny")
+        d["defaults"]["rules"] = {"file.sensitive": {"action": "alert", "scope": "process"},
+                                  "net.remote_peer": {"scope": "server"}}
+        d["servers"].append({"name": "enforced", "match": {"name": "x*"}, "rules": {
+            "exec.shell_injection": {"action": "kill", "scope": "server"},
+            "net.metadata": {"action": "deny"}}})
     return [
         ("minimal", lambda d: [d.pop(k) for k in list(d) if k not in ("apiVersion", "kind")]),
         ("rich server entry", server),
+        ("mode enforce with kill, deny and scope in every layer", enforce),
+        ("mode enforce, actions left to the enforcing defaults", lambda d: (
+            d.update(mode="enforce"), [r.pop("action") for r in d["rules"].values()])),
+        ("mode monitor with kill", lambda d: d["rules"]["file.sensitive"].update(action="kill")),
         ("empty exception rows", lambda d: d["exceptions"].append(
             {"name": "y", "rule": "exec.spawn", "fields": ["proc.exe"], "values": []})),
         ("runtime access left out", lambda d: d["runtime"].append({"path": "$HOME"})),
@@ -215,11 +230,20 @@ def refused_variants():
         ("unknown top-level key", lambda d: d.update(mdoe="monitor")),
         ("wrong apiVersion", lambda d: d.update(apiVersion="mcpwarden.dev/v2")),
         ("missing kind", lambda d: d.pop("kind")),
-        ("mode enforce", lambda d: d.update(mode="enforce")),
+        ("unknown mode", lambda d: d.update(mode="watch")),
         ("alertWindow 0", lambda d: d.update(alertWindow=0)),
         ("alertWindow as a string", lambda d: d.update(alertWindow="60")),
         ("unknown rule", lambda d: d["rules"].update({"exec.spwn": {}})),
-        ("action kill", lambda d: d["rules"]["exec.spawn"].update(action="kill")),
+        ("unknown action", lambda d: d["rules"]["exec.spawn"].update(action="log")),
+        ("unknown action on a net rule", lambda d: d["rules"]["net.egress"].update(
+            action="block")),
+        ("deny on exec.spawn", lambda d: d["rules"]["exec.spawn"].update(action="deny")),
+        ("deny on file.sensitive in a server entry", lambda d: d["servers"][0].update(
+            rules={"file.sensitive": {"action": "deny"}})),
+        ("deny on net.remote_peer in defaults", lambda d: d["defaults"].update(
+            rules={"net.remote_peer": {"action": "deny"}})),
+        ("unknown scope", lambda d: d["rules"]["exec.spawn"].update(scope="tree")),
+        ("scope as a list", lambda d: d["rules"]["net.egress"].update(scope=["server"])),
         ("unknown severity", lambda d: d["rules"]["exec.spawn"].update(severity="urgent")),
         ("relative runtime path", lambda d: d["runtime"].append({"path": "usr/**"})),
         ("unknown access", lambda d: d["runtime"].append({"path": "/x", "access": "exec"})),

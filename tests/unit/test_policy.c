@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Unit tests of the policy modules: the built-in default, merging of server entries with the
- * defaults section, selection, writing and reading back, and every error message. */
+ * defaults section, selection, writing and reading back, and every error message. What
+ * actions, scopes and mode enforce resolve to is in test_policy_enforce.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,7 @@ static bool same_rules(const struct policy_rule_cfg *a, const struct policy_rule
 {
 	for (unsigned int r = 0; r < POLICY_RULE__COUNT; r++)
 		if (a[r].enabled != b[r].enabled || a[r].severity != b[r].severity ||
-		    a[r].action != b[r].action)
+		    a[r].action != b[r].action || a[r].scope != b[r].scope)
 			return false;
 	return true;
 }
@@ -81,7 +82,14 @@ static void test_names(void)
 	CHECK_STR(policy_severity_name(POLICY_SEV_CRITICAL), "critical");
 	CHECK_STR(policy_severity_name(0), NULL);
 	CHECK_STR(policy_action_name(POLICY_ACTION_ALERT), "alert");
+	CHECK_STR(policy_action_name(POLICY_ACTION_DENY), "deny");
+	CHECK_STR(policy_action_name(POLICY_ACTION_KILL), "kill");
 	CHECK_STR(policy_action_name(0), NULL);
+	CHECK_STR(policy_action_name(POLICY_ACTION_KILL + 1), NULL);
+	CHECK_STR(policy_scope_name(POLICY_SCOPE_PROCESS), "process");
+	CHECK_STR(policy_scope_name(POLICY_SCOPE_SERVER), "server");
+	CHECK_STR(policy_scope_name(0), NULL);
+	CHECK_STR(policy_scope_name(POLICY_SCOPE_SERVER + 1), NULL);
 	CHECK_STR(policy_field_name(POLICY_F_PROC_EXE), "proc.exe");
 	CHECK_STR(policy_field_name(POLICY_F_SERVER_NAME), "server.name");
 	CHECK_STR(policy_field_name(0), NULL);
@@ -158,6 +166,8 @@ static void test_default_rules(void)
 		CHECK(c->enabled);
 		CHECK_EQ(c->severity, want[i].sev);
 		CHECK_EQ(c->action, POLICY_ACTION_ALERT);
+		CHECK_EQ(c->scope, POLICY_SCOPE_PROCESS);
+		CHECK(!policy_enforces(p, c));
 		CHECK_EQ(p->defaults.rules[rule(want[i].rule)].severity, want[i].sev);
 	}
 	policy_free(p);
@@ -217,6 +227,7 @@ static void test_minimal(void)
 		CHECK(p->rules[r].enabled);
 		CHECK_EQ(p->rules[r].severity, POLICY_SEV_MEDIUM);
 		CHECK_EQ(p->rules[r].action, POLICY_ACTION_ALERT);
+		CHECK_EQ(p->rules[r].scope, POLICY_SCOPE_PROCESS);
 	}
 	CHECK_EQ(p->nruntime + p->nsensitive + p->nmetadata + p->nservers + p->nexceptions, 0);
 	CHECK_STR(p->defaults.name, "defaults");
@@ -230,7 +241,8 @@ static void test_minimal(void)
 	policy_free(p);
 }
 
-/* Keys in any order, defaults after servers, strings that need escapes when written. */
+/* Keys in any order, defaults after servers, strings that need escapes when written; mode
+ * enforce, with actions given in some layers and left to the enforcing defaults in others. */
 static const char rich[] =
 	"# a policy that uses every field\n"
 	"servers:\n"
@@ -240,9 +252,12 @@ static const char rich[] =
 	"      - { cidr: 0.0.0.0/0, ports: [443, \"8000-8100\"] }\n"
 	"      - { cidr: \"2001:db8::/32\" }\n"
 	"    rules:\n"
-	"      net.egress: { severity: high }\n"
+	"      net.egress: { severity: high, action: deny }\n"
+	"      exec.spawn: { scope: process }\n"
 	"  - name: github\n"
 	"    match: { name: \"github*\", container: \"\" }\n"
+	"    rules:\n"
+	"      file.sensitive: { action: kill }\n"
 	"    roots: []\n"
 	"    exec: { allow: [] }\n"
 	"    rootsFromClient: false\n"
@@ -262,6 +277,8 @@ static const char rich[] =
 	"  rules:\n"
 	"    exec.spawn: { enabled: false }\n"
 	"    file.out_of_scope: { severity: low }\n"
+	"    file.sensitive: { action: alert, scope: server }\n"
+	"    net.egress: { action: alert }\n"
 	"  exceptions:\n"
 	"    - name: git over ssh\n"
 	"      rule: exec.spawn\n"
@@ -271,10 +288,11 @@ static const char rich[] =
 	"apiVersion: mcpwarden.dev/v1\n"
 	"kind: Policy\n"
 	"alertWindow: 300\n"
-	"mode: monitor\n"
+	"mode: enforce\n"
 	"rules:\n"
-	"  exec.spawn: { severity: high }\n"
+	"  exec.spawn: { severity: high, scope: server }\n"
 	"  net.remote_peer: { enabled: false, severity: low, action: alert }\n"
+	"  net.metadata: { action: kill }\n"
 	"runtime:\n"
 	"  - { path: \"/tmp/**\", access: write }\n"
 	"  - { path: \"$SERVER_PACKAGE/**\", access: any }\n"
@@ -305,10 +323,17 @@ static void test_merge_top(void)
 	if (!p)
 		return;
 	CHECK_EQ(p->window_s, 300);
+	CHECK_EQ(p->mode, POLICY_MODE_ENFORCE);
 	CHECK_EQ(p->rules[POLICY_EXEC_SPAWN].severity, POLICY_SEV_HIGH);
 	CHECK(p->rules[POLICY_EXEC_SPAWN].enabled);
+	CHECK_EQ(p->rules[POLICY_EXEC_SPAWN].scope, POLICY_SCOPE_SERVER);
+	CHECK_EQ(p->rules[POLICY_EXEC_SPAWN].action, POLICY_ACTION_KILL);  /* enforcing default */
+	CHECK_EQ(p->rules[POLICY_NET_EGRESS].action, POLICY_ACTION_DENY);  /* enforcing default */
+	CHECK_EQ(p->rules[POLICY_NET_METADATA].action, POLICY_ACTION_KILL);        /* given */
 	CHECK(!p->rules[POLICY_NET_REMOTE_PEER].enabled);
 	CHECK_EQ(p->rules[POLICY_NET_REMOTE_PEER].severity, POLICY_SEV_LOW);
+	CHECK_EQ(p->rules[POLICY_NET_REMOTE_PEER].action, POLICY_ACTION_ALERT);    /* given */
+	CHECK_EQ(p->rules[POLICY_NET_REMOTE_PEER].scope, POLICY_SCOPE_PROCESS);
 	CHECK_EQ(p->nruntime, 4);
 	CHECK_EQ(p->runtime[0].access, POLICY_ACCESS_WRITE);
 	CHECK_EQ(p->runtime[1].access, POLICY_ACCESS_ANY);
@@ -357,8 +382,15 @@ static void test_merge_defaults(void)
 	CHECK_EQ(d->rules[POLICY_EXEC_SPAWN].severity, POLICY_SEV_HIGH);
 	CHECK_EQ(d->rules[POLICY_FILE_OUT_OF_SCOPE].severity, POLICY_SEV_LOW);
 	CHECK(!d->rules[POLICY_NET_REMOTE_PEER].enabled);
+	CHECK_EQ(d->rules[POLICY_EXEC_SPAWN].action, POLICY_ACTION_KILL);
+	CHECK_EQ(d->rules[POLICY_EXEC_SPAWN].scope, POLICY_SCOPE_SERVER);
+	CHECK_EQ(d->rules[POLICY_FILE_SENSITIVE].action, POLICY_ACTION_ALERT);
+	CHECK_EQ(d->rules[POLICY_FILE_SENSITIVE].scope, POLICY_SCOPE_SERVER);
+	CHECK_EQ(d->rules[POLICY_NET_EGRESS].action, POLICY_ACTION_ALERT);
+	CHECK_EQ(d->rules[POLICY_NET_METADATA].action, POLICY_ACTION_KILL);
+	CHECK_EQ(d->rules[POLICY_NET_LISTEN_WILDCARD].action, POLICY_ACTION_DENY);
 	CHECK_EQ(d->nexceptions, 1);
-	CHECK_EQ(d->line, 20);
+	CHECK_EQ(d->line, 23);
 	policy_free(p);
 }
 
@@ -387,6 +419,11 @@ static void test_merge_entries(void)
 		CHECK_EQ(web->rules[POLICY_EXEC_SPAWN].severity, POLICY_SEV_HIGH);  /* global */
 		CHECK_EQ(web->rules[POLICY_NET_EGRESS].severity, POLICY_SEV_HIGH);  /* its own */
 		CHECK_EQ(web->rules[POLICY_FILE_OUT_OF_SCOPE].severity, POLICY_SEV_LOW);
+		CHECK_EQ(web->rules[POLICY_NET_EGRESS].action, POLICY_ACTION_DENY);    /* its own */
+		CHECK_EQ(web->rules[POLICY_EXEC_SPAWN].scope, POLICY_SCOPE_PROCESS);   /* its own */
+		CHECK_EQ(web->rules[POLICY_EXEC_SPAWN].action, POLICY_ACTION_KILL);
+		CHECK_EQ(web->rules[POLICY_FILE_SENSITIVE].action, POLICY_ACTION_ALERT);
+		CHECK_EQ(web->rules[POLICY_FILE_SENSITIVE].scope, POLICY_SCOPE_SERVER);
 		CHECK_EQ(web->nexceptions, 1);
 		if (web->nexceptions)
 			CHECK_STR(web->exceptions[0].values[1], "ssh -o * git@github.com *");
@@ -397,10 +434,14 @@ static void test_merge_entries(void)
 		CHECK_EQ(gh->negress, 2);
 		CHECK_STR(gh->match.container, "");
 		CHECK_STR(gh->match.exe, NULL);
+		CHECK_EQ(gh->rules[POLICY_FILE_SENSITIVE].action, POLICY_ACTION_KILL);
+		CHECK_EQ(gh->rules[POLICY_FILE_SENSITIVE].scope, POLICY_SCOPE_SERVER);
+		CHECK_EQ(gh->rules[POLICY_NET_EGRESS].action, POLICY_ACTION_ALERT);
 	}
 	if (py) {
 		CHECK(!py->startup_grace);
 		CHECK_EQ(py->nexec_allow, 2);                   /* exec: {} keeps the allow list */
+		CHECK(same_rules(py->rules, p->defaults.rules));
 	}
 	policy_free(p);
 }
@@ -600,6 +641,38 @@ static void test_round_trip_minimal(void)
 	policy_free(p);
 }
 
+/* Mode, action and scope of every rule are written: mode monitor keeps kill and deny as given,
+ * mode enforce writes the actions it resolved. */
+static void test_write_actions(void)
+{
+	struct policy *mon = parse(HDR "rules:\n  exec.spawn: { action: kill, scope: server }\n"
+				   "defaults:\n  rules:\n    net.egress: { action: deny }\n");
+	struct policy *enf = parse(rich);
+	size_t n;
+	char *out = mon ? written(mon, &n) : NULL;
+
+	if (out) {
+		CHECK(strstr(out, "\nmode: monitor\n"));
+		CHECK(strstr(out, "\n  exec.spawn:           { enabled: true, severity: medium, "
+			      "action: kill, scope: server }\n"));
+		CHECK(strstr(out, "\n    net.egress:           { enabled: true, severity: medium, "
+			      "action: deny, scope: process }\n"));
+		check_round_trip(mon);
+	}
+	free(out);
+	out = enf ? written(enf, &n) : NULL;
+	if (out) {
+		CHECK(strstr(out, "\nmode: enforce\n"));
+		CHECK(strstr(out, "\n  net.listen_wildcard:  { enabled: true, severity: medium, "
+			      "action: deny, scope: process }\n"));
+		CHECK(strstr(out, "\n  exec.spawn:           { enabled: true, severity: high, "
+			      "action: kill, scope: server }\n"));
+	}
+	free(out);
+	policy_free(mon);
+	policy_free(enf);
+}
+
 /* Strings a plain scalar would change: quoted. */
 static void test_write_quoting(void)
 {
@@ -763,16 +836,19 @@ static void test_errors_top(void)
 		  SRC ":2:7: kind: expected a string, got a list"),
 		E("apiVersion:\nkind: Policy\n",
 		  SRC ":1:12: apiVersion: expected a string, got null"),
-		E(HDR "mode: enforce\n",
-		  SRC ":3:7: mode: 'enforce' needs enforcement, "
-		      "which this build does not have yet"),
-		E(HDR "mode: watch\n", SRC ":3:7: mode: unknown mode 'watch' (expected monitor)"),
-		E(HDR "mode: \"a\\tb\"\n", SRC ":3:7: mode: unknown mode 'a?b' (expected monitor)"),
+		E(HDR "mode: watch\n",
+		  SRC ":3:7: mode: unknown mode 'watch' (expected one of: monitor, enforce)"),
+		E(HDR "mode: Enforce\n",
+		  SRC ":3:7: mode: unknown mode 'Enforce' (expected one of: monitor, enforce)"),
+		E(HDR "mode: [enforce]\n", SRC ":3:7: mode: expected a string, got a list"),
+		E(HDR "mode:\n", SRC ":3:6: mode: expected a string, got null"),
+		E(HDR "mode: \"a\\tb\"\n",
+		  SRC ":3:7: mode: unknown mode 'a?b' (expected one of: monitor, enforce)"),
 		E(HDR "mode: " X80 X10 "\n",
-		  SRC ":3:7: mode: unknown mode '" X80 "...' (expected monitor)"),
+		  SRC ":3:7: mode: unknown mode '" X80 "...' (expected one of: monitor, enforce)"),
 		/* cut before a UTF-8 sequence, not inside it */
 		E(HDR "mode: " X79 "\xc3\xa9yyy\n",
-		  SRC ":3:7: mode: unknown mode '" X79 "...' (expected monitor)"),
+		  SRC ":3:7: mode: unknown mode '" X79 "...' (expected one of: monitor, enforce)"),
 		E(HDR "alertWindow: " X80 X10 "\n",
 		  SRC ":3:14: alertWindow: expected an integer from 1 to 86400, got '" X80 "...'"),
 		E(HDR "alertWindow: 0\n",
@@ -817,11 +893,25 @@ static void test_errors_rules(void)
 		E(HDR "rules:\n  exec.spawn: { severity: urgent }\n",
 		  SRC ":4:27: rules.exec.spawn.severity: unknown severity 'urgent' "
 		      "(expected one of: low, medium, high, critical)"),
-		E(HDR "rules:\n  exec.spawn: { action: kill }\n",
-		  SRC ":4:25: rules.exec.spawn.action: 'kill' needs enforcement, which this build "
-		  "does not have yet"),
 		E(HDR "rules:\n  exec.spawn: { action: log }\n",
-		  SRC ":4:25: rules.exec.spawn.action: unknown action 'log' (expected alert)"),
+		  SRC ":4:25: rules.exec.spawn.action: unknown action 'log' "
+		      "(expected one of: alert, deny, kill)"),
+		E(HDR "rules:\n  net.egress: { action: Deny }\n",
+		  SRC ":4:25: rules.net.egress.action: unknown action 'Deny' "
+		      "(expected one of: alert, deny, kill)"),
+		E(HDR "rules:\n  net.egress: { action: [deny] }\n",
+		  SRC ":4:25: rules.net.egress.action: expected a string, got a list"),
+		E(HDR "rules:\n  exec.spawn: { scope: tree }\n",
+		  SRC ":4:24: rules.exec.spawn.scope: unknown scope 'tree' "
+		      "(expected one of: process, server)"),
+		E(HDR "rules:\n  exec.spawn: { scope: }\n",
+		  SRC ":4:24: rules.exec.spawn.scope: expected a string, got null"),
+		E(HDR "defaults:\n  rules:\n    file.sensitive: { scope: {} }\n",
+		  SRC ":5:30: defaults.rules.file.sensitive.scope: expected a string, got a mapping"),
+		E(HDR "servers:\n  - name: a\n    match: { exe: /x }\n    rules:\n"
+		  "      net.remote_peer: { action: kill, scope: all }\n",
+		  SRC ":7:47: servers[0].rules.net.remote_peer.scope: unknown scope 'all' "
+		      "(expected one of: process, server)"),
 		E(HDR "rules:\n  exec.spawn: { severity: [high] }\n",
 		  SRC ":4:27: rules.exec.spawn.severity: expected a string, got a list"),
 		E(HDR "rules:\n  exec.spawn: { action: }\n",
@@ -830,7 +920,7 @@ static void test_errors_rules(void)
 		  SRC ":4:3: rules: expected a string key, got a list"),
 		E(HDR "rules:\n  exec.spawn: { sev: high }\n",
 		  SRC ":4:17: rules.exec.spawn: unknown key 'sev' (expected one of: enabled, "
-		  "severity, action)"),
+		  "severity, action, scope)"),
 		E(HDR "defaults:\n  rules:\n    net.egres: {}\n",
 		  SRC ":5:5: defaults.rules.net.egres: unknown rule (known: exec.spawn, "
 		  "exec.shell_injection, file.out_of_scope, file.sensitive, net.egress, "
@@ -839,6 +929,29 @@ static void test_errors_rules(void)
 		  "      net.egress: { severity: none }\n",
 		  SRC ":7:31: servers[0].rules.net.egress.severity: unknown severity 'none' "
 		  "(expected one of: low, medium, high, critical)"),
+	};
+
+	CHECK_ERRORS(cases);
+}
+
+#define DENY_ONLY "'deny' applies only to net.egress, net.metadata and net.listen_wildcard"
+
+/* deny on a rule that cannot refuse its event, in each layer. */
+static void test_errors_deny(void)
+{
+	static const struct err_case cases[] = {
+		E(HDR "rules:\n  exec.spawn: { action: deny }\n",
+		  SRC ":4:25: rules.exec.spawn.action: " DENY_ONLY),
+		E(HDR "rules:\n  exec.shell_injection: { severity: high, action: deny }\n",
+		  SRC ":4:51: rules.exec.shell_injection.action: " DENY_ONLY),
+		E(HDR "rules:\n  file.out_of_scope:\n    action: deny\n",
+		  SRC ":5:13: rules.file.out_of_scope.action: " DENY_ONLY),
+		E(HDR "mode: enforce\ndefaults:\n  rules:\n    file.sensitive: { action: deny }\n",
+		  SRC ":6:31: defaults.rules.file.sensitive.action: " DENY_ONLY),
+		E(HDR "servers:\n  - name: a\n    match: { exe: /x }\n    rules:\n"
+		  "      net.egress: { action: deny }\n"
+		  "      net.remote_peer: { action: deny }\n",
+		  SRC ":8:34: servers[0].rules.net.remote_peer.action: " DENY_ONLY),
 	};
 
 	CHECK_ERRORS(cases);
@@ -1098,8 +1211,9 @@ UNIT_MAIN(UNIT_TEST(test_names), UNIT_TEST(test_default_embedded), UNIT_TEST(tes
 	  UNIT_TEST(test_minimal), UNIT_TEST(test_merge_top), UNIT_TEST(test_merge_defaults),
 	  UNIT_TEST(test_merge_entries), UNIT_TEST(test_select), UNIT_TEST(test_select_none),
 	  UNIT_TEST(test_round_trip_default), UNIT_TEST(test_round_trip_rich),
-	  UNIT_TEST(test_round_trip_minimal), UNIT_TEST(test_write_quoting),
-	  UNIT_TEST(test_write_error), UNIT_TEST(test_errors_yaml), UNIT_TEST(test_errors_top),
-	  UNIT_TEST(test_errors_rules), UNIT_TEST(test_errors_paths), UNIT_TEST(test_errors_net),
-	  UNIT_TEST(test_errors_servers), UNIT_TEST(test_errors_exceptions),
-	  UNIT_TEST(test_error_too_long), UNIT_TEST(test_error_source))
+	  UNIT_TEST(test_round_trip_minimal), UNIT_TEST(test_write_actions),
+	  UNIT_TEST(test_write_quoting), UNIT_TEST(test_write_error), UNIT_TEST(test_errors_yaml),
+	  UNIT_TEST(test_errors_top), UNIT_TEST(test_errors_rules), UNIT_TEST(test_errors_deny),
+	  UNIT_TEST(test_errors_paths), UNIT_TEST(test_errors_net), UNIT_TEST(test_errors_servers),
+	  UNIT_TEST(test_errors_exceptions), UNIT_TEST(test_error_too_long),
+	  UNIT_TEST(test_error_source))
