@@ -44,7 +44,7 @@ SKEL       := $(OUT)/mcpwarden.skel.h
 PURE_MODS  := stream framing jsonrpc session decode evfmt attrib actions match policy \
               policy_yaml policy_value policy_except policy_rules policy_parse policy_write \
               policy_default detect detect_rules alerts
-USER_MODS  := $(PURE_MODS) cli loader reader proc output chans guard polfile monitor main
+USER_MODS  := $(PURE_MODS) cli loader reader proc output chans guard polfile enforce monitor main
 USER_OBJS  := $(patsubst %,$(OUT)/user/%.o,$(USER_MODS))
 
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \

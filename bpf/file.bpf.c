@@ -128,8 +128,9 @@ static __always_inline void map_args(__u8 sys, const struct fregs *r, struct fil
 	}
 }
 
-/* fd 'fd' of task: resolved path and inode. */
-static __always_inline void resolve_fd(struct task_struct *task, int fd, struct mw_file *e)
+/* fd 'fd' of task: resolved path and inode (judged for enforcement when enf is given). */
+static __always_inline void resolve_fd(struct task_struct *task, int fd, struct mw_file *e,
+				       const struct mw_enf_walk *enf)
 {
 	struct file *f = fd_to_file(task, fd);
 	struct inode *ino;
@@ -140,8 +141,75 @@ static __always_inline void resolve_fd(struct task_struct *task, int fd, struct 
 	e->ino = BPF_CORE_READ(ino, i_ino);
 	if (BPF_CORE_READ(ino, __i_nlink) == 0)
 		e->h.flags |= MW_F_DELETED;
-	e->h.flags |= file_path(task, f, e->resolved);
+	e->h.flags |= file_path_enf(task, f, e->resolved, enf);
 }
+
+/* ---- enforcement of opens ---- */
+
+#define MW_O_ACCMODE 03
+#define MW_O_WRONLY  01
+#define MW_O_RDWR    02
+#define MW_O_CREAT   0100
+#define MW_O_TRUNC   01000
+
+static __always_inline __u32 open_access(__u32 flags)
+{
+	__u32 acc = (flags & MW_O_ACCMODE) == MW_O_WRONLY ? MW_ENF_WRITE :
+		    (flags & MW_O_ACCMODE) == MW_O_RDWR ? MW_ENF_READ | MW_ENF_WRITE : MW_ENF_READ;
+
+	return acc | ((flags & (MW_O_CREAT | MW_O_TRUNC)) ? MW_ENF_WRITE : 0);
+}
+
+struct open_judge {
+	struct mw_enf_walk want;
+	bool sensitive;         /* file.sensitive kills */
+	bool scope;             /* file.out_of_scope kills */
+};
+
+/* Should this successful open be judged in the kernel? */
+static __always_inline bool open_judged(const struct mw_tracked *t, const struct file_args *a,
+					long ret, struct open_judge *j)
+{
+	struct mw_enf_server s;
+
+	if (!cfg_enforce || a->op != MW_FILE_OPEN || ret < 0)
+		return false;
+	s = enf_server_of(t->root_tgid);
+	j->sensitive = (enf_rule(s.pidx, MW_ENF_FILE_SENSITIVE) & 0xff) == MW_ENF_KILL;
+	j->scope = (enf_rule(s.pidx, MW_ENF_FILE_OUT_OF_SCOPE) & 0xff) == MW_ENF_KILL &&
+		   (s.flags & MW_ENF_SPOKE) && (s.flags & MW_ENF_HAS_ROOTS);
+	j->want.mode = MW_ENF_MODE_FILE;
+	j->want.root = t->root_tgid;
+	j->want.pidx = s.pidx;
+	return j->sensitive || j->scope;
+}
+
+/* After the walk: kill when a rule that kills is broken. Returns MW_F_KILLED or 0. */
+static __always_inline __u32 open_verdict(const struct open_judge *j, __u32 flags, __u32 rflags)
+{
+	struct mw_walk *w = walk_get();
+	__u32 acc = open_access(flags);
+
+	if (!w)
+		return 0;
+	if (j->sensitive && w->enf.sensitive)
+		return enf_kill(MW_ENF_FILE_SENSITIVE) ? MW_F_KILLED : 0;
+	if (!j->scope || w->enf.in_root || w->enf.pseudo || (w->enf.runtime & acc) == acc)
+		return 0;
+	if (rflags & MW_F_RESOLVED_TRUNC) {     /* too deep to judge: counted, not killed */
+		count_drop(MW_DROP_ENFORCE_STATE, 0);
+		return 0;
+	}
+	return enf_kill(MW_ENF_FILE_OUT_OF_SCOPE) ? MW_F_KILLED : 0;
+}
+
+/* No record could be reserved: judge the open all the same, walking into the spare buffer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mw_file);
+} file_spare SEC(".maps");
 
 /* A relative path: the directory it was looked up from. */
 static __always_inline void resolve_dir(struct task_struct *task, __s32 dirfd, struct mw_file *e)
@@ -182,14 +250,24 @@ static __always_inline int on_file_exit(long ret, __u8 sys)
 	struct mw_file *e;
 	const char *rel;
 	struct mw_tracked *t = current_tracked(task, tgid);
+	struct open_judge j = {};
+	__u32 zero = 0;
+	bool judged;
 
 	if (!t)
 		return 0;
 	read_regs(task, &r);
 	map_args(sys, &r, &a);
+	judged = open_judged(t, &a, ret, &j);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_drop(MW_DROP_RINGBUF_FULL, 0);
+		e = judged ? bpf_map_lookup_elem(&file_spare, &zero) : NULL;
+		if (e) {
+			e->h.flags = 0;
+			resolve_fd(task, (int)ret, e, &j.want);
+			open_verdict(&j, a.flags, e->h.flags);
+		}
 		return 0;
 	}
 	fill_hdr(&e->h, MW_EV_FILE, task);
@@ -202,11 +280,13 @@ static __always_inline int on_file_exit(long ret, __u8 sys)
 	e->ino = 0;
 	e->resolved[0] = '\0';
 	copy_paths(&a, e);
-	if (a.op == MW_FILE_OPEN && ret >= 0)
-		resolve_fd(task, (int)ret, e);
-	else if (a.fd >= 0)
-		resolve_fd(task, a.fd, e);
-	else {
+	if (a.op == MW_FILE_OPEN && ret >= 0) {
+		resolve_fd(task, (int)ret, e, judged ? &j.want : NULL);
+		if (judged)
+			e->h.flags |= open_verdict(&j, a.flags, e->h.flags);
+	} else if (a.fd >= 0) {
+		resolve_fd(task, a.fd, e, NULL);
+	} else {
 		rel = a.path2 ? e->path2 : e->path;
 		if (rel[0] && rel[0] != '/')
 			resolve_dir(task, a.dirfd, e);

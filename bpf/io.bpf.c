@@ -10,6 +10,7 @@
  * entry, before the bytes can reach a reader) only the write side is captured.
  */
 #include "common.bpf.h"
+#include "enforce.bpf.h"
 #include "channel.bpf.h"
 #include "detect.bpf.h"
 
@@ -149,6 +150,7 @@ static __always_inline bool detect(struct task_struct *task, __u32 tgid, const s
 		return false;
 	if (track(tgid, task_start_ns(task), tgid, MW_TRACK_TRAFFIC))
 		return false;
+	enf_new_server(tgid);
 	emit_track(task, MW_TRACK_TRAFFIC);
 	return true;
 }

@@ -8,6 +8,7 @@
  */
 #include "common.bpf.h"
 #include "channel.bpf.h"
+#include "enforce.bpf.h"
 #include <bpf/bpf_endian.h>
 
 #define MW_AF_INET   2
@@ -95,8 +96,29 @@ static __always_inline void from_user(__u64 uaddr, __u32 ulen, struct mw_net *e,
 		e->lport = bpf_ntohs(port);
 }
 
+/* A connect or bind a cgroup program refused: reported, and killed when the rule says kill.
+ * Returns MW_F_* flags. */
+static __always_inline __u16 net_verdict(__u8 sys)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 *v;
+	__u32 d;
+
+	if (!cfg_enforce || (sys != NS_CONNECT && sys != NS_BIND))
+		return 0;
+	v = bpf_map_lookup_elem(&enf_denied, &tid);
+	if (!v)
+		return 0;
+	d = *v;
+	bpf_map_delete_elem(&enf_denied, &tid);
+	if ((d >> 16) == MW_ENF_KILL && enf_kill(d & 0xffff))
+		return MW_F_DENIED | MW_F_KILLED;
+	return MW_F_DENIED;
+}
+
 static __always_inline int on_net_exit(long ret, __u8 sys)
 {
+	__u16 verdict;
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct pt_regs *regs;
@@ -111,6 +133,7 @@ static __always_inline int on_net_exit(long ret, __u8 sys)
 		return 0;
 	if ((sys == NS_ACCEPT || sys == NS_ACCEPT4) && ret < 0)
 		return 0;               /* EAGAIN from a non-blocking accept loop is not an event */
+	verdict = net_verdict(sys);
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	fd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
 	uaddr = PT_REGS_PARM2_CORE_SYSCALL(regs);
@@ -122,6 +145,7 @@ static __always_inline int on_net_exit(long ret, __u8 sys)
 	}
 	__builtin_memset((void *)e + sizeof(e->h), 0, sizeof(*e) - sizeof(e->h));
 	fill_hdr(&e->h, MW_EV_NET, task);
+	e->h.flags |= verdict;
 	e->h.root = t->root_tgid;
 	e->ret = ret;
 	e->fd = fd;

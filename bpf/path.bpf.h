@@ -9,6 +9,7 @@
 #define MW_PATH_BPF_H
 
 #include "common.bpf.h"
+#include "enforce.bpf.h"
 
 #define MW_PATHBUF_MASK (MW_PATHBUF - 1)
 
@@ -26,6 +27,7 @@ struct mw_walk {
 	__u32 done;
 	__u32 trunc;
 	__u32 _pad;
+	struct mw_enf_walk enf;         /* enforcement lookups along the way (mode NONE: none) */
 	char buf[MW_PATHBUF * 2];       /* filled from MW_PATHBUF - 1 down; doubled for bounds */
 };
 
@@ -74,6 +76,8 @@ static long walk_step(__u32 i, void *data)
 		return 1;
 	d = (struct dentry *)w->dentry;
 	mnt = (struct mount *)w->mnt;
+	if (w->enf.mode)
+		enf_visit_inode(&w->enf, d);
 	if (w->dentry == w->root_dentry && w->mnt == w->root_mnt) {
 		w->done = 1;
 		return 1;
@@ -97,15 +101,20 @@ static long walk_step(__u32 i, void *data)
 	w->pos -= 1;
 	w->buf[w->pos & MW_PATHBUF_MASK] = '/';
 	w->dentry = (__u64)parent;
+	if (w->enf.mode == MW_ENF_MODE_FILE)
+		enf_visit_name(&w->enf, d);
+	w->enf.depth++;
 	return 0;
 }
 
 /*
  * Write the path of (vfsmnt, dentry), as seen from task's root, into out[MW_RPATH_MAX].
- * Returns MW_F_RESOLVED_TRUNC when it did not fit, 0 otherwise.
+ * Returns MW_F_RESOLVED_TRUNC when it did not fit, 0 otherwise. With enf (enforcement), the
+ * walk also looks every component up in the enforcement maps; results in walk_get()->enf.
  */
 static __always_inline __u32 path_resolve(struct task_struct *task, struct vfsmount *vfsmnt,
-					  struct dentry *dentry, char *out)
+					  struct dentry *dentry, char *out,
+					  const struct mw_enf_walk *enf)
 {
 	struct mw_walk *w = walk_get();
 	__u32 n;
@@ -113,6 +122,12 @@ static __always_inline __u32 path_resolve(struct task_struct *task, struct vfsmo
 	out[0] = '\0';
 	if (!w || !vfsmnt || !dentry)
 		return 0;
+	__builtin_memset(&w->enf, 0, sizeof(w->enf));
+	if (enf) {
+		w->enf.mode = enf->mode;
+		w->enf.root = enf->root;
+		w->enf.pidx = enf->pidx;
+	}
 	w->dentry = (__u64)dentry;
 	w->mnt = (__u64)real_mount_of(vfsmnt);
 	w->root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry);
@@ -144,13 +159,21 @@ static __always_inline __u32 path_resolve(struct task_struct *task, struct vfsmo
 static __always_inline __u32 file_path(struct task_struct *task, struct file *f, char *out)
 {
 	return path_resolve(task, BPF_CORE_READ(f, f_path.mnt), BPF_CORE_READ(f, f_path.dentry),
-			    out);
+			    out, NULL);
+}
+
+/* The same, judging the file for enforcement on the way (see enforce.bpf.h). */
+static __always_inline __u32 file_path_enf(struct task_struct *task, struct file *f, char *out,
+					   const struct mw_enf_walk *enf)
+{
+	return path_resolve(task, BPF_CORE_READ(f, f_path.mnt), BPF_CORE_READ(f, f_path.dentry),
+			    out, enf);
 }
 
 static __always_inline __u32 cwd_path(struct task_struct *task, char *out)
 {
 	return path_resolve(task, BPF_CORE_READ(task, fs, pwd.mnt),
-			    BPF_CORE_READ(task, fs, pwd.dentry), out);
+			    BPF_CORE_READ(task, fs, pwd.dentry), out, NULL);
 }
 
 #endif /* MW_PATH_BPF_H */

@@ -23,6 +23,53 @@ static __always_inline void copy_args(struct task_struct *task, struct mw_exec *
 		e->args_len = len;
 }
 
+/*
+ * exec.spawn under enforcement: should this exec of a tracked process die before its first
+ * instruction? Fills want for the path walk; false when the rule does not kill here.
+ */
+static __always_inline bool exec_judged(const struct mw_tracked *t, struct mw_enf_walk *want)
+{
+	struct mw_enf_server s;
+
+	if (!t || !cfg_enforce)
+		return false;
+	s = enf_server_of(t->root_tgid);
+	if ((enf_rule(s.pidx, MW_ENF_EXEC_SPAWN) & 0xff) != MW_ENF_KILL || !(s.flags & MW_ENF_SPOKE))
+		return false;
+	want->mode = MW_ENF_MODE_EXEC;
+	want->root = t->root_tgid;
+	want->pidx = s.pidx;
+	return true;
+}
+
+/* Walk the new executable (into buf), killing the process when no exec.allow entry covers it.
+ * Returns the MW_F_* flags. */
+static __always_inline __u32 exec_path(struct task_struct *task, struct linux_binprm *bprm,
+				       const struct mw_tracked *t, char *buf)
+{
+	struct mw_enf_walk want = {};
+	bool judged = exec_judged(t, &want);
+	__u32 flags = file_path_enf(task, BPF_CORE_READ(bprm, file), buf, judged ? &want : NULL);
+	struct mw_walk *w = walk_get();
+
+	if (!judged || !w)
+		return flags;
+	if (flags & MW_F_RESOLVED_TRUNC)        /* too deep to judge: counted, not killed */
+		count_drop(MW_DROP_ENFORCE_STATE, 0);
+	else if (!w->enf.exec_ok && enf_kill(MW_ENF_EXEC_SPAWN))
+		flags |= MW_F_KILLED;
+	return flags;
+}
+
+/* Per-CPU room for the executable's path when no record could be reserved: enforcement does
+ * not depend on the ring buffer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, char[MW_RPATH_MAX]);
+} exec_spare SEC(".maps");
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(mw_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -30,6 +77,8 @@ int BPF_PROG(mw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	struct mw_tracked *t = current_tracked(task, tgid);
 	struct task_struct *parent;
 	struct mw_exec *e;
+	__u32 zero = 0;
+	char *spare;
 	long n;
 
 	if (!t && !cfg_exec_all)
@@ -37,6 +86,9 @@ int BPF_PROG(mw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_drop(MW_DROP_RINGBUF_FULL, 0);
+		spare = bpf_map_lookup_elem(&exec_spare, &zero);
+		if (spare)
+			exec_path(task, bprm, t, spare);
 		return 0;
 	}
 	fill_hdr(&e->h, MW_EV_EXEC, task);
@@ -53,7 +105,7 @@ int BPF_PROG(mw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	n = bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
 	if (n == sizeof(e->path))
 		e->h.flags |= MW_F_PATH_TRUNC;
-	e->h.flags |= file_path(task, BPF_CORE_READ(bprm, file), e->resolved);
+	e->h.flags |= exec_path(task, bprm, t, e->resolved);
 	e->h.flags |= cwd_path(task, e->cwd);
 	copy_args(task, e);
 	bpf_ringbuf_submit(e, wakeup_flags());

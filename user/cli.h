@@ -38,6 +38,7 @@ struct mw_config {
 	unsigned int duration_s;        /* 0: until SIGINT/SIGTERM */
 	bool verbose;                   /* libbpf debug output */
 	const char *policy_path;        /* --policy FILE; NULL: the built-in default */
+	bool attach_all;                /* attach every program, cgroup ones too (check) */
 	const char *args[MW_CLI_ARGS_MAX];      /* the command's operands */
 	unsigned int n_args;
 };

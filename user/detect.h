@@ -74,6 +74,11 @@ const char *detect_script_arg(int argc, const char *const *argv);
  * how many were written to out (each malloc'd; the caller frees). */
 unsigned int detect_client_roots(const json_t *result, char **out, unsigned int max);
 
+/* A policy path with its leading variable ($HOME, $SERVER_PACKAGE, $RUNTIME_PREFIX) expanded
+ * into buf; the glob itself when it has none; NULL when the variable is unknown here. */
+const char *detect_expand(const char *glob, const char *home, const char *package,
+			  const char *prefix, char *buf, size_t size);
+
 /* The acting process. */
 struct detect_proc {
 	uint32_t tgid, tid;
@@ -127,6 +132,8 @@ struct detect_net {
 	bool inet;                      /* AF_INET or AF_INET6 */
 	uint8_t addr[16];               /* 128-bit form: remote for connect/accept, local else */
 	uint16_t port;
+	bool stream;                    /* SOCK_STREAM: a bind to port 0 still listens */
+	bool refused;                   /* the kernel refused it (no listen will follow) */
 };
 
 struct detect_exec {

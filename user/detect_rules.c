@@ -314,7 +314,10 @@ void detect_net(const struct detect_ctx *c, const struct detect_net *n, detect_e
 			net_fire(&j, POLICY_NET_EGRESS, n, "not in the egress allowlist", true,
 				 true);
 	} else if (!strcmp(n->op, "bind") || !strcmp(n->op, "listen")) {
-		if (match_addr_wildcard(n->addr) && (n->port || !strcmp(n->op, "listen")))
+		/* a stream bind to port 0 is judged at its listen (with the port), unless the
+		 * kernel refused the bind and no listen follows */
+		if (match_addr_wildcard(n->addr) && (n->port || (n->stream && n->refused) ||
+						     !strcmp(n->op, "listen")))
 			net_fire(&j, POLICY_NET_LISTEN_WILDCARD, n, "every interface", true,
 				 false);
 	} else if (!strcmp(n->op, "accept")) {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "actions.h"
 #include "alerts.h"
 #include "detect.h"
+#include "enforce.h"
 #include "evfmt.h"
 #include "guard.h"
 
@@ -40,7 +42,26 @@ struct guard {
 	struct alerts *alerts;
 	struct home_entry homes[HOME_CACHE];
 	unsigned int nhomes;
+	struct enforce *enforce;        /* NULL in monitor mode */
+	guard_kill_tree_fn kill_tree;
+	void *kill_ctx;
+	uint64_t user_kills;            /* kills carried out from user space */
 };
+
+void guard_set_enforce(struct guard *g, struct enforce *e, guard_kill_tree_fn kill_tree,
+		       void *ctx)
+{
+	g->enforce = e;
+	g->kill_tree = kill_tree;
+	g->kill_ctx = ctx;
+}
+
+/* The kernel's view of the server follows every change of ours. */
+static void sync_enforce(struct guard *g, const struct detect_server *s)
+{
+	if (g->enforce && s)
+		enforce_server(g->enforce, s);
+}
 
 static void on_repeat(void *ctx, const struct alerts_repeat *r);
 
@@ -210,6 +231,7 @@ void guard_server(struct guard *g, struct proc_info *root, bool already_running)
 			    root->container, NULL, home_of(g, root->uid));
 	s->spoke = already_running;
 	learn_from_argv(s, root->tgid);
+	sync_enforce(g, s);
 }
 
 void guard_server_name(struct guard *g, struct proc_info *root, const char *name)
@@ -223,14 +245,17 @@ void guard_server_name(struct guard *g, struct proc_info *root, const char *name
 	detect_server_facts(s, g->policy, NULL, NULL, NULL, name, home_of(g, root->uid));
 	if (s->ps != was)
 		learn_from_argv(s, root->tgid);
+	sync_enforce(g, s);
 }
 
 void guard_spoke(struct guard *g, uint32_t root)
 {
 	struct detect_server *s = detect_server(g->det, root, false);
 
-	if (s)
+	if (s && !s->spoke) {
 		s->spoke = true;
+		sync_enforce(g, s);
+	}
 }
 
 void guard_client_roots(struct guard *g, uint32_t root, const json_t *result)
@@ -253,11 +278,14 @@ void guard_client_roots(struct guard *g, uint32_t root, const json_t *result)
 	detect_server_roots(s, DETECT_ROOT_CLIENT, (const char *const *)paths, n);
 	for (unsigned int i = 0; i < n; i++)
 		free(paths[i]);
+	sync_enforce(g, s);
 }
 
 void guard_forget(struct guard *g, uint32_t root)
 {
 	detect_forget(g->det, root);
+	if (g->enforce)
+		enforce_forget(g->enforce, root);
 }
 
 /* ---- alerts ---- */
@@ -337,6 +365,41 @@ static void call_txt(const struct attrib_call *c, char *out, size_t size)
 		 c->tool ? c->tool : "", idbuf);
 }
 
+/*
+ * What was done about a hit: the kernel's verdict (flags of the triggering record), else a
+ * kill from user space when the policy enforces a kill the kernel could not judge. Returns the
+ * alert's "action" and sets *by.
+ */
+static const char *carry_out(struct guard *g, const struct guard_action *a,
+			     const struct detect_hit *h, uint32_t root, const char **by)
+{
+	uint32_t tgid = a->h->tgid;
+
+	*by = NULL;
+	if (!g->enforce || !policy_enforces(g->policy, h->cfg))
+		return "alert";
+	*by = "kernel";
+	if (a->h->flags & MW_F_KILLED)
+		return "killed";
+	if (a->h->flags & MW_F_DENIED)
+		return "denied";
+	if (h->cfg->action != POLICY_ACTION_KILL || tgid <= 1 || tgid == (uint32_t)getpid())
+		return "alert";
+	*by = "user space";             /* best effort: the syscall has returned */
+	if (kill((pid_t)tgid, SIGKILL))
+		return "alert";
+	g->user_kills++;
+	return "killed";
+}
+
+/* scope: server takes the rest of the tree with it. */
+static void kill_scope(struct guard *g, const struct detect_hit *h, const char *action,
+		       uint32_t root)
+{
+	if (!strcmp(action, "killed") && h->cfg->scope == POLICY_SCOPE_SERVER && g->kill_tree)
+		g->kill_tree(g->kill_ctx, root);
+}
+
 struct hit_ctx {
 	struct guard *g;
 	const struct guard_action *a;
@@ -348,9 +411,13 @@ static void on_hit(void *ctx, struct detect_hit *h)
 	struct hit_ctx *x = ctx;
 	const struct guard_action *a = x->a;
 	char calls[ALERT_WHAT_LEN];
+	const char *action, *by;
+	char what[ALERT_WHAT_LEN];
 	uint64_t id;
 	json_t *rec;
 
+	action = carry_out(x->g, a, h, x->s->root, &by);
+	kill_scope(x->g, h, action, x->s->root);
 	if (!alerts_note(x->g->alerts, x->s->root, h->rule, h->cause, a->h->ts_ns, &id)) {
 		json_decref(h->detail);
 		return;
@@ -362,13 +429,19 @@ static void on_hit(void *ctx, struct detect_hit *h)
 	rec = json_pack("{s:I, s:s, s:s, s:s, s:{s:I, s:s?, s:s}, s:o, s:o, s:o, s:o}",
 		"id", (json_int_t)id, "rule", policy_rule_name(h->rule),
 		"severity", policy_severity_name(h->cfg->severity),
-		"action", policy_action_name(h->cfg->action),
+		"action", action,
 		"server", "pid", (json_int_t)x->s->root, "name", x->s->name,
 		"policy", x->s->ps->name,
 		"process", output_proc(a->p), "calls", calls_json(a, h->call),
 		"evidence", h->detail ? h->detail : json_object(), "trigger", trigger_json(a));
+	if (by)
+		json_object_set_new(rec, "enforcement", json_pack("{s:s, s:s, s:s}", "by", by,
+				    "policy_action", policy_action_name(h->cfg->action), "scope",
+				    policy_scope_name(h->cfg->scope)));
+	snprintf(what, sizeof(what), "%s%s%s", strcmp(action, "alert") ? action : "",
+		 strcmp(action, "alert") ? ": " : "", h->summary);
 	output_alert(x->g->out, a->h->ts_ns, policy_severity_name(h->cfg->severity),
-		     policy_rule_name(h->rule), a->p, h->summary, calls);
+		     policy_rule_name(h->rule), a->p, what, calls);
 	output_record(x->g->out, "alert", a->h->ts_ns, rec);
 }
 
@@ -454,7 +527,8 @@ void guard_net(struct guard *g, const struct guard_action *a, const struct mw_ne
 	struct detect_net n = {
 		.op = actions_net_event(e->op) + strlen("net."),
 		.inet = e->family == AF_INET || e->family == AF_INET6,
-		.port = remote ? e->rport : e->lport,
+		.port = remote ? e->rport : e->lport, .stream = e->type == SOCK_STREAM,
+		.refused = (e->h.flags & MW_F_DENIED) != 0,
 	};
 
 	if (!n.inet || !begin(g, a, &x, &c, &pr, calls))

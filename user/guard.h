@@ -21,8 +21,16 @@
 #define GUARD_CALLS_MAX 16u             /* calls in flight examined per action */
 
 struct guard;
+struct enforce;
+
+/* Kill every process of server root's tree (scope: server), mcpwarden and pid 1 excepted. */
+typedef void (*guard_kill_tree_fn)(void *ctx, uint32_t root);
 
 struct guard *guard_new(const struct policy *p, struct output *out);
+/* mode: enforce: keep the kernel's per-server state in step, and kill from user space what
+ * the kernel cannot judge (best effort). */
+void guard_set_enforce(struct guard *g, struct enforce *e, guard_kill_tree_fn kill_tree,
+		       void *ctx);
 void guard_free(struct guard *g);
 
 /* A server root became tracked (or was found running at start-up: already_running). */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +20,15 @@
 #define BTF_PATH        "/sys/kernel/btf/vmlinux"
 #define TRACEFS_PATH    "/sys/kernel/tracing"
 #define TRACEFS_PROBE   TRACEFS_PATH "/events/syscalls"
+#define CGROUP2_OWN     "/run/mcpwarden/cgroup2"     /* where cgroup v2 is mounted if nowhere */
+#define MOUNTINFO       "/proc/self/mountinfo"
+#define MOUNT_LINE_MAX  4096
+#define CGROUP_SECTION  "cgroup/"
 
 struct loader {
 	struct mcpwarden_bpf *skel;
+	bool attach_cgroup;
+	int cgroup_fd;                  /* the cgroup v2 root, -1 until needed */
 	unsigned int nprogs;
 	struct bpf_program **progs;
 	struct bpf_link **links;
@@ -80,6 +87,50 @@ static int check_environment(struct mw_error *err)
 	return ensure_tracefs(err);
 }
 
+/* A mount point of the cgroup v2 root, from mountinfo ("... - cgroup2 ..." with root "/"). */
+static int find_cgroup2(char *out, size_t size)
+{
+	char line[MOUNT_LINE_MAX], root[MOUNT_LINE_MAX], mnt[MOUNT_LINE_MAX];
+	FILE *f = fopen(MOUNTINFO, "re");
+	int rc = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (rc && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+
+		if (!sep || strncmp(sep, " - cgroup2 ", 11) ||
+		    sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2 || strcmp(root, "/"))
+			continue;
+		snprintf(out, size, "%s", mnt);
+		rc = 0;
+	}
+	fclose(f);
+	return rc;
+}
+
+/* The cgroup v2 root, mounted on CGROUP2_OWN when the host has it nowhere (cgroup v1). */
+static int open_cgroup2(struct mw_error *err)
+{
+	char path[MOUNT_LINE_MAX];
+	int fd;
+
+	if (find_cgroup2(path, sizeof(path))) {
+		snprintf(path, sizeof(path), "%s", CGROUP2_OWN);
+		if ((mkdir("/run/mcpwarden", 0700) && errno != EEXIST) ||
+		    (mkdir(CGROUP2_OWN, 0700) && errno != EEXIST))
+			return fail(err, errno, "cannot create %s: %s", CGROUP2_OWN, strerror(errno));
+		if (mount("cgroup2", CGROUP2_OWN, "cgroup2", 0, NULL))
+			return fail(err, errno, "cannot mount cgroup v2 on %s: %s (network "
+				    "enforcement needs it)", CGROUP2_OWN, strerror(errno));
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(err, errno, "cannot open the cgroup v2 root %s: %s", path,
+			    strerror(errno));
+	return fd;
+}
+
 int loader_open(struct loader **out, struct mw_error *err)
 {
 	struct loader *l;
@@ -91,6 +142,7 @@ int loader_open(struct loader **out, struct mw_error *err)
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return fail(err, ENOMEM, "out of memory");
+	l->cgroup_fd = -1;
 	l->skel = mcpwarden_bpf__open();
 	if (!l->skel) {
 		rc = -errno;
@@ -122,6 +174,8 @@ int loader_configure(struct loader *l, const struct loader_opts *o, struct mw_er
 	l->skel->rodata->cfg_self_tgid = o->self_tgid;
 	l->skel->rodata->cfg_exec_all = o->exec_all;
 	l->skel->rodata->cfg_detect = o->detect;
+	l->skel->rodata->cfg_enforce = o->enforce;
+	l->attach_cgroup = o->attach_cgroup;
 	rc = bpf_map__set_max_entries(l->skel->maps.events, o->ringbuf_mb << 20);
 	if (rc)
 		return fail(err, rc, "cannot size ring buffer to %u MiB: %s", o->ringbuf_mb,
@@ -145,11 +199,39 @@ int loader_load(struct loader *l, struct mw_error *err)
 		    errstr(rc));
 }
 
+static bool is_cgroup_prog(const struct bpf_program *p)
+{
+	return !strncmp(bpf_program__section_name(p), CGROUP_SECTION, strlen(CGROUP_SECTION));
+}
+
+/* A cgroup program on the cgroup v2 root; NULL (errno set) on failure. */
+static struct bpf_link *attach_cgroup(struct loader *l, struct bpf_program *p,
+				      struct mw_error *err)
+{
+	if (l->cgroup_fd < 0) {
+		int fd = open_cgroup2(err);
+
+		if (fd < 0) {
+			errno = -fd;
+			return NULL;
+		}
+		l->cgroup_fd = fd;
+	}
+	return bpf_program__attach_cgroup(p, l->cgroup_fd);
+}
+
 int loader_attach(struct loader *l, struct mw_error *err)
 {
 	for (unsigned int i = 0; i < l->nprogs; i++) {
-		struct bpf_link *link = bpf_program__attach(l->progs[i]);
+		struct bpf_link *link;
 
+		if (is_cgroup_prog(l->progs[i]) && !l->attach_cgroup)
+			continue;       /* monitor mode: no cost on every connect of the host */
+		err->msg[0] = '\0';
+		link = is_cgroup_prog(l->progs[i]) ? attach_cgroup(l, l->progs[i], err)
+						   : bpf_program__attach(l->progs[i]);
+		if (!link && err->msg[0])
+			return -errno;
 		if (!link) {
 			int rc = -errno;
 
@@ -169,6 +251,8 @@ void loader_close(struct loader *l)
 	for (unsigned int i = 0; l->links && i < l->nprogs; i++)
 		bpf_link__destroy(l->links[i]);
 	mcpwarden_bpf__destroy(l->skel);
+	if (l->cgroup_fd >= 0)
+		close(l->cgroup_fd);
 	free(l->links);
 	free(l->progs);
 	free(l);
@@ -227,6 +311,13 @@ bool loader_is_tracked(const struct loader *l, uint32_t tgid)
 
 	return bpf_map__lookup_elem(l->skel->maps.tracked, &tgid, sizeof(tgid), &t, sizeof(t),
 				    0) == 0;
+}
+
+int loader_map_fd(const struct loader *l, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(l->skel->obj, name);
+
+	return m ? bpf_map__fd(m) : -ENOENT;
 }
 
 int loader_read_drops(const struct loader *l, struct mw_drop out[MW_DROP__COUNT])

@@ -22,6 +22,8 @@ struct loader_opts {
 	uint32_t self_tgid;
 	bool exec_all;
 	bool detect;
+	bool enforce;                   /* mode: enforce (the kernel kills and denies) */
+	bool attach_cgroup;             /* attach the cgroup connect/bind programs (enforce, check) */
 	unsigned int ringbuf_mb;
 };
 
@@ -46,6 +48,8 @@ int loader_events_fd(const struct loader *l);
 int loader_track(struct loader *l, uint32_t tgid, uint64_t start_ns, uint32_t root,
 		 enum mw_track_reason reason);
 bool loader_is_tracked(const struct loader *l, uint32_t tgid);
+/* A map by name (enforcement tables), -ENOENT when there is none. */
+int loader_map_fd(const struct loader *l, const char *name);
 /* Sum the per-CPU drop counters. */
 int loader_read_drops(const struct loader *l, struct mw_drop out[MW_DROP__COUNT]);
 

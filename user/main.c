@@ -79,6 +79,7 @@ static int do_check(const struct mw_config *cfg)
 	struct monitor *m;
 
 	quiet.quiet = true;
+	quiet.attach_all = true;
 	if (start(&quiet, &m))
 		return 1;
 	monitor_report(m);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "attrib.h"
 #include "chans.h"
 #include "decode.h"
+#include "enforce.h"
 #include "evfmt.h"
 #include "guard.h"
 #include "monitor.h"
@@ -30,6 +32,7 @@ static const char *const drop_names[MW_DROP__COUNT] = {
 	[MW_DROP_SYSCALL_LIMIT] = "syscall_limit",
 	[MW_DROP_TRACKED_FULL] = "tracked_full",
 	[MW_DROP_CHANNEL_FULL] = "channel_full",
+	[MW_DROP_ENFORCE_STATE] = "enforce_state",
 };
 
 static const char *const reason_names[] = {
@@ -50,6 +53,7 @@ struct monitor {
 	struct chans *chans;
 	struct policy *policy;
 	struct guard *guard;
+	struct enforce *enforce;        /* mode: enforce only */
 	struct mw_drop drops[MW_DROP__COUNT];   /* last reported */
 	uint64_t started_ns, stop_at_ns;
 	uint64_t tracked_total;
@@ -138,14 +142,11 @@ static void on_gap(void *ctx, const struct decode_note *n)
 
 /* ---- tracking ---- */
 
-/* A server root: tracking reported, and its policy entry chosen. already_running: found at
- * start-up (it may have spoken long ago: no start-up grace). */
-static void report_tracked(struct monitor *m, struct proc_info *p, uint64_t ts,
-			   bool already_running)
+/* A server root: tracking reported. */
+static void report_tracked(struct monitor *m, struct proc_info *p, uint64_t ts)
 {
 	json_t *rec;
 
-	guard_server(m->guard, p, already_running);
 	rec = json_pack("{s:s, s:o}", "reason", reason_names[p->reason], "process", output_proc(p));
 
 	m->tracked_total++;
@@ -154,17 +155,25 @@ static void report_tracked(struct monitor *m, struct proc_info *p, uint64_t ts,
 	output_record(m->out, "process.tracked", ts, rec);
 }
 
+/*
+ * Track a process. A new root gets its policy entry first (the kernel's enforcement state is
+ * written before the tracked map, so its first action is judged under the right entry); a
+ * root found at start-up (report false) is past its start-up grace.
+ */
 static int track(struct monitor *m, struct proc_info *p, uint32_t root, uint32_t reason,
 		 uint64_t ts, bool report)
 {
-	int rc = loader_track(m->loader, p->tgid, p->start_ns, root, reason);
+	int rc;
 
-	if (rc)
-		return rc;
 	p->root = root;
 	p->reason = reason;
+	if (reason != MW_TRACK_INHERIT)
+		guard_server(m->guard, p, !report);
+	rc = loader_track(m->loader, p->tgid, p->start_ns, root, reason);
+	if (rc)
+		return rc;
 	if (report && reason != MW_TRACK_INHERIT)
-		report_tracked(m, p, ts, false);
+		report_tracked(m, p, ts);
 	return 0;
 }
 
@@ -221,7 +230,7 @@ static void scan_visit(void *ctx, struct proc_info *p)
 		if (rc && !s->rc)
 			s->rc = rc;
 	} else if (s->pass == 3 && (p->reason == MW_TRACK_PID || p->reason == MW_TRACK_MATCH)) {
-		report_tracked(m, p, now_boot_ns(), true);
+		report_tracked(m, p, now_boot_ns());
 	}
 }
 
@@ -406,7 +415,8 @@ static void on_track(void *ctx, const struct mw_track *e)
 		return;
 	p->root = e->h.tgid;
 	p->reason = e->reason;
-	report_tracked(m, p, e->h.ts_ns, e->reason == MW_TRACK_TRAFFIC);
+	guard_server(m->guard, p, e->reason == MW_TRACK_TRAFFIC);
+	report_tracked(m, p, e->h.ts_ns);
 }
 
 /* ---- losses ---- */
@@ -464,17 +474,21 @@ static void report_stats(struct monitor *m)
 	struct decode_stats ds;
 	const struct reader_stats *rs = reader_stats(m->reader);
 	uint64_t kernel_lost = 0;
+	json_t *rec;
 
 	loader_read_drops(m->loader, d);
 	decoder_stats(m->dec, &ds);
 	for (unsigned int r = 0; r < MW_DROP__COUNT; r++)
 		kernel_lost += d[r].count;
-	output_record(m->out, "stats", now_boot_ns(), json_pack("{s:o, s:o, s:o, s:{s:I, s:I}, s:I, s:I}",
+	rec = json_pack("{s:o, s:o, s:o, s:{s:I, s:I}, s:I, s:I}",
 		"kernel_drops", drops_json(d), "decoder", decoder_json(&ds),
 		"alerts", guard_stats(m->guard), "reader", "records",
 		(json_int_t)rs->records, "malformed", (json_int_t)rs->malformed,
 		"tracked_processes", (json_int_t)m->tracked_total,
-		"output_write_errors", (json_int_t)output_write_errors(m->out)));
+		"output_write_errors", (json_int_t)output_write_errors(m->out));
+	if (rec && m->enforce)
+		json_object_set_new(rec, "enforcement", enforce_stats(m->enforce));
+	output_record(m->out, "stats", now_boot_ns(), rec);
 	fprintf(stderr, "mcpwarden: %llu messages, %llu alerts, %llu kernel losses, %llu gaps "
 		"(%llu bytes), %llu truncated, %llu backlog, %llu non-JSON lines, %llu malformed "
 		"records\n", (unsigned long long)ds.messages,
@@ -529,11 +543,44 @@ static int open_sinks(struct monitor *m, struct mw_error *err)
 	return 0;
 }
 
+struct kill_ctx {
+	uint32_t root, self;
+};
+
+static void kill_visit(void *ctx, struct proc_info *p)
+{
+	const struct kill_ctx *k = ctx;
+
+	if (p->root == k->root && p->tgid > 1 && p->tgid != k->self)
+		kill((pid_t)p->tgid, SIGKILL);
+}
+
+/* scope: server: every known process of the tree (never mcpwarden, never pid 1). */
+static void kill_tree(void *ctx, uint32_t root)
+{
+	struct monitor *m = ctx;
+	struct kill_ctx k = { root, (uint32_t)getpid() };
+
+	proc_for_each(m->procs, kill_visit, &k);
+}
+
+/* The policy into the kernel's maps, before anything is attached or tracked. */
+static int start_enforcing(struct monitor *m, struct mw_error *err)
+{
+	m->enforce = enforce_new(m->policy, m->loader, err);
+	if (!m->enforce)
+		return -EINVAL;
+	guard_set_enforce(m->guard, m->enforce, kill_tree, m);
+	return 0;
+}
+
 static int open_bpf(struct monitor *m, struct mw_error *err)
 {
+	bool enforce = m->policy->mode == POLICY_MODE_ENFORCE;
 	struct loader_opts lo = {
 		.self_tgid = (uint32_t)getpid(), .exec_all = m->nglobs > 0,
 		.detect = m->cfg.detect, .ringbuf_mb = m->cfg.ringbuf_mb,
+		.enforce = enforce, .attach_cgroup = enforce || m->cfg.attach_all,
 	};
 	struct reader_handlers h = {
 		.payload = on_payload, .exec = on_exec, .fork = on_fork, .exit = on_exit_rec,
@@ -546,6 +593,8 @@ static int open_bpf(struct monitor *m, struct mw_error *err)
 		rc = loader_configure(m->loader, &lo, err);
 	if (!rc)
 		rc = loader_load(m->loader, err);
+	if (!rc && enforce)
+		rc = start_enforcing(m, err);
 	if (!rc)
 		rc = loader_attach(m->loader, err);
 	if (rc)
@@ -572,7 +621,11 @@ static void report_ready(struct monitor *m)
 		"match", globs, "detect", m->cfg.detect,
 		"payload", m->cfg.payload == PAYLOAD_FULL ? "full" : "short",
 		"message_cap", (json_int_t)m->cfg.message_cap,
-		"policy", "source", m->policy->source, "mode", "monitor"));
+		"policy", "source", m->policy->source, "mode",
+		m->policy->mode == POLICY_MODE_ENFORCE ? "enforce" : "monitor"));
+	if (m->enforce)
+		output_record(m->out, "enforce.limits", now_boot_ns(), json_pack("{s:o}",
+			      "user_space_only", enforce_limits(m->enforce)));
 	output_console(m->out, now_boot_ns(), "mcpwarden ready: %u programs attached, %llu "
 		       "processes tracked, watching for MCP traffic", loader_attached_count(m->loader),
 		       (unsigned long long)m->tracked_total);
@@ -587,6 +640,7 @@ static void monitor_free(struct monitor *m)
 	proc_table_free(m->procs);
 	chans_free(m->chans);
 	guard_free(m->guard);
+	enforce_free(m->enforce);
 	output_close(m->out);
 	policy_free(m->policy);
 	free(m);

@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #endif
 
-#define MW_ABI_VERSION 2u
+#define MW_ABI_VERSION 3u
 
 /* Kernel start times are compared at the resolution /proc exposes them (clock ticks). */
 #define MW_USER_HZ      100u
@@ -83,7 +83,8 @@ enum mw_drop_reason {
 	MW_DROP_SYSCALL_LIMIT = 2, /* bytes past MW_CHUNKS_PER_SYSCALL chunks or MW_IOV_MAX iovecs */
 	MW_DROP_TRACKED_FULL = 3,  /* tracked-process map full: a process went untracked */
 	MW_DROP_CHANNEL_FULL = 4,  /* channel map update failed: bytes not captured */
-	MW_DROP__COUNT = 5,
+	MW_DROP_ENFORCE_STATE = 5, /* an enforcement map refused an entry (judged fail-closed) */
+	MW_DROP__COUNT = 6,
 };
 
 /* Header flags. */
@@ -97,6 +98,8 @@ enum mw_drop_reason {
 #define MW_F_PATH2_TRUNC   (1u << 7)   /* file: second path longer than MW_FPATH_MAX */
 #define MW_F_RESOLVED_DIR  (1u << 8)   /* file: resolved[] is the directory a relative path
 					* was looked up from (dirfd or cwd), not the file */
+#define MW_F_KILLED        (1u << 9)   /* exec/file/net: enforcement sent SIGKILL */
+#define MW_F_DENIED        (1u << 10)  /* net: a cgroup program refused the connect or bind */
 
 /* Every record starts with this. */
 struct mw_event_hdr {
@@ -210,6 +213,94 @@ struct mw_drop {
 
 _Static_assert(sizeof(struct mw_event_hdr) == 32, "mw_event_hdr layout");
 _Static_assert(sizeof(struct mw_payload) == 80, "mw_payload layout");
+/* ---- enforcement (mode: enforce): the policy compiled into maps the kernel decides with ---- */
+
+enum mw_enf_action {            /* enf_rules values, low byte; MW_ENF_SCOPE_SERVER above it */
+	MW_ENF_ALERT = 0,
+	MW_ENF_DENY = 1,
+	MW_ENF_KILL = 2,
+};
+#define MW_ENF_SCOPE_SERVER  (1u << 8)
+
+enum mw_enf_rule {              /* the rule ids of the policy, in its order */
+	MW_ENF_EXEC_SPAWN = 0,
+	MW_ENF_EXEC_SHELL_INJECTION,
+	MW_ENF_FILE_OUT_OF_SCOPE,
+	MW_ENF_FILE_SENSITIVE,
+	MW_ENF_NET_EGRESS,
+	MW_ENF_NET_METADATA,
+	MW_ENF_NET_LISTEN_WILDCARD,
+	MW_ENF_NET_REMOTE_PEER,
+	MW_ENF_RULES,
+};
+
+/* enf_servers: tracked root tgid -> the policy entry it runs under. */
+#define MW_ENF_SPOKE      (1u << 0)     /* past its startup grace */
+#define MW_ENF_HAS_ROOTS  (1u << 1)     /* file.out_of_scope applies */
+struct mw_enf_server {
+	__u32 pidx;             /* policy entry: 0 = defaults, 1.. = servers[pidx - 1] */
+	__u32 flags;
+};
+
+/* enf_inodes: files and directories the policy names, by (device, inode). */
+enum mw_enf_kind {
+	MW_ENF_K_SENSITIVE = 1, /* scope 0 */
+	MW_ENF_K_RUNTIME,       /* scope 0 (global) or a root tgid ($SERVER_PACKAGE) */
+	MW_ENF_K_ROOT,          /* scope: root tgid */
+	MW_ENF_K_EXEC,          /* scope: pidx */
+};
+#define MW_ENF_TREE       (1u << 0)     /* the directory and everything under it */
+struct mw_enf_ino_key {
+	__u64 ino;
+	__u32 dev;              /* kernel encoding: major << 20 | minor */
+	__u32 scope;
+	__u32 kind;
+	__u32 _pad;
+};
+struct mw_enf_ino_val {
+	__u32 access;           /* runtime: MW_ENF_READ | MW_ENF_WRITE */
+	__u32 flags;            /* MW_ENF_TREE */
+};
+#define MW_ENF_READ   (1u << 0)
+#define MW_ENF_WRITE  (1u << 1)
+
+/* enf_names: sensitive names, for "** /NAME/ **" (a component anywhere), "** /NAME" (the last
+ * component), with an optional parent name ("** /P/NAME/ **", "** /P/NAME"). */
+#define MW_ENF_NAME_LEN   32u
+#define MW_ENF_ANY        (1u << 0)     /* sensitive: a component anywhere (the path is under it) */
+#define MW_ENF_LEAF       (1u << 1)     /* sensitive: the last component */
+#define MW_ENF_RT_SHIFT   8u            /* runtime access (MW_ENF_READ/WRITE) << this: a
+					 * component anywhere ("** /node_modules/ **") */
+struct mw_enf_name_key {
+	char name[MW_ENF_NAME_LEN];
+	char parent[MW_ENF_NAME_LEN];   /* "" when any parent */
+};
+
+/* enf_net (LPM trie): (pidx, address) -> ports allowed by egress; pidx MW_ENF_PIDX_META
+ * holds the metadata CIDRs. Addresses in the 128-bit form (IPv4 as ::ffff:a.b.c.d). */
+#define MW_ENF_PIDX_META  0xffffffffu
+#define MW_ENF_PORTS_MAX  16u
+struct mw_enf_net_key {
+	__u32 prefixlen;        /* 32 (pidx) + address prefix */
+	__u32 pidx;             /* big-endian on the wire of the trie: see enforce.c */
+	__u8 addr[16];
+};
+struct mw_enf_ports {
+	__u32 n;
+	struct { __u16 lo, hi; } r[MW_ENF_PORTS_MAX];
+};
+
+/* enf_counts: per rule, kills and denials carried out in the kernel. */
+struct mw_enf_count {
+	__u64 kills;
+	__u64 denials;
+};
+
+#define MW_ENF_POLICIES_MAX  256u       /* policy entries (defaults + servers) */
+#define MW_ENF_INODES_MAX    65536u
+#define MW_ENF_NAMES_MAX     1024u
+#define MW_ENF_NETS_MAX      16384u
+
 _Static_assert(sizeof(struct mw_exec) == 32 + 40 + MW_COMM_LEN + MW_PATH_MAX + 2 * MW_RPATH_MAX +
 	       MW_ARGS_MAX, "mw_exec layout");
 _Static_assert(sizeof(struct mw_file) == 32 + 32 + 2 * MW_FPATH_MAX + MW_RPATH_MAX,
@@ -221,5 +312,9 @@ _Static_assert(sizeof(struct mw_track) == 40, "mw_track layout");
 _Static_assert(sizeof(struct mw_tracked) == 16, "mw_tracked layout");
 _Static_assert(sizeof(struct mw_channel) == 16, "mw_channel layout");
 _Static_assert(sizeof(struct mw_drop) == 16, "mw_drop layout");
+_Static_assert(sizeof(struct mw_enf_server) == 8, "mw_enf_server layout");
+_Static_assert(sizeof(struct mw_enf_ino_key) == 24, "mw_enf_ino_key layout");
+_Static_assert(sizeof(struct mw_enf_net_key) == 24, "mw_enf_net_key layout");
+_Static_assert(sizeof(struct mw_enf_ports) == 68, "mw_enf_ports layout");
 
 #endif /* MCPWARDEN_EVENTS_H */

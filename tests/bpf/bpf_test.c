@@ -272,7 +272,7 @@ static void child_exec_true(void *arg)
 static void test_every_program_attached(void)
 {
 	unsigned int n = loader_program_count(T.l);
-	bool write_exit = false, fork_seen = false;
+	bool write_exit = false, fork_seen = false, connect4 = false;
 
 	CHECK(n >= 15);
 	CHECK_EQ(loader_attached_count(T.l), n);
@@ -282,8 +282,9 @@ static void test_every_program_attached(void)
 		CHECK(loader_program_attached(T.l, i));
 		write_exit |= !strcmp(sec, "tp/syscalls/sys_exit_write");
 		fork_seen |= !strcmp(sec, "tp_btf/sched_process_fork");
+		connect4 |= !strcmp(sec, "cgroup/connect4");
 	}
-	CHECK(write_exit && fork_seen);
+	CHECK(write_exit && fork_seen && connect4);
 }
 
 static void test_tracked_pipe_write(void)
@@ -836,7 +837,7 @@ static int setup(void)
 	struct mw_error err = { "" };
 	struct loader_opts o = {
 		.self_tgid = (uint32_t)getpid(), .exec_all = false, .detect = true,
-		.ringbuf_mb = MW_RINGBUF_DEFAULT_MB,
+		.ringbuf_mb = MW_RINGBUF_DEFAULT_MB, .attach_cgroup = true,  /* enforce stays off */
 	};
 	struct reader_handlers h = {
 		.payload = on_payload, .exec = on_exec, .fork = on_fork, .exit = on_exit_ev,

@@ -18,6 +18,7 @@ import traceback
 from harness import (CLIENTS, MCPWARDEN, READY_TIMEOUT_S, STOP_TIMEOUT_S, Failure,
                      Monitor, check, run_client)
 from policy_e2e import CASES as POLICY_CASES
+from enforce_e2e import CASES as ENFORCE_CASES
 
 
 def sdk_cmd(tmp, scenario, launch, extra=()):
@@ -473,7 +474,7 @@ CASES[3].__name__ = "max_message_truncates_and_resyncs"
 CASES[4].__name__ = "sdk_filesystem_npx_grandchild"
 CASES[8].__name__ = "prestarted_server_by_pid"
 CASES[9].__name__ = "prestarted_server_by_match"
-CASES += POLICY_CASES
+CASES += POLICY_CASES + ENFORCE_CASES
 
 
 def main():

@@ -303,9 +303,12 @@ static void test_exception_tuple(void)
 
 /* ---- network ---- */
 
+static bool f_stream, f_refused;
+
 static void net(struct fx *f, const char *op, const char *addr, uint16_t port)
 {
-	struct detect_net n = { .op = op, .inet = true, .port = port };
+	struct detect_net n = { .op = op, .inet = true, .port = port, .stream = f_stream,
+				 .refused = f_refused };
 	uint8_t v4[4];
 
 	if (inet_pton(AF_INET, addr, v4) == 1)
@@ -353,8 +356,15 @@ static void test_net(void)
 	net(&f, "listen", "::", 8080);
 	CHECK_EQ(f.hits, 1);
 	CHECK_STR(f.cause[0], "[::]:8080");            /* bind and listen: one cause */
-	net(&f, "bind", "0.0.0.0", 0);                  /* an ephemeral bind listens nowhere */
+	net(&f, "bind", "0.0.0.0", 0);                  /* a datagram client's ephemeral bind */
 	CHECK_EQ(f.hits, 0);
+	f_stream = true;                /* a stream socket: judged at its listen, with the port */
+	net(&f, "bind", "0.0.0.0", 0);
+	CHECK_EQ(f.hits, 0);
+	f_refused = true;               /* unless the kernel refused the bind */
+	net(&f, "bind", "0.0.0.0", 0);
+	CHECK_EQ(f.hits, 1);
+	f_stream = f_refused = false;
 	net(&f, "bind", "127.0.0.1", 8080);
 	CHECK_EQ(f.hits, 0);
 	net(&f, "accept", "127.0.0.1", 50000);

@@ -1,0 +1,192 @@
+"""End-to-end tests of enforcement (mode: enforce): the violating process dies or its call is
+refused at the first violating syscall; the same runs in monitor mode only raise alerts; and
+processes that are not tracked are never touched."""
+import json
+import os
+import re
+import socket
+import subprocess
+
+from harness import HERE, Monitor, check
+from policy_e2e import (ACTIONS_SERVER, VULNERABLE_FS, Sink, alerts_of, describe, find_alert,
+                        policy_client)
+
+DEFAULT_POLICY = os.path.join(os.path.dirname(os.path.dirname(HERE)), "policies",
+                              "default.yaml")
+
+
+def write_policy(tmp, mode, egress_port=None):
+    """The built-in default with every action left to the mode (enforce: kill or deny), and
+    optionally one allowed egress port on 127.0.0.1."""
+    text = open(DEFAULT_POLICY).read()
+    text = re.sub(r",\s*action: alert }", " }", text.replace("mode: monitor", "mode: %s" % mode))
+    check("action: alert" not in text, "the default policy's actions were not all removed")
+    if egress_port:
+        text = text.replace('    - { cidr: 0.0.0.0/0, ports: [53] }\n',
+                            '    - { cidr: 0.0.0.0/0, ports: [53] }\n'
+                            '    - { cidr: 127.0.0.1/32, ports: [%d] }\n' % egress_port)
+    path = os.path.join(tmp, "policy-%s.yaml" % mode)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def escape_fixture(tmp):
+    base = os.path.realpath(tmp)
+    allowed, evil = os.path.join(base, "allowed"), os.path.join(base, "allowed_evil")
+    for d in (allowed, evil):
+        os.makedirs(d)
+    with open(os.path.join(allowed, "notes.txt"), "w") as f:
+        f.write("fine\n")
+    with open(os.path.join(evil, "secret.txt"), "w") as f:
+        f.write("TOP-SECRET-CONTENT\n")
+    return allowed, os.path.join(evil, "secret.txt")
+
+
+def file_run(tmp, mode):
+    """The vulnerable server-filesystem reads a prefix-colliding sibling's file."""
+    allowed, secret = escape_fixture(tmp)
+    calls = [{"tool": "read_file", "arguments": {"path": os.path.join(allowed, "notes.txt")}},
+             {"tool": "read_file", "arguments": {"path": secret}}]
+    mon = Monitor(tmp, ["--no-default-match", "--policy", write_policy(tmp, mode)])
+    try:
+        summ = policy_client(tmp, calls, ["node", VULNERABLE_FS, allowed], allow_fail=True)
+    finally:
+        recs = mon.stop()
+    return summ, recs, secret
+
+
+def file_kill_case(tmp):
+    """enforce: the open of a file outside the roots kills the server before read() runs; the
+    content never reaches the client; the alert names the call and says killed."""
+    summ, recs, secret = file_run(tmp, "enforce")
+    got = summ["calls"]
+    check(len(got) >= 1 and not got[0]["isError"], "the allowed read failed: %r" % got[:1])
+    check("TOP-SECRET" not in json.dumps(summ) and
+          "TOP-SECRET" not in open(os.path.join(tmp, "record.json")).read(),
+          "the secret reached the client")
+    check(not summ["ok"] or len(got) < 2, "the client finished the forbidden call: %r" % got)
+    a = find_alert(alerts_of(recs), "file.out_of_scope", lambda a: a["evidence"]["path"] == secret)
+    check(a["action"] == "killed" and a["enforcement"]["by"] == "kernel",
+          "action %r enforcement %r" % (a["action"], a.get("enforcement")))
+    check([c["tool"] for c in a["calls"]] == ["read_file"] and
+          a["calls"][0]["arguments"]["path"] == secret, "calls %r" % a["calls"])
+    check(a["trigger"]["event"] == "file.open", "trigger %r" % a["trigger"])
+    ex = [r for r in recs if r["event"] == "process.exit" and r["process"]["pid"] == summ["serverPid"]]
+    check(ex and ex[0].get("signal_name") == "KILL", "server exit: %r" % ex)
+    stats = [r for r in recs if r["event"] == "stats"][-1]
+    check(stats["enforcement"]["file.out_of_scope"]["kills"] >= 1, "stats %r"
+          % stats.get("enforcement"))
+
+
+def file_monitor_case(tmp):
+    """monitor: the same run raises the same alert with action alert and kills nothing."""
+    summ, recs, secret = file_run(tmp, "monitor")
+    got = summ["calls"]
+    check(summ["ok"] and len(got) == 2 and "TOP-SECRET" in got[1]["text"],
+          "monitor mode changed the run: %r" % got)
+    a = find_alert(alerts_of(recs), "file.out_of_scope", lambda a: a["evidence"]["path"] == secret)
+    check(a["action"] == "alert" and "enforcement" not in a, "monitor alert %r" % a)
+
+
+def exec_run(tmp, mode):
+    marker = os.path.join(os.path.realpath(tmp), "marker")
+    calls = [{"tool": "spawn", "arguments": {"argv": ["/usr/bin/touch", marker]}}]
+    mon = Monitor(tmp, ["--no-default-match", "--policy", write_policy(tmp, mode)])
+    try:
+        summ = policy_client(tmp, calls, ["node", ACTIONS_SERVER])
+    finally:
+        recs = mon.stop()
+    return summ, recs, marker
+
+
+def exec_kill_case(tmp):
+    """enforce: a forbidden binary dies at exec, before its first instruction: its marker file
+    never appears; the server that spawned it lives on."""
+    summ, recs, marker = exec_run(tmp, "enforce")
+    check(not os.path.exists(marker), "the forbidden binary ran: %s exists" % marker)
+    res = json.loads(summ["calls"][0]["text"])
+    check(res.get("signal") == "SIGKILL", "spawned child: %r" % res)
+    a = find_alert(alerts_of(recs), "exec.spawn", lambda a: a["evidence"]["exe"].endswith("/touch"))
+    check(a["action"] == "killed" and a["enforcement"]["by"] == "kernel", "alert %r" % a)
+    check([c["tool"] for c in a["calls"]] == ["spawn"], "calls %r" % a["calls"])
+    srv = [r for r in recs if r["event"] == "process.exit" and r["process"]["pid"] == summ["serverPid"]]
+    check(not srv or srv[0].get("signal") != "SIGKILL", "the server was killed: %r" % srv)
+
+
+def exec_monitor_case(tmp):
+    summ, recs, marker = exec_run(tmp, "monitor")
+    check(os.path.exists(marker), "monitor mode stopped the binary")
+    a = find_alert(alerts_of(recs), "exec.spawn", lambda a: a["evidence"]["exe"].endswith("/touch"))
+    check(a["action"] == "alert", "monitor alert %r" % a)
+
+
+def net_run(tmp, mode):
+    allowed, attacker = Sink(), Sink()
+    calls = [
+        {"tool": "connect", "arguments": {"host": "127.0.0.1", "port": allowed.port}},
+        {"tool": "connect", "arguments": {"host": "127.0.0.1", "port": attacker.port}},
+        {"tool": "listen", "arguments": {"host": "0.0.0.0", "port": 0}},
+        {"tool": "listen", "arguments": {"host": "127.0.0.1", "port": 0}},
+    ]
+    mon = Monitor(tmp, ["--no-default-match", "--policy",
+                        write_policy(tmp, mode, egress_port=allowed.port)])
+    try:
+        summ = policy_client(tmp, calls, ["node", ACTIONS_SERVER])
+        untracked = untracked_actions(tmp, attacker.port)
+    finally:
+        recs = mon.stop()
+        allowed.close()
+        attacker.close()
+    return summ, recs, allowed, attacker, untracked
+
+
+def untracked_actions(tmp, port):
+    """What the enforced rules forbid, done by a process nobody tracks: all of it works."""
+    marker = os.path.join(tmp, "untracked-marker")
+    subprocess.run(["/usr/bin/touch", marker], check=True)
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.close()
+    b = socket.socket()
+    b.bind(("0.0.0.0", 0))
+    b.listen(1)
+    b.close()
+    return os.path.exists(marker)
+
+
+def net_deny_case(tmp):
+    """enforce: the connect outside the egress allowlist fails with EPERM and the listener sees
+    nothing; the allowed one works; a listener on 0.0.0.0 is refused, one on loopback is not;
+    an untracked process doing the same is untouched."""
+    summ, recs, allowed, attacker, untracked = net_run(tmp, "enforce")
+    got = summ["calls"]
+    ok, bad, wild, loop = (json.loads(c["text"]) for c in got)
+    check(ok.get("outcome") == "reply" or ok.get("connected"), "allowed connect: %r" % ok)
+    check(bad.get("code") == "EPERM" and not bad.get("connected"), "forbidden connect: %r" % bad)
+    check(attacker.accepted == 1, "the attacker saw %d connections (1 is the untracked one)"
+          % attacker.accepted)
+    check(allowed.accepted >= 1, "the allowed listener saw nothing")
+    check(wild.get("code") == "EPERM", "wildcard listen: %r" % wild)
+    check(loop.get("ok") is True, "loopback listen: %r" % loop)
+    check(untracked, "the untracked process was stopped")
+    al = alerts_of(recs, summ["serverPid"])
+    eg = find_alert(al, "net.egress", lambda a: True)
+    check(eg["action"] == "denied" and eg["evidence"]["port"] == attacker.port, "egress %r" % eg)
+    lw = find_alert(al, "net.listen_wildcard", lambda a: True)
+    check(lw["action"] == "denied", "listen_wildcard %r" % lw)
+    check(not [a for a in alerts_of(recs) if a["server"]["pid"] != summ["serverPid"]],
+          "alerts for untracked processes: %r" % describe(alerts_of(recs)))
+
+
+def net_monitor_case(tmp):
+    summ, recs, allowed, attacker, untracked = net_run(tmp, "monitor")
+    bad = json.loads(summ["calls"][1]["text"])
+    check(bad.get("connected") and attacker.accepted == 2, "monitor mode refused: %r" % bad)
+    al = alerts_of(recs, summ["serverPid"])
+    check(find_alert(al, "net.egress", lambda a: True)["action"] == "alert", "egress action")
+
+
+CASES = [file_kill_case, file_monitor_case, exec_kill_case, exec_monitor_case, net_deny_case,
+         net_monitor_case]
+for _c in CASES:
+    _c.__name__ = "enforce_" + _c.__name__[:-len("_case")]
