@@ -12,12 +12,10 @@
 #include <bpf/libbpf.h>
 
 #include "enforce.h"
+#include "enfpath.h"
 
 #define HOMES_MAX       256u
 #define PATHBUF_LEN     4096u
-#define TREE_SUFFIX     "/**"
-#define ANY_PREFIX      "**/"
-#define GLOB_CHARS      "*?[]\\"
 #define PORT_ANY_HI     65535u
 #define KDEV_MINOR_BITS 20u
 
@@ -29,22 +27,6 @@ struct enforce {
 	unsigned int nhomes;
 };
 
-enum shape {
-	SHAPE_OTHER = 0,
-	SHAPE_EXACT,            /* /a/b */
-	SHAPE_TREE,             /* /a/b/ ** */
-	SHAPE_NAME_ANY,         /* ** /n/ ** */
-	SHAPE_NAME_LEAF,        /* ** /n */
-	SHAPE_PAIR_ANY,         /* ** /p/n/ ** */
-	SHAPE_PAIR_LEAF,        /* ** /p/n */
-};
-
-struct compiled {
-	enum shape shape;
-	char path[PATHBUF_LEN]; /* EXACT, TREE: the path */
-	char name[MW_ENF_NAME_LEN], parent[MW_ENF_NAME_LEN];
-};
-
 uint32_t enforce_pidx(const struct policy *p, const struct policy_server *ps)
 {
 	return ps == &p->defaults ? 0 : (uint32_t)(ps - p->servers) + 1;
@@ -53,71 +35,6 @@ uint32_t enforce_pidx(const struct policy *p, const struct policy_server *ps)
 static uint32_t kdev(dev_t d)
 {
 	return (major(d) << KDEV_MINOR_BITS) | minor(d);
-}
-
-/* ---- shapes of path globs ---- */
-
-static bool plain(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strchr(GLOB_CHARS, s[i]))
-			return false;
-	return true;
-}
-
-static bool set_name(char *dst, const char *s, size_t n)
-{
-	if (!n || n >= MW_ENF_NAME_LEN || memchr(s, '/', n) || !plain(s, n))
-		return false;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-	return true;
-}
-
-/* "** /rest" forms: one name, or parent/name, with or without a trailing "/ **". */
-static enum shape name_shape(const char *rest, struct compiled *c)
-{
-	size_t n = strlen(rest);
-	bool any = n > strlen(TREE_SUFFIX) && !strcmp(rest + n - strlen(TREE_SUFFIX), TREE_SUFFIX);
-	const char *slash;
-
-	if (any)
-		n -= strlen(TREE_SUFFIX);
-	slash = memchr(rest, '/', n);
-	if (!slash)
-		return set_name(c->name, rest, n) ? (any ? SHAPE_NAME_ANY : SHAPE_NAME_LEAF)
-						   : SHAPE_OTHER;
-	if (!set_name(c->parent, rest, (size_t)(slash - rest)) ||
-	    !set_name(c->name, slash + 1, n - (size_t)(slash - rest) - 1))
-		return SHAPE_OTHER;
-	return any ? SHAPE_PAIR_ANY : SHAPE_PAIR_LEAF;
-}
-
-/* glob (variables already expanded) -> what the kernel maps can hold. */
-static enum shape compile(const char *glob, struct compiled *c)
-{
-	size_t n = strlen(glob);
-
-	memset(c, 0, sizeof(*c));
-	if (!strncmp(glob, ANY_PREFIX, strlen(ANY_PREFIX)))
-		return c->shape = name_shape(glob + strlen(ANY_PREFIX), c);
-	if (glob[0] != '/' || n >= sizeof(c->path))
-		return SHAPE_OTHER;
-	if (n > strlen(TREE_SUFFIX) && !strcmp(glob + n - strlen(TREE_SUFFIX), TREE_SUFFIX) &&
-	    plain(glob, n - strlen(TREE_SUFFIX))) {
-		memcpy(c->path, glob, n - strlen(TREE_SUFFIX));
-		if (!c->path[0])
-			strcpy(c->path, "/");
-		return c->shape = SHAPE_TREE;
-	}
-	if (!strcmp(glob, "/**")) {
-		strcpy(c->path, "/");
-		return c->shape = SHAPE_TREE;
-	}
-	if (!plain(glob, n))
-		return SHAPE_OTHER;
-	memcpy(c->path, glob, n + 1);
-	return c->shape = SHAPE_EXACT;
 }
 
 /* ---- writing maps ---- */
@@ -139,7 +56,7 @@ static int put_inode(struct enforce *e, const char *path, uint32_t kind, uint32_
 }
 
 /* Merge flags into a name entry. */
-static int put_name(struct enforce *e, const struct compiled *c, uint32_t flags)
+static int put_name(struct enforce *e, const struct enfpath *c, uint32_t flags)
 {
 	struct mw_enf_name_key k;
 	uint32_t v = 0;
@@ -170,21 +87,21 @@ static uint32_t enf_access(unsigned int a)
 static int put_glob(struct enforce *e, const char *what, const char *glob, uint32_t kind,
 		    uint32_t scope, uint32_t access)
 {
-	struct compiled c;
+	struct enfpath c;
 	bool sens = kind == MW_ENF_K_SENSITIVE;
 
-	switch (compile(glob, &c)) {
-	case SHAPE_EXACT:
+	switch (enfpath_compile(glob, &c)) {
+	case ENFPATH_EXACT:
 		return put_inode(e, c.path, kind, scope, access, false);
-	case SHAPE_TREE:
+	case ENFPATH_TREE:
 		return put_inode(e, c.path, kind, scope, access, true);
-	case SHAPE_NAME_ANY:
-	case SHAPE_PAIR_ANY:
+	case ENFPATH_NAME_ANY:
+	case ENFPATH_PAIR_ANY:
 		if (sens || !scope)
 			return put_name(e, &c, sens ? MW_ENF_ANY : access << MW_ENF_RT_SHIFT);
 		break;
-	case SHAPE_NAME_LEAF:
-	case SHAPE_PAIR_LEAF:
+	case ENFPATH_NAME_LEAF:
+	case ENFPATH_PAIR_LEAF:
 		if (sens)
 			return put_name(e, &c, MW_ENF_LEAF);
 		break;
@@ -269,10 +186,10 @@ static int put_exec_allow(struct enforce *e, uint32_t pidx)
 
 	for (unsigned int i = 0; !rc && i < ps->nexec_allow; i++) {
 		const char *g = ps->exec_allow[i].glob;
-		struct compiled c;
+		struct enfpath c;
 
-		if (compile(g, &c) == SHAPE_EXACT || c.shape == SHAPE_TREE)
-			rc = put_inode(e, c.path, MW_ENF_K_EXEC, pidx, 0, c.shape == SHAPE_TREE);
+		if (enfpath_compile(g, &c) == ENFPATH_EXACT || c.shape == ENFPATH_TREE)
+			rc = put_inode(e, c.path, MW_ENF_K_EXEC, pidx, 0, c.shape == ENFPATH_TREE);
 		else
 			limit(e, "exec.allow", g);
 	}
@@ -429,6 +346,68 @@ static int put_server_runtime(struct enforce *e, const struct detect_server *s)
 	return rc;
 }
 
+/* Is (dev, ino) one of the server's current roots? */
+static bool is_current_root(const struct detect_server *s, const struct mw_enf_ino_key *k)
+{
+	struct stat st;
+
+	for (unsigned int o = 0; o < DETECT_ROOT__COUNT; o++)
+		for (unsigned int i = 0; i < s->nroots[o]; i++)
+			if (!stat(s->roots[o][i], &st) && st.st_ino == k->ino &&
+			    kdev(st.st_dev) == k->dev)
+				return true;
+	return false;
+}
+
+typedef bool (*stale_fn)(const struct detect_server *s, uint32_t root,
+			 const struct mw_enf_ino_key *k);
+
+/* Delete the inode entries stale() picks: collected first, since deleting while walking a
+ * hash map restarts the walk. */
+static void delete_stale(struct enforce *e, const struct detect_server *s, uint32_t root,
+			 stale_fn stale)
+{
+	struct mw_enf_ino_key k, next, *prev = NULL, *del = NULL, *grown;
+	size_t n = 0, cap = 0;
+
+	while (!bpf_map_get_next_key(e->fd_inodes, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (!stale(s, root, &next))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			grown = realloc(del, cap * sizeof(*del));
+			if (!grown)
+				break;
+			del = grown;
+		}
+		del[n++] = next;
+	}
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(e->fd_inodes, &del[i]);
+	free(del);
+}
+
+static bool stale_root(const struct detect_server *s, uint32_t root,
+		       const struct mw_enf_ino_key *k)
+{
+	return k->scope == root && k->kind == MW_ENF_K_ROOT && !is_current_root(s, k);
+}
+
+static bool scoped_to(const struct detect_server *s, uint32_t root,
+		      const struct mw_enf_ino_key *k)
+{
+	return k->scope == root && (k->kind == MW_ENF_K_ROOT || k->kind == MW_ENF_K_RUNTIME);
+}
+
+/* Roots the server no longer has (a new roots/list answer) leave the map, after the new ones
+ * are in: there is no moment with neither. */
+static void prune_roots(struct enforce *e, const struct detect_server *s)
+{
+	delete_stale(e, s, s->root, stale_root);
+}
+
 int enforce_server(struct enforce *e, const struct detect_server *s)
 {
 	struct mw_enf_server v = { .pidx = enforce_pidx(e->p, s->ps),
@@ -445,21 +424,16 @@ int enforce_server(struct enforce *e, const struct detect_server *s)
 		rc = put_server_runtime(e, s);
 	if (!rc && bpf_map_update_elem(e->fd_servers, &s->root, &v, BPF_ANY))
 		rc = -errno;
+	if (!rc)
+		prune_roots(e, s);
 	return rc;
 }
 
 /* Forget a server: its entry and every inode scoped to it. */
 void enforce_forget(struct enforce *e, uint32_t root)
 {
-	struct mw_enf_ino_key k, next, *prev = NULL;
-
 	bpf_map_delete_elem(e->fd_servers, &root);
-	while (!bpf_map_get_next_key(e->fd_inodes, prev, &next)) {
-		k = next;
-		prev = &k;
-		if (next.scope == root && (next.kind == MW_ENF_K_ROOT || next.kind == MW_ENF_K_RUNTIME))
-			bpf_map_delete_elem(e->fd_inodes, &next);
-	}
+	delete_stale(e, NULL, root, scoped_to);
 }
 
 json_t *enforce_limits(const struct enforce *e)
