@@ -145,6 +145,8 @@ def untracked_actions(tmp, port):
     """What the enforced rules forbid, done by a process nobody tracks: all of it works."""
     marker = os.path.join(tmp, "untracked-marker")
     subprocess.run(["/usr/bin/touch", marker], check=True)
+    with open("/etc/shadow") as f:         # sensitive, outside any root
+        check(f.read(1) != "", "cannot read /etc/shadow")
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     s.close()
     b = socket.socket()
@@ -186,7 +188,27 @@ def net_monitor_case(tmp):
     check(find_alert(al, "net.egress", lambda a: True)["action"] == "alert", "egress action")
 
 
+def shell_kill_case(tmp):
+    """enforce: a tool that pastes its argument into /bin/sh -c is stopped at the shell's exec:
+    the injected command never runs; exec.spawn says killed by the kernel and
+    exec.shell_injection names the call."""
+    marker = os.path.join(os.path.realpath(tmp), "pwned")
+    calls = [{"tool": "check_host", "arguments": {"host": "example.com; touch %s" % marker}}]
+    mon = Monitor(tmp, ["--no-default-match", "--policy", write_policy(tmp, "enforce")])
+    try:
+        summ = policy_client(tmp, calls, ["node", ACTIONS_SERVER])
+    finally:
+        recs = mon.stop()
+    check(not os.path.exists(marker), "the injected command ran")
+    al = alerts_of(recs, summ["serverPid"])
+    sp = find_alert(al, "exec.spawn", lambda a: True)
+    check(sp["action"] == "killed" and sp["enforcement"]["by"] == "kernel", "spawn %r" % sp)
+    inj = find_alert(al, "exec.shell_injection", lambda a: True)
+    check(inj["action"] == "killed" and [c["id"] for c in inj["calls"]] == [summ["calls"][0]["id"]],
+          "injection %r" % inj)
+
+
 CASES = [file_kill_case, file_monitor_case, exec_kill_case, exec_monitor_case, net_deny_case,
-         net_monitor_case]
+         net_monitor_case, shell_kill_case]
 for _c in CASES:
     _c.__name__ = "enforce_" + _c.__name__[:-len("_case")]
