@@ -9,6 +9,8 @@
 #      over stdio, without and with mcpwarden tracking the server; the monitored runs must
 #      capture every tools/call request and result
 #   c. collector decode rate: bench/decode_bench.c replaying stdio traffic through the decoder
+#   e. enforcement: bench/enforce.sh (kill latency, and the cost of the checks on a tracked
+#      process's opens, mode: monitor against mode: enforce)
 #   d. timeline actions of an untracked process: bench/action_loop.c doing fork+exec of
 #      /bin/true, openat()+close() of a file, and loopback TCP connect()+close(), with no
 #      monitor, with mcpwarden (not tracking the loop), and with libbpf-tools' execsnoop and
@@ -581,6 +583,7 @@ main() {
 	bench_tracked
 	bench_decode
 	bench_actions
+	bench/enforce.sh "$MW" "$BENCH" >&2 || die "bench/enforce.sh failed"
 	write_meta
 	python3 bench/report.py summary "$RAW" "$BENCH/meta.json" "$BENCH/results.json" || rc=$?
 	log "results: $BENCH/results.json"
