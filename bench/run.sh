@@ -9,12 +9,12 @@
 #      over stdio, without and with mcpwarden tracking the server; the monitored runs must
 #      capture every tools/call request and result
 #   c. collector decode rate: bench/decode_bench.c replaying stdio traffic through the decoder
-#   e. enforcement: bench/enforce.sh (kill latency, and the cost of the checks on a tracked
-#      process's opens, mode: monitor against mode: enforce)
 #   d. timeline actions of an untracked process: bench/action_loop.c doing fork+exec of
 #      /bin/true, openat()+close() of a file, and loopback TCP connect()+close(), with no
 #      monitor, with mcpwarden (not tracking the loop), and with libbpf-tools' execsnoop and
 #      opensnoop (output to /dev/null) for comparison (installed with apt-get if missing)
+#   e. enforcement: bench/enforce.sh (kill latency, and the cost of the checks on a tracked
+#      process's opens, mode: monitor against mode: enforce)
 #
 # Baseline and monitored runs alternate within each round (A B, then B A, ...); the tables show
 # medians and ratios. Nothing here asserts a timing: the exit status is non-zero only when
