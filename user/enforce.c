@@ -412,19 +412,22 @@ int enforce_server(struct enforce *e, const struct detect_server *s)
 {
 	struct mw_enf_server v = { .pidx = enforce_pidx(e->p, s->ps),
 				   .flags = s->spoke ? MW_ENF_SPOKE : 0 };
-	int rc = 0;
+	int rc = 0, r;
 
-	for (unsigned int o = 0; !rc && o < DETECT_ROOT__COUNT; o++) {
-		for (unsigned int i = 0; !rc && i < s->nroots[o]; i++) {
+	/* Fail closed: the server's entry is written whatever else failed, so a root or runtime
+	 * path missing from a full map means kills, not a server judged as if it had no roots. */
+	for (unsigned int o = 0; o < DETECT_ROOT__COUNT; o++) {
+		for (unsigned int i = 0; i < s->nroots[o]; i++) {
 			v.flags |= MW_ENF_HAS_ROOTS;
-			rc = put_inode(e, s->roots[o][i], MW_ENF_K_ROOT, s->root, 0, true);
+			r = put_inode(e, s->roots[o][i], MW_ENF_K_ROOT, s->root, 0, true);
+			rc = rc ? rc : r;
 		}
 	}
-	if (!rc)
-		rc = put_server_runtime(e, s);
-	if (!rc && bpf_map_update_elem(e->fd_servers, &s->root, &v, BPF_ANY))
+	r = put_server_runtime(e, s);
+	rc = rc ? rc : r;
+	if (bpf_map_update_elem(e->fd_servers, &s->root, &v, BPF_ANY))
 		rc = -errno;
-	if (!rc)
+	else if (!rc)
 		prune_roots(e, s);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "actions.h"
@@ -45,7 +46,7 @@ struct guard {
 	struct enforce *enforce;        /* NULL in monitor mode */
 	guard_kill_tree_fn kill_tree;
 	void *kill_ctx;
-	uint64_t user_kills;            /* kills carried out from user space */
+	uint64_t user_kills[POLICY_RULE__COUNT];        /* kills carried out from user space */
 };
 
 void guard_set_enforce(struct guard *g, struct enforce *e, guard_kill_tree_fn kill_tree,
@@ -56,11 +57,29 @@ void guard_set_enforce(struct guard *g, struct enforce *e, guard_kill_tree_fn ki
 	g->kill_ctx = ctx;
 }
 
-/* The kernel's view of the server follows every change of ours. */
+static uint64_t boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC_U + (uint64_t)ts.tv_nsec;
+}
+
+/* The kernel's view of the server follows every change of ours; a failure is reported (the
+ * kernel then judges fail-closed: see enforce_server). */
 static void sync_enforce(struct guard *g, const struct detect_server *s)
 {
-	if (g->enforce && s)
-		enforce_server(g->enforce, s);
+	int rc;
+
+	if (!g->enforce || !s)
+		return;
+	rc = enforce_server(g->enforce, s);
+	if (!rc)
+		return;
+	output_console(g->out, boot_ns(), "ENFORCEMENT: cannot write the kernel state of server %u: %s",
+		       s->root, strerror(-rc));
+	output_record(g->out, "enforce.error", boot_ns(), json_pack("{s:I, s:s}", "server_pid",
+		      (json_int_t)s->root, "error", strerror(-rc)));
 }
 
 static void on_repeat(void *ctx, const struct alerts_repeat *r);
@@ -388,7 +407,7 @@ static const char *carry_out(struct guard *g, const struct guard_action *a,
 	*by = "user space";             /* best effort: the syscall has returned */
 	if (kill((pid_t)tgid, SIGKILL))
 		return "alert";
-	g->user_kills++;
+	g->user_kills[h->rule]++;
 	return "killed";
 }
 
@@ -581,7 +600,8 @@ json_t *guard_stats(const struct guard *g)
 	json_t *o = json_object();
 
 	for (unsigned int r = 0; r < POLICY_RULE__COUNT; r++)
-		json_object_set_new(o, policy_rule_name(r), json_pack("{s:I, s:I}", "alerts",
-				    (json_int_t)st->raised[r], "repeats", (json_int_t)st->repeats[r]));
+		json_object_set_new(o, policy_rule_name(r), json_pack("{s:I, s:I, s:I}", "alerts",
+				    (json_int_t)st->raised[r], "repeats", (json_int_t)st->repeats[r],
+				    "user_space_kills", (json_int_t)g->user_kills[r]));
 	return o;
 }
