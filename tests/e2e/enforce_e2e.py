@@ -15,10 +15,14 @@ DEFAULT_POLICY = os.path.join(os.path.dirname(os.path.dirname(HERE)), "policies"
                               "default.yaml")
 
 
-def write_policy(tmp, mode, egress_port=None):
+def write_policy(tmp, mode, egress_port=None, spawn_scope=None):
     """The built-in default with every action left to the mode (enforce: kill or deny), and
-    optionally one allowed egress port on 127.0.0.1."""
+    optionally one allowed egress port on 127.0.0.1, or exec.spawn's kill scope."""
     text = open(DEFAULT_POLICY).read()
+    if spawn_scope:
+        text = text.replace("exec.spawn:            { severity: medium,   action: alert }",
+                            "exec.spawn: { severity: medium, action: kill, scope: %s }"
+                            % spawn_scope)
     text = re.sub(r",\s*action: alert }", " }", text.replace("mode: monitor", "mode: %s" % mode))
     check("action: alert" not in text, "the default policy's actions were not all removed")
     if egress_port:
@@ -89,12 +93,13 @@ def file_monitor_case(tmp):
     check(a["action"] == "alert" and "enforcement" not in a, "monitor alert %r" % a)
 
 
-def exec_run(tmp, mode):
+def exec_run(tmp, mode, scope=None):
     marker = os.path.join(os.path.realpath(tmp), "marker")
     calls = [{"tool": "spawn", "arguments": {"argv": ["/usr/bin/touch", marker]}}]
-    mon = Monitor(tmp, ["--no-default-match", "--policy", write_policy(tmp, mode)])
+    mon = Monitor(tmp, ["--no-default-match", "--policy",
+                        write_policy(tmp, mode, spawn_scope=scope)])
     try:
-        summ = policy_client(tmp, calls, ["node", ACTIONS_SERVER])
+        summ = policy_client(tmp, calls, ["node", ACTIONS_SERVER], allow_fail=bool(scope))
     finally:
         recs = mon.stop()
     return summ, recs, marker
@@ -112,6 +117,17 @@ def exec_kill_case(tmp):
     check([c["tool"] for c in a["calls"]] == ["spawn"], "calls %r" % a["calls"])
     srv = [r for r in recs if r["event"] == "process.exit" and r["process"]["pid"] == summ["serverPid"]]
     check(not srv or srv[0].get("signal") != "SIGKILL", "the server was killed: %r" % srv)
+
+
+def exec_scope_server_case(tmp):
+    """scope: server: the forbidden binary dies in the kernel and the server that spawned it
+    is killed with it (from user space)."""
+    summ, recs, marker = exec_run(tmp, "enforce", scope="server")
+    check(not os.path.exists(marker), "the forbidden binary ran")
+    a = find_alert(alerts_of(recs), "exec.spawn", lambda a: True)
+    check(a["action"] == "killed" and a["enforcement"]["scope"] == "server", "alert %r" % a)
+    srv = [r for r in recs if r["event"] == "process.exit" and r["process"]["pid"] == summ["serverPid"]]
+    check(srv and srv[0].get("signal_name") == "KILL", "the server lives on: %r" % srv)
 
 
 def exec_monitor_case(tmp):
@@ -209,6 +225,6 @@ def shell_kill_case(tmp):
 
 
 CASES = [file_kill_case, file_monitor_case, exec_kill_case, exec_monitor_case, net_deny_case,
-         net_monitor_case, shell_kill_case]
+         net_monitor_case, shell_kill_case, exec_scope_server_case]
 for _c in CASES:
     _c.__name__ = "enforce_" + _c.__name__[:-len("_case")]
