@@ -43,7 +43,7 @@ SKEL       := $(OUT)/mcpwarden.skel.h
 # with sanitizers for the unit tests; the rest needs the skeleton.
 PURE_MODS  := stream framing jsonrpc session decode evfmt attrib actions match policy \
               policy_yaml policy_value policy_except policy_rules policy_parse policy_write \
-              policy_default detect detect_rules alerts enfpath
+              policy_default detect detect_rules alerts enfpath http_inflate
 USER_MODS  := $(PURE_MODS) cli loader reader proc output chans guard polfile enforce monitor main
 USER_OBJS  := $(patsubst %,$(OUT)/user/%.o,$(USER_MODS))
 
@@ -124,7 +124,7 @@ $(OUT)/san/unit.o: tests/unit/unit.c | $(OUT)/san
 
 $(OUT)/unit/%: tests/unit/%.c $(PURE_SAN) | $(OUT)/unit
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(PURE_SAN) -o $@ -ljansson -lyaml
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(PURE_SAN) -o $@ -ljansson -lyaml -lz
 
 # docs/policy.schema.json against the policies it describes: check.py validates with Python's
 # standard library, yaml2json reads the YAML for it with libyaml
