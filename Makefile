@@ -28,7 +28,7 @@ WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-proto
               -Wno-unused-parameter
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 $(WARN) $(INCLUDES) -D_GNU_SOURCE -MMD -MP
-LDLIBS     := -lbpf -lelf -lz -ljansson -lyaml
+LDLIBS     := -lbpf -lelf -lz -ljansson -lyaml -lhtp
 ASFLAGS    := -D_GNU_SOURCE -Wa,--fatal-warnings -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude -Ibpf \
               -Wall -Werror -Wno-unused-function -MMD -MP
@@ -43,7 +43,7 @@ SKEL       := $(OUT)/mcpwarden.skel.h
 # with sanitizers for the unit tests; the rest needs the skeleton.
 PURE_MODS  := stream framing jsonrpc session decode evfmt attrib actions match policy \
               policy_yaml policy_value policy_except policy_rules policy_parse policy_write \
-              policy_default detect detect_rules alerts enfpath http_inflate
+              policy_default detect detect_rules alerts enfpath http http_tx http_inflate
 USER_MODS  := $(PURE_MODS) cli loader reader proc output chans guard polfile enforce monitor main
 USER_OBJS  := $(patsubst %,$(OUT)/user/%.o,$(USER_MODS))
 
@@ -124,7 +124,7 @@ $(OUT)/san/unit.o: tests/unit/unit.c | $(OUT)/san
 
 $(OUT)/unit/%: tests/unit/%.c $(PURE_SAN) | $(OUT)/unit
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(PURE_SAN) -o $@ -ljansson -lyaml -lz
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(PURE_SAN) -o $@ -ljansson -lyaml -lhtp -lz
 
 # docs/policy.schema.json against the policies it describes: check.py validates with Python's
 # standard library, yaml2json reads the YAML for it with libyaml
