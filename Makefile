@@ -51,7 +51,9 @@ SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=undefined
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS)) $(OUT)/unit/test_schema
-PURE_SAN   := $(patsubst %,$(OUT)/san/%.o,$(PURE_MODS)) $(OUT)/san/unit.o
+# tests/unit files that are not tests themselves: the harness and helpers tests share
+UNIT_HELP  := unit http_rec
+PURE_SAN   := $(patsubst %,$(OUT)/san/%.o,$(PURE_MODS) $(UNIT_HELP))
 
 BPF_TEST   := $(OUT)/tests/bpf_test
 LOADER_LIB := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
@@ -118,7 +120,7 @@ $(OUT)/san/%.o: user/%.S | $(OUT)/san
 	$(call msg,AS-SAN,$@)
 	$(Q)$(CC) $(ASFLAGS) -c $< -o $@
 
-$(OUT)/san/unit.o: tests/unit/unit.c | $(OUT)/san
+$(patsubst %,$(OUT)/san/%.o,$(UNIT_HELP)): $(OUT)/san/%.o: tests/unit/%.c | $(OUT)/san
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -c $< -o $@
 
