@@ -28,7 +28,7 @@ WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-proto
               -Wno-unused-parameter
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 $(WARN) $(INCLUDES) -D_GNU_SOURCE -MMD -MP
-LDLIBS     := -lbpf -lelf -lz -ljansson -lyaml
+LDLIBS     := -lbpf -lelf -lz -ljansson -lyaml -lhtp
 ASFLAGS    := -D_GNU_SOURCE -Wa,--fatal-warnings -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude -Ibpf \
               -Wall -Werror -Wno-unused-function -MMD -MP
@@ -43,7 +43,7 @@ SKEL       := $(OUT)/mcpwarden.skel.h
 # with sanitizers for the unit tests; the rest needs the skeleton.
 PURE_MODS  := stream framing jsonrpc session decode evfmt attrib actions match policy \
               policy_yaml policy_value policy_except policy_rules policy_parse policy_write \
-              policy_default detect detect_rules alerts enfpath
+              policy_default detect detect_rules alerts enfpath http http_tx http_inflate sse
 USER_MODS  := $(PURE_MODS) cli loader reader proc output chans guard polfile enforce monitor main
 USER_OBJS  := $(patsubst %,$(OUT)/user/%.o,$(USER_MODS))
 
@@ -51,7 +51,9 @@ SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=undefined
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS)) $(OUT)/unit/test_schema
-PURE_SAN   := $(patsubst %,$(OUT)/san/%.o,$(PURE_MODS)) $(OUT)/san/unit.o
+# tests/unit files that are not tests themselves: the harness and helpers tests share
+UNIT_HELP  := unit http_rec
+PURE_SAN   := $(patsubst %,$(OUT)/san/%.o,$(PURE_MODS) $(UNIT_HELP))
 
 BPF_TEST   := $(OUT)/tests/bpf_test
 LOADER_LIB := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
@@ -118,13 +120,13 @@ $(OUT)/san/%.o: user/%.S | $(OUT)/san
 	$(call msg,AS-SAN,$@)
 	$(Q)$(CC) $(ASFLAGS) -c $< -o $@
 
-$(OUT)/san/unit.o: tests/unit/unit.c | $(OUT)/san
+$(patsubst %,$(OUT)/san/%.o,$(UNIT_HELP)): $(OUT)/san/%.o: tests/unit/%.c | $(OUT)/san
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -c $< -o $@
 
 $(OUT)/unit/%: tests/unit/%.c $(PURE_SAN) | $(OUT)/unit
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(PURE_SAN) -o $@ -ljansson -lyaml
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(PURE_SAN) -o $@ -ljansson -lyaml -lhtp -lz
 
 # docs/policy.schema.json against the policies it describes: check.py validates with Python's
 # standard library, yaml2json reads the YAML for it with libyaml

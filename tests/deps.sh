@@ -3,7 +3,7 @@
 set -euo pipefail
 
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjansson-dev libyaml-dev
-      pkg-config python3 iproute2 procps)
+      libhtp-dev pkg-config python3 iproute2 procps)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -47,7 +47,7 @@ struct http_sink {
 };
 
 struct http_stats {
-	uint64_t transactions;
+	uint64_t transactions;  /* exchanges (requests whose headers were parsed) */
 	uint64_t parse_errors;  /* the connection was abandoned at a parse error */
 	uint64_t bytes[2];      /* fed, per side */
 };
@@ -59,7 +59,13 @@ struct http_conn *http_conn_new(const struct http_sink *sink, void *ctx);
 void http_conn_free(struct http_conn *c);
 /* Feed bytes of one side. Returns 0, or -EPROTO once the connection cannot be parsed any more
  * (later feeds are ignored and counted). Responses may be fed before the request they answer
- * is complete: they are held until it is (bounded; past the bound the connection fails). */
+ * is complete: they are held until it is (bounded; past the bound the connection fails).
+ * Parse errors: what is not HTTP/1.0 or 1.1 (a line that is neither a request nor a status
+ * line, a Content-Length that is not one number, bytes past the end of a body, a bad chunk
+ * size), a body in a Content-Encoding other than gzip or deflate, a body that does not
+ * inflate. The connection also stops, without a parse error, where it leaves HTTP: after
+ * 101 Switching Protocols (that exchange completes) and at a CONNECT (not followed: it ends
+ * with complete false). -ENOMEM: out of memory, the connection is abandoned as well. */
 int http_conn_feed(struct http_conn *c, enum http_side side, const uint8_t *data, size_t len,
 		   uint64_t ts_ns);
 /* Bytes of a side were lost: the parser cannot resynchronise on HTTP/1.1, so the connection

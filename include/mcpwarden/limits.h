@@ -85,4 +85,10 @@
 /* First bucket count of the session, pending-request and channel hash tables (power of two). */
 #define MW_HASH_BUCKETS_MIN     16u
 
+/* HTTP: bytes of one side held back per connection while the other side has to move first (a
+ * response waiting for the end of its request); past this the connection is abandoned. */
+#define MW_HTTP_HELD_MAX        (4u << 20)
+/* HTTP: longest request or status line, header line or chunk-size line libhtp buffers. */
+#define MW_HTTP_FIELD_MAX       (64u << 10)
+
 #endif /* MCPWARDEN_LIMITS_H */
