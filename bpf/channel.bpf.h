@@ -14,6 +14,7 @@ struct mw_chan_ref {
 	__u64 local_ino;        /* the calling process's end */
 	__u64 peer_ino;         /* the other end */
 	__u8 kind;              /* enum mw_chan_kind, 0 when not a pipe or unix socket */
+	struct sock *sk;        /* TCP: the kernel socket (for its endpoints) */
 };
 
 static __always_inline struct file *fd_to_file(struct task_struct *task, int fd)
@@ -34,7 +35,12 @@ static __always_inline __u64 sock_ino(struct sock *sk)
 	return BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
 }
 
-/* Fill ref for fd; false when the fd is not a pipe or a unix socket. */
+#define MW_AF_INET_CH   2
+#define MW_AF_INET6_CH  10
+#define MW_SOCK_STREAM_CH 1
+#define MW_IPPROTO_TCP_CH 6
+
+/* Fill ref for fd; false when the fd is not a pipe, a unix socket or a TCP socket. */
 static __always_inline bool resolve_channel(struct task_struct *task, int fd, __u8 op,
 					    struct mw_chan_ref *ref)
 {
@@ -42,7 +48,7 @@ static __always_inline bool resolve_channel(struct task_struct *task, int fd, __
 	struct inode *ino;
 	struct socket *sock;
 	struct sock *sk, *peer;
-	__u16 mode;
+	__u16 mode, family;
 
 	if (!f)
 		return false;
@@ -58,7 +64,19 @@ static __always_inline bool resolve_channel(struct task_struct *task, int fd, __
 		return false;
 	sock = BPF_CORE_READ(f, private_data);
 	sk = BPF_CORE_READ(sock, sk);
-	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != MW_AF_UNIX)
+	if (!sk)
+		return false;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if ((family == MW_AF_INET_CH || family == MW_AF_INET6_CH) &&
+	    BPF_CORE_READ(sk, sk_type) == MW_SOCK_STREAM_CH &&
+	    BPF_CORE_READ(sk, sk_protocol) == MW_IPPROTO_TCP_CH) {
+		ref->kind = MW_CHAN_TCP;
+		ref->peer_ino = 0;
+		ref->chan = MW_CHAN_TCP_ID(ref->local_ino, op);
+		ref->sk = sk;
+		return true;
+	}
+	if (family != MW_AF_UNIX)
 		return false;
 	peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
 	ref->kind = MW_CHAN_UNIX;

@@ -68,6 +68,15 @@ static __always_inline bool starts_json(const void *ubuf)
 	return !bpf_probe_read_user(&first, 1, ubuf) && (first == '{' || first == '[');
 }
 
+/* Or an HTTP request that may carry one in its body (Streamable HTTP and legacy SSE POSTs). */
+static __always_inline bool starts_post(const void *ubuf)
+{
+	char first[5] = {};
+
+	return !bpf_probe_read_user(first, sizeof(first), ubuf) && first[0] == 'P' &&
+	       first[1] == 'O' && first[2] == 'S' && first[3] == 'T' && first[4] == ' ';
+}
+
 /* True when the len bytes at ubuf (already read by the process) hold an MCP opener. */
 static __always_inline bool scan_for_mcp(const void *ubuf, __u64 len)
 {

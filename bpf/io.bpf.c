@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Payload capture: the bytes tracked processes read and write on pipes and unix sockets.
+ * Payload capture: the bytes tracked processes read and write on pipes, unix sockets and TCP
+ * sockets (HTTP transports).
  *
  * At syscall exit the arguments are taken from the task's saved user registers, the fd is
  * resolved to a channel, and the bytes the syscall moved (its return value) are copied in chunks
@@ -13,6 +14,7 @@
 #include "enforce.bpf.h"
 #include "channel.bpf.h"
 #include "detect.bpf.h"
+#include <bpf/bpf_endian.h>
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -144,7 +146,7 @@ static __always_inline bool detect(struct task_struct *task, __u32 tgid, const s
 	__u64 len = 0;
 	__u64 ubuf = first_segment(a, ret, &len);
 
-	if (!ubuf || !len || !starts_json((void *)ubuf))
+	if (!ubuf || !len || (!starts_json((void *)ubuf) && !starts_post((void *)ubuf)))
 		return false;
 	if (!resolve_channel(task, a->fd, MW_OP_READ, ref) || !scan_for_mcp((void *)ubuf, len))
 		return false;
@@ -155,16 +157,46 @@ static __always_inline bool detect(struct task_struct *task, __u32 tgid, const s
 	return true;
 }
 
-/* The channel's state, created on first use; NULL when the map refuses it. */
-static __always_inline struct mw_channel *channel_get(__u64 chan, bool writer)
+/* The channel's state, created on first use (*fresh set); NULL when the map refuses it. */
+static __always_inline struct mw_channel *channel_get(__u64 chan, bool writer, bool *created)
 {
 	struct mw_channel fresh = { .writer_tracked = writer };
 	struct mw_channel *c = bpf_map_lookup_elem(&channels, &chan);
 
 	if (c)
 		return c;
-	bpf_map_update_elem(&channels, &chan, &fresh, BPF_NOEXIST);
+	*created = !bpf_map_update_elem(&channels, &chan, &fresh, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&channels, &chan);
+}
+
+/* A TCP channel seen for the first time: its endpoints, from the kernel socket. */
+static __always_inline void emit_sock(struct task_struct *task, const struct mw_chan_ref *ref,
+				      __u8 op, __u32 root)
+{
+	struct mw_sock *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct sock *sk = ref->sk;
+
+	if (!e) {
+		count_drop(MW_DROP_RINGBUF_FULL, 0);
+		return;
+	}
+	__builtin_memset((void *)e + sizeof(e->h), 0, sizeof(*e) - sizeof(e->h));
+	fill_hdr(&e->h, MW_EV_SOCK, task);
+	e->h.root = root;
+	e->chan = ref->chan;
+	e->sock_ino = ref->local_ino;
+	e->op = op;
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (e->family == MW_AF_INET_CH) {
+		BPF_CORE_READ_INTO((__u32 *)e->laddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)e->raddr, sk, __sk_common.skc_daddr);
+	} else {
+		BPF_CORE_READ_INTO((struct in6_addr *)e->laddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)e->raddr, sk, __sk_common.skc_v6_daddr);
+	}
+	bpf_ringbuf_submit(e, wakeup_flags());
 }
 
 static __always_inline void capture(struct task_struct *task, const struct io_args *a,
@@ -173,12 +205,15 @@ static __always_inline void capture(struct task_struct *task, const struct io_ar
 {
 	struct mw_scratch *s;
 	struct mw_channel *ch;
+	bool created = false;
 
-	ch = channel_get(ref->chan, false);
+	ch = channel_get(ref->chan, false, &created);
 	if (!ch) {
 		count_drop(MW_DROP_CHANNEL_FULL, ret);
 		return;
 	}
+	if (created && ref->kind == MW_CHAN_TCP)
+		emit_sock(task, ref, op, root);
 	if (op == MW_OP_READ && ch->writer_tracked)
 		return;                 /* the tracked writer captured these bytes */
 	s = scratch_get();
@@ -246,10 +281,12 @@ static __always_inline int on_write_enter(int fd)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct mw_chan_ref ref = {};
 	struct mw_channel *ch;
+	bool created = false;
 
-	if (!current_tracked(task, tgid) || !resolve_channel(task, fd, MW_OP_WRITE, &ref))
-		return 0;
-	ch = channel_get(ref.chan, true);
+	if (!current_tracked(task, tgid) || !resolve_channel(task, fd, MW_OP_WRITE, &ref) ||
+	    ref.kind == MW_CHAN_TCP)
+		return 0;               /* TCP: each side captures its own socket */
+	ch = channel_get(ref.chan, true, &created);
 	if (ch && !ch->writer_tracked)
 		ch->writer_tracked = 1;
 	return 0;

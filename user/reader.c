@@ -62,6 +62,12 @@ static int dispatch(void *ctx, void *data, size_t size)
 			goto bad;
 		r->h.net(r->ctx, data);
 		return 0;
+	case MW_EV_SOCK:
+		if (size < sizeof(struct mw_sock))
+			goto bad;
+		if (r->h.sock)
+			r->h.sock(r->ctx, data);
+		return 0;
 	}
 bad:
 	r->stats.malformed++;

@@ -15,6 +15,7 @@ struct reader_handlers {
 	void (*track)(void *ctx, const struct mw_track *e);
 	void (*file)(void *ctx, const struct mw_file *e);
 	void (*net)(void *ctx, const struct mw_net *e);
+	void (*sock)(void *ctx, const struct mw_sock *e);      /* may be NULL */
 };
 
 struct reader_stats {

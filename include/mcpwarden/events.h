@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #endif
 
-#define MW_ABI_VERSION 3u
+#define MW_ABI_VERSION 4u
 
 /* Kernel start times are compared at the resolution /proc exposes them (clock ticks). */
 #define MW_USER_HZ      100u
@@ -27,6 +27,7 @@ enum mw_event_type {            /* append-only */
 	MW_EV_TRACK = 5,        /* the kernel started tracking a process on its own (traffic) */
 	MW_EV_FILE = 6,         /* a tracked process opened, renamed, linked, removed... a file */
 	MW_EV_NET = 7,          /* a tracked process connected, bound, listened or accepted */
+	MW_EV_SOCK = 8,         /* a TCP channel was first seen: its endpoints */
 };
 
 enum mw_file_op {               /* append-only */
@@ -63,7 +64,12 @@ enum mw_op {
 enum mw_chan_kind {
 	MW_CHAN_PIPE = 1,
 	MW_CHAN_UNIX = 2,
+	MW_CHAN_TCP = 3,        /* IPv4 or IPv6 stream socket: one channel per direction */
 };
+
+/* TCP channel ids: the socket inode with the direction, apart from pipe and unix inodes. */
+#define MW_CHAN_TCP_BIT   (1ull << 63)
+#define MW_CHAN_TCP_ID(ino, op) (MW_CHAN_TCP_BIT | ((__u64)(ino) << 1) | ((op) == MW_OP_WRITE))
 
 enum mw_syscall {               /* append-only */
 	MW_SYS_READ = 1,
@@ -126,6 +132,21 @@ struct mw_payload {
 	__u8 syscall;           /* enum mw_syscall */
 	__u8 _pad;
 	/* followed by len bytes of payload, at most MW_CHUNK_MAX */
+};
+
+/* The endpoints of a TCP channel, read from the kernel socket when the channel is first seen
+ * (local is the capturing process's end). */
+struct mw_sock {
+	struct mw_event_hdr h;
+	__u64 chan;
+	__u64 sock_ino;
+	__u16 family;           /* AF_INET, AF_INET6 */
+	__u16 lport;            /* host byte order */
+	__u16 rport;
+	__u8 op;                /* the channel's direction: enum mw_op */
+	__u8 _pad;
+	__u8 laddr[16];         /* IPv4 in the first 4 bytes */
+	__u8 raddr[16];
 };
 
 struct mw_exec {
@@ -310,6 +331,7 @@ _Static_assert(sizeof(struct mw_fork) == 48, "mw_fork layout");
 _Static_assert(sizeof(struct mw_exit) == 40, "mw_exit layout");
 _Static_assert(sizeof(struct mw_track) == 40, "mw_track layout");
 _Static_assert(sizeof(struct mw_tracked) == 16, "mw_tracked layout");
+_Static_assert(sizeof(struct mw_sock) == 32 + 24 + 32, "mw_sock layout");
 _Static_assert(sizeof(struct mw_channel) == 16, "mw_channel layout");
 _Static_assert(sizeof(struct mw_drop) == 16, "mw_drop layout");
 _Static_assert(sizeof(struct mw_enf_server) == 8, "mw_enf_server layout");
