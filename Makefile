@@ -43,7 +43,8 @@ SKEL       := $(OUT)/mcpwarden.skel.h
 # with sanitizers for the unit tests; the rest needs the skeleton.
 PURE_MODS  := stream framing jsonrpc session decode evfmt attrib actions match policy \
               policy_yaml policy_value policy_except policy_rules policy_parse policy_write \
-              policy_default detect detect_rules alerts enfpath http http_tx http_inflate sse
+              policy_default detect detect_rules alerts enfpath http http_tx http_inflate sse \
+              socks httpmcp httpmcp_msg
 USER_MODS  := $(PURE_MODS) cli loader reader proc output chans guard polfile enforce monitor main
 USER_OBJS  := $(patsubst %,$(OUT)/user/%.o,$(USER_MODS))
 

@@ -25,6 +25,7 @@ struct channel {
 	uint64_t start_ns;
 	uint64_t last_ns;       /* time of the last chunk */
 	bool ended;             /* its session ended: free once idle */
+	const void *envelope;   /* decoder_text(): the caller's, handed to the sink */
 	struct stream *stream;
 	struct framer fr;
 };
@@ -155,6 +156,7 @@ static void decode_elem(struct channel *ch, const struct line *l, json_t *elem, 
 	dm.m = &m;
 	dm.batch_index = index;
 	dm.batch_size = size;
+	dm.envelope = ch->envelope;
 	dm.session = session_get(d->sessions, ch->session_key, true);
 	if (dm.session) {
 		evicted = dm.session->pending_evicted;
@@ -460,4 +462,18 @@ void decoder_stats(const struct decoder *d, struct decode_stats *out)
 struct session *decoder_session(struct decoder *d, uint64_t session_key)
 {
 	return session_get(d->sessions, session_key, false);
+}
+
+/* One whole message text that arrived by other means (an HTTP body, an SSE event): the same
+ * path as a framed line, on a channel that exists for this call only. */
+void decoder_text(struct decoder *d, const struct decode_text *t)
+{
+	struct channel ch = {
+		.d = d, .chan = t->chan, .session_key = t->session_key, .dir = t->dir,
+		.tgid = t->tgid, .start_ns = t->start_ns, .last_ns = t->ts_ns,
+		.envelope = t->envelope,
+	};
+
+	d->st.bytes += t->len;
+	on_line(&ch, t->text, t->len, t->offset, t->ts_ns);
 }

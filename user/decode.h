@@ -38,6 +38,7 @@ struct decode_msg {
 	int batch_index;        /* position in a batch, -1 when not in a batch */
 	int batch_size;         /* elements of the batch, 0 when not in a batch */
 	struct session_corr corr;
+	const void *envelope;   /* decoder_text()'s envelope (HTTP), NULL for stdio */
 };
 
 enum decode_skip_reason {
@@ -95,6 +96,22 @@ int decoder_feed(struct decoder *d, const struct decode_chunk *c);
 void decoder_expire(struct decoder *d, uint64_t now_ns);
 /* End of capture: declare every hole and hand on what is complete. */
 void decoder_flush(struct decoder *d);
+/* One whole message text (an object or a batch), e.g. an HTTP body or an SSE event's data. */
+struct decode_text {
+	uint64_t chan;
+	uint64_t offset;        /* where it starts in the channel's bytes (for notes) */
+	const char *text;
+	size_t len;
+	uint64_t ts_ns;
+	enum mw_dir dir;
+	uint64_t session_key;
+	uint32_t tgid;
+	uint64_t start_ns;
+	const void *envelope;   /* handed to the sink in decode_msg.envelope */
+};
+
+void decoder_text(struct decoder *d, const struct decode_text *t);
+
 /* A session's process ended: forget the session (its channels stay until flushed). */
 void decoder_end_session(struct decoder *d, uint64_t session_key);
 void decoder_stats(const struct decoder *d, struct decode_stats *out);

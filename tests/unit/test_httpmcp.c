@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* Unit tests of user/httpmcp.c: MCP messages out of captured HTTP byte streams. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "httpmcp.h"
+#include "mcpwarden/events.h"
+#include "unit.h"
+
+#define MAXMSG 32
+#define CAP    (1u << 20)
+
+struct got {
+	unsigned int n;
+	char text[MAXMSG][512];
+	enum mw_dir dir[MAXMSG];
+	uint64_t key[MAXMSG];
+	char transport[MAXMSG][24];
+	char sid[MAXMSG][64];
+	char method[MAXMSG][8];
+	int status[MAXMSG];
+	unsigned int mismatches;
+	char mm_header[32];
+	unsigned int abandoned;
+	char why[64];
+};
+
+static void on_msg(void *ctx, const struct httpmcp_msg *m)
+{
+	struct got *g = ctx;
+
+	if (g->n == MAXMSG)
+		return;
+	snprintf(g->text[g->n], sizeof(g->text[0]), "%.*s", (int)m->len, m->text);
+	g->dir[g->n] = m->dir;
+	g->key[g->n] = m->session_key;
+	snprintf(g->transport[g->n], sizeof(g->transport[0]), "%s", m->env->transport);
+	snprintf(g->sid[g->n], sizeof(g->sid[0]), "%s", m->env->session_id ?: "");
+	snprintf(g->method[g->n], sizeof(g->method[0]), "%s", m->env->method ?: "");
+	g->status[g->n] = m->env->status;
+	g->n++;
+}
+
+static void on_mismatch(void *ctx, const struct httpmcp_mismatch *x)
+{
+	struct got *g = ctx;
+
+	g->mismatches++;
+	snprintf(g->mm_header, sizeof(g->mm_header), "%s", x->header);
+}
+
+static void on_abandoned(void *ctx, uint64_t conn, uint32_t tgid, const char *why)
+{
+	struct got *g = ctx;
+
+	g->abandoned++;
+	snprintf(g->why, sizeof(g->why), "%s", why);
+}
+
+static const struct httpmcp_sink sink = {
+	.message = on_msg, .mismatch = on_mismatch, .abandoned = on_abandoned,
+};
+
+struct conn {
+	struct httpmcp *h;
+	uint64_t ino;
+	uint64_t off[2];
+	uint64_t ts;
+};
+
+/* Bytes of one direction: op READ is what the (server) process read. */
+static void put(struct conn *c, int op, const char *s, size_t n)
+{
+	struct httpmcp_chunk k = {
+		.conn = c->ino, .op = op, .offset = c->off[op == MW_OP_WRITE], .data = (const void *)s,
+		.len = n, .ts_ns = ++c->ts, .tgid = 77, .start_ns = 5,
+	};
+
+	CHECK_EQ(httpmcp_feed(c->h, &k), 0);
+	c->off[op == MW_OP_WRITE] += n;
+}
+
+static void req(struct conn *c, const char *s)
+{
+	put(c, MW_OP_READ, s, strlen(s));
+}
+
+static void res(struct conn *c, const char *s)
+{
+	put(c, MW_OP_WRITE, s, strlen(s));
+}
+
+static const char init_post[] =
+	"POST /mcp HTTP/1.1\r\nhost: 127.0.0.1:3001\r\ncontent-type: application/json\r\n"
+	"accept: application/json, text/event-stream\r\ncontent-length: 58\r\n\r\n"
+	"{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{}}";
+static const char init_answer[] =
+	"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nmcp-session-id: s-1\r\n"
+	"transfer-encoding: chunked\r\n\r\n"
+	"41\r\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{\"ok\":1}}\n\n\r\n"
+	"0\r\n\r\n";
+
+static void test_streamable_session(void)
+{
+	struct got g = { 0 };
+	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 1 };
+
+	req(&c, init_post);
+	CHECK_EQ(g.n, 0);               /* held until the answer's headers say the session */
+	res(&c, init_answer);
+	CHECK_EQ(g.n, 2);
+	CHECK_EQ(g.dir[0], MW_DIR_C2S);
+	CHECK(strstr(g.text[0], "initialize") != NULL);
+	CHECK_EQ(g.dir[1], MW_DIR_S2C);
+	CHECK(strstr(g.text[1], "\"ok\":1") != NULL);
+	CHECK_STR(g.sid[0], "s-1");
+	CHECK_STR(g.sid[1], "s-1");
+	CHECK_EQ(g.key[0], g.key[1]);
+	CHECK_STR(g.transport[0], HTTPMCP_TRANSPORT_STREAMABLE);
+	CHECK_EQ(g.status[1], 200);
+	/* the next request names the session itself; a 202 answer carries nothing */
+	req(&c, "POST /mcp HTTP/1.1\r\nmcp-session-id: s-1\r\ncontent-type: application/json\r\n"
+		"content-length: 54\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+	res(&c, "HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n");
+	CHECK_EQ(g.n, 3);
+	CHECK_EQ(g.key[2], g.key[0]);
+	CHECK_EQ(g.abandoned, 0);
+	httpmcp_free(c.h);
+}
+
+/* Every split point of the request and of the answer gives the same two messages. */
+static void test_any_split(void)
+{
+	size_t nr = strlen(init_post), na = strlen(init_answer);
+
+	for (size_t cut = 1; cut < na && !unit_failures(); cut += 3) {
+		struct got g = { 0 };
+		struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 2 };
+		size_t rc = cut % nr ? cut % nr : 1;
+
+		put(&c, MW_OP_READ, init_post, rc);
+		put(&c, MW_OP_READ, init_post + rc, nr - rc);
+		put(&c, MW_OP_WRITE, init_answer, cut);
+		put(&c, MW_OP_WRITE, init_answer + cut, na - cut);
+		CHECK_EQ(g.n, 2);
+		CHECK_EQ(g.key[0], g.key[1]);
+		httpmcp_free(c.h);
+	}
+}
+
+static void test_get_stream_replay_dropped(void)
+{
+	struct got g = { 0 };
+	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 3 };
+	struct conn d = { .h = c.h, .ino = 4 };
+	const char *ev = "id: e1\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/x\"}\n\n";
+	char chunk[256];
+
+	req(&c, "GET /mcp HTTP/1.1\r\nmcp-session-id: s-9\r\naccept: text/event-stream\r\n\r\n");
+	res(&c, "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+		"transfer-encoding: chunked\r\n\r\n");
+	snprintf(chunk, sizeof(chunk), "%zx\r\n%s\r\n", strlen(ev), ev);
+	res(&c, chunk);
+	CHECK_EQ(g.n, 1);
+	CHECK_STR(g.method[0], "GET");
+	/* a second GET after Last-Event-ID replays e1: dropped */
+	req(&d, "GET /mcp HTTP/1.1\r\nmcp-session-id: s-9\r\nlast-event-id: e0\r\n\r\n");
+	res(&d, "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+		"transfer-encoding: chunked\r\n\r\n");
+	res(&d, chunk);
+	CHECK_EQ(g.n, 1);
+	CHECK_EQ(httpmcp_stats(c.h)->replays_dropped, 1);
+	httpmcp_free(c.h);
+}
+
+static void test_batch_and_json_answer(void)
+{
+	struct got g = { 0 };
+	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 5 };
+	const char *body = "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"},"
+			   "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}]";
+	const char *ans = "[{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}},"
+			  "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{}}]";
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "POST /mcp HTTP/1.1\r\ncontent-length: %zu\r\n\r\n%s",
+		 strlen(body), body);
+	req(&c, buf);
+	snprintf(buf, sizeof(buf), "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+		 "content-length: %zu\r\n\r\n%s", strlen(ans), ans);
+	res(&c, buf);
+	CHECK_EQ(g.n, 2);               /* one text each way: the caller splits the batch */
+	CHECK_STR(g.text[0], body);
+	CHECK_STR(g.text[1], ans);
+	CHECK_EQ(g.key[0], g.key[1]);   /* no session id: the connection is the session */
+	httpmcp_free(c.h);
+}
+
+static void test_legacy_sse(void)
+{
+	struct got g = { 0 };
+	struct conn get = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 6 };
+	struct conn post = { .h = get.h, .ino = 7 };
+	const char *ev1 = "event: endpoint\ndata: /message?sessionId=abc\n\n";
+	const char *ev2 = "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n";
+	char buf[512];
+
+	req(&get, "GET /sse HTTP/1.1\r\naccept: text/event-stream\r\n\r\n");
+	snprintf(buf, sizeof(buf), "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+		 "connection: keep-alive\r\n\r\n%s", ev1);
+	res(&get, buf);
+	CHECK_EQ(g.n, 0);
+	snprintf(buf, sizeof(buf), "POST /message?sessionId=abc HTTP/1.1\r\ncontent-length: 40\r\n"
+		 "\r\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}");
+	req(&post, buf);
+	res(&post, "HTTP/1.1 202 Accepted\r\ncontent-length: 8\r\n\r\nAccepted");
+	res(&get, ev2);
+	CHECK_EQ(g.n, 2);
+	CHECK_STR(g.transport[0], HTTPMCP_TRANSPORT_SSE);
+	CHECK_STR(g.transport[1], HTTPMCP_TRANSPORT_SSE);
+	CHECK_STR(g.sid[0], "abc");
+	CHECK_STR(g.sid[1], "abc");
+	CHECK_EQ(g.key[0], g.key[1]);
+	CHECK_EQ(g.dir[1], MW_DIR_S2C);
+	httpmcp_free(get.h);
+}
+
+/* A legacy GET stream opened before the server was tracked: joined mid-way (chunked, or not),
+ * and linked to the one legacy session its POSTs name. */
+static void test_adopted_stream(void)
+{
+	const char *ev = "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n";
+	for (int chunked = 0; chunked < 2; chunked++) {
+		struct got g = { 0 };
+		struct conn post = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 20 };
+		struct conn get = { .h = post.h, .ino = 21 };
+		char buf[512];
+
+		req(&post, "POST /message?sessionId=abc HTTP/1.1\r\ncontent-length: 40\r\n\r\n"
+			"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}");
+		res(&post, "HTTP/1.1 202 Accepted\r\ncontent-length: 8\r\n\r\nAccepted");
+		if (chunked)
+			snprintf(buf, sizeof(buf), "%zx\r\n%s\r\n", strlen(ev), ev);
+		else
+			snprintf(buf, sizeof(buf), "%s", ev);
+		/* the stream's bytes arrive in two pieces, split inside the event */
+		put(&get, MW_OP_WRITE, buf, 10);
+		put(&get, MW_OP_WRITE, buf + 10, strlen(buf) - 10);
+		CHECK_EQ(g.n, 2);
+		CHECK_STR(g.sid[1], "abc");
+		CHECK_STR(g.transport[1], HTTPMCP_TRANSPORT_SSE);
+		CHECK_EQ(g.key[0], g.key[1]);
+		CHECK_EQ(g.dir[1], MW_DIR_S2C);
+		CHECK_EQ(httpmcp_stats(post.h)->adopted, 1);
+		CHECK_EQ(g.abandoned, 0);
+		httpmcp_free(post.h);
+	}
+}
+
+static void test_header_mismatch(void)
+{
+	struct got g = { 0 };
+	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 8 };
+	const char *body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+			   "\"params\":{\"name\":\"delete_all\"}}";
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "POST /mcp HTTP/1.1\r\nmcp-method: tools/call\r\n"
+		 "mcp-name: read_file\r\ncontent-length: %zu\r\n\r\n%s", strlen(body), body);
+	req(&c, buf);
+	res(&c, "HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n");
+	CHECK_EQ(g.mismatches, 1);
+	CHECK_STR(g.mm_header, "Mcp-Name");
+	CHECK_EQ(g.n, 1);               /* the body is still what is decoded */
+	httpmcp_free(c.h);
+}
+
+/* A process that is the client: what it writes are requests. */
+static void test_client_side_capture(void)
+{
+	struct got g = { 0 };
+	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 9 };
+
+	put(&c, MW_OP_WRITE, init_post, strlen(init_post));
+	put(&c, MW_OP_READ, init_answer, strlen(init_answer));
+	CHECK_EQ(g.n, 2);
+	CHECK_EQ(g.dir[0], MW_DIR_C2S);
+	CHECK_EQ(g.dir[1], MW_DIR_S2C);
+	httpmcp_free(c.h);
+}
+
+static void test_gzip_answer(void)
+{
+	struct got g = { 0 };
+	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 10 };
+	const char *json = "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"zipped\":true}}";
+	unsigned char z[256];
+	char head[256];
+	z_stream s = { 0 };
+
+	CHECK_EQ(deflateInit2(&s, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	s.next_in = (unsigned char *)json;
+	s.avail_in = (unsigned int)strlen(json);
+	s.next_out = z;
+	s.avail_out = sizeof(z);
+	CHECK_EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
+	deflateEnd(&s);
+	req(&c, "POST /mcp HTTP/1.1\r\ncontent-length: 40\r\n\r\n"
+		"{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}");
+	snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+		 "content-encoding: gzip\r\ncontent-length: %lu\r\n\r\n", s.total_out);
+	res(&c, head);
+	put(&c, MW_OP_WRITE, (const char *)z, s.total_out);
+	CHECK_EQ(g.n, 2);
+	CHECK_STR(g.text[1], json);
+	httpmcp_free(c.h);
+}
+
+static void test_not_http_abandoned(void)
+{
+	struct got g = { 0 };
+	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 11 };
+
+	put(&c, MW_OP_READ, "\x16\x03\x01\x02\x00", 5);            /* a TLS hello */
+	CHECK_EQ(g.abandoned, 1);
+	CHECK_STR(g.why, "not HTTP/1.x");
+	req(&c, init_post);                                         /* ignored from then on */
+	CHECK_EQ(g.n, 0);
+	CHECK_EQ(httpmcp_stats(c.h)->not_http, 1);
+	httpmcp_free(c.h);
+}
+
+/* The process ends mid-exchange: what is complete is handed on, nothing leaks. */
+static void test_end_process(void)
+{
+	struct got g = { 0 };
+	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 12 };
+
+	req(&c, init_post);
+	httpmcp_end_process(c.h, 77);
+	CHECK_EQ(g.n, 1);               /* the request, with no answer */
+	CHECK_STR(g.sid[0], "");
+	httpmcp_free(c.h);
+}
+
+UNIT_MAIN(UNIT_TEST(test_streamable_session),
+	  UNIT_TEST(test_any_split),
+	  UNIT_TEST(test_get_stream_replay_dropped),
+	  UNIT_TEST(test_batch_and_json_answer),
+	  UNIT_TEST(test_legacy_sse),
+	  UNIT_TEST(test_adopted_stream),
+	  UNIT_TEST(test_header_mismatch),
+	  UNIT_TEST(test_client_side_capture),
+	  UNIT_TEST(test_gzip_answer),
+	  UNIT_TEST(test_not_http_abandoned),
+	  UNIT_TEST(test_end_process))

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * httpmcp: connections (two streams and an HTTP parser each) in a hash table by socket inode,
+ * which side carries requests, sessions and SSE replays. The exchanges and the messages in
+ * them are in httpmcp_msg.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "httpmcp_int.h"
+
+/* ---- sessions and replays ---- */
+
+uint64_t hm_session_key(const struct hx *x)
+{
+	uint64_t h = fnv(FNV_OFFSET, "http", 4);
+
+	h = fnv(h, &x->c->tgid, sizeof(x->c->tgid));
+	if (x->sid)
+		return fnv(h, x->sid, strlen(x->sid)) | 1;
+	return fnv(h, &x->c->conn, sizeof(x->c->conn)) | 1;
+}
+
+/* True the first time (session, id) is seen. */
+bool hm_first_sighting(struct httpmcp *h, uint64_t session, const char *id)
+{
+	uint64_t k = fnv(fnv(FNV_OFFSET, &session, sizeof(session)), id, strlen(id)) | 1;
+	size_t i = k & (SEEN_CAP - 1);
+
+	if (!h->seen && !(h->seen = calloc(SEEN_CAP, sizeof(*h->seen))))
+		return true;
+	for (; h->seen[i]; i = (i + 1) & (SEEN_CAP - 1))
+		if (h->seen[i] == k)
+			return false;
+	if (h->nseen >= SEEN_FULL) {    /* bounded: forget everything, start over */
+		memset(h->seen, 0, SEEN_CAP * sizeof(*h->seen));
+		h->nseen = 0;
+		i = k & (SEEN_CAP - 1);
+	}
+	h->seen[i] = k;
+	h->nseen++;
+	return true;
+}
+
+/* "/messages?sessionId=abc&x" -> "abc" (malloc'd), NULL when absent. */
+char *hm_query_session(const char *path)
+{
+	const char *q = path ? strchr(path, '?') : NULL, *p;
+	size_t n;
+
+	if (!q)
+		return NULL;
+	for (p = q + 1; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
+		if (strncmp(p, SID_PARAM, strlen(SID_PARAM)))
+			continue;
+		p += strlen(SID_PARAM);
+		n = strcspn(p, "&#");
+		return n ? strndup(p, n) : NULL;
+	}
+	return NULL;
+}
+
+static void path_key(const char *path, char *out)
+{
+	size_t n = path ? strcspn(path, "?#") : 0;
+
+	if (n >= PATH_KEY_MAX)
+		n = PATH_KEY_MAX - 1;
+	memcpy(out, path ? path : "", n);
+	out[n] = '\0';
+}
+
+bool hm_is_endpoint(const struct httpmcp *h, uint32_t tgid, const char *path)
+{
+	char k[PATH_KEY_MAX];
+
+	path_key(path, k);
+	for (unsigned int i = 0; i < h->nendpoints; i++)
+		if (h->endpoints[i].tgid == tgid && !strcmp(h->endpoints[i].path, k))
+			return true;
+	return false;
+}
+
+void hm_learn_endpoint(struct httpmcp *h, uint32_t tgid, const char *url)
+{
+	const char *p = strstr(url, "://");
+	struct endpoint *e;
+
+	if (p)                          /* an absolute URL: keep its path */
+		p = strchr(p + 3, '/');
+	else
+		p = url;
+	if (!p || hm_is_endpoint(h, tgid, p))
+		return;
+	e = &h->endpoints[h->nendpoints < ENDPOINTS_MAX ? h->nendpoints++ : ENDPOINTS_MAX - 1];
+	e->tgid = tgid;
+	path_key(p, e->path);
+}
+
+/* ---- connections ---- */
+
+static void abandon(struct hconn *c, const char *why)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	if (c->h->sink.abandoned)
+		c->h->sink.abandoned(c->h->ctx, c->conn, c->tgid, why);
+}
+
+static bool is_token_char(uint8_t b)
+{
+	return b >= 'A' && b <= 'Z';
+}
+
+enum first_bytes { FB_MORE = 0, FB_REQUEST, FB_STATUS, FB_OTHER };
+
+/* What a side's first bytes are: a request line "METHOD ", a status line "HTTP/", not yet
+ * known (a prefix of either), or something else. */
+static enum first_bytes classify(const uint8_t *p, size_t n)
+{
+	size_t i = 0, k = n < strlen(STATUS_LINE) ? n : strlen(STATUS_LINE);
+
+	if (!memcmp(p, STATUS_LINE, k) && n >= strlen(STATUS_LINE))
+		return FB_STATUS;
+	while (i < n && i < TOKEN_MAX && is_token_char(p[i]))
+		i++;
+	if (i == n)
+		return n < TOKEN_MAX ? FB_MORE : FB_OTHER;
+	return i && p[i] == ' ' ? FB_REQUEST : FB_OTHER;
+}
+
+static void feed_http(struct hconn *c, int op, const uint8_t *p, size_t n, uint64_t ts_ns)
+{
+	if (c->dead || !n)
+		return;
+	if (http_conn_feed(c->http, op == c->req_op ? HTTP_REQUEST : HTTP_RESPONSE, p, n, ts_ns)) {
+		c->h->st.parse_errors++;
+		abandon(c, "HTTP parse error");
+	}
+}
+
+/* Until the roles are known, a side's first bytes wait (a few bytes, for a request line or a
+ * status line split across pieces). Returns how many of p[0..n) it took; the roles may be
+ * known afterwards, or the connection abandoned. */
+static size_t learn_sides(struct hconn *c, int op, const uint8_t *p, size_t n, uint64_t ts)
+{
+	int si = side_index(op);
+	size_t take = n < TOKEN_MAX - c->pend_len[si] ? n : TOKEN_MAX - c->pend_len[si];
+	enum first_bytes fb;
+
+	memcpy(c->pend[si] + c->pend_len[si], p, take);
+	c->pend_len[si] += take;
+	fb = classify(c->pend[si], c->pend_len[si]);
+	if (fb == FB_MORE)
+		return take;
+	if (fb == FB_OTHER) {
+		c->h->st.not_http++;
+		abandon(c, "not HTTP/1.x");
+		return n;
+	}
+	c->req_op = fb == FB_REQUEST ? op : op == MW_OP_READ ? MW_OP_WRITE : MW_OP_READ;
+	for (int i = 0; i < 2; i++) {   /* both sides' waiting bytes, this one's first */
+		int s = i ? !si : si;
+
+		feed_http(c, s ? MW_OP_WRITE : MW_OP_READ, c->pend[s], c->pend_len[s], ts);
+		c->pend_len[s] = 0;
+	}
+	return take;
+}
+
+static void on_bytes(void *ctx, uint64_t off, const uint8_t *p, size_t n, uint64_t ts_ns)
+{
+	struct hside *s = ctx;
+	struct hconn *c = s->c;
+
+	size_t took = 0;
+
+	if (c->dead || !n)
+		return;
+	c->last_ts = ts_ns;
+	if (c->adopted) {
+		c->adopted->res_ts = ts_ns;
+		hm_dechunk(c, p, n);
+		return;
+	}
+	if (!c->req_op && !c->pend_len[0] && !c->pend_len[1] &&
+	    classify(p, n) == FB_OTHER && hm_adopt(c, s->op, p, n)) {
+		hm_dechunk(c, p, n);
+		return;
+	}
+	if (!c->req_op)
+		took = learn_sides(c, s->op, p, n, ts_ns);
+	if (c->req_op)
+		feed_http(c, s->op, p + took, n - took, ts_ns);
+}
+
+static void on_gap(void *ctx, uint64_t off, uint64_t n)
+{
+	struct hside *s = ctx;
+
+	if (s->c->dead)
+		return;
+	s->c->h->st.gaps++;
+	if (s->c->req_op)
+		http_conn_gap(s->c->http, s->op == s->c->req_op ? HTTP_REQUEST : HTTP_RESPONSE);
+	abandon(s->c, "bytes lost");
+}
+
+static const struct stream_sink stream_sink = { .bytes = on_bytes, .gap = on_gap };
+
+static void conn_free(struct hconn *c)
+{
+	hm_free_adopted(c);
+	for (int i = 0; i < 2; i++)
+		stream_free(c->st[i]);
+	http_conn_free(c->http);        /* finishes open exchanges */
+	free(c);
+}
+
+static struct hconn *conn_get(struct httpmcp *h, const struct httpmcp_chunk *k)
+{
+	struct hconn **pp = &h->bucket[k->conn % CONN_BUCKETS], *c;
+
+	for (c = *pp; c; c = c->next)
+		if (c->conn == k->conn)
+			return c;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->h = h;
+	c->conn = k->conn;
+	c->tgid = k->tgid;
+	c->start_ns = k->start_ns;
+	for (int i = 0; i < 2; i++) {
+		c->side[i] = (struct hside){ .c = c, .op = i ? MW_OP_WRITE : MW_OP_READ };
+		c->st[i] = stream_new(&stream_sink, &c->side[i]);
+	}
+	c->http = http_conn_new(&httpmcp_http_sink, c);
+	if (!c->st[0] || !c->st[1] || !c->http) {
+		conn_free(c);
+		return NULL;
+	}
+	c->next = *pp;
+	*pp = c;
+	h->st.connections++;
+	return c;
+}
+
+int httpmcp_feed(struct httpmcp *h, const struct httpmcp_chunk *k)
+{
+	struct hconn *c = conn_get(h, k);
+
+	if (!c)
+		return -ENOMEM;
+	if (c->dead)
+		return 0;
+	c->last_ts = k->ts_ns;
+	return stream_feed(c->st[side_index(k->op)], k->offset, k->data, k->len, k->ts_ns);
+}
+
+void httpmcp_expire(struct httpmcp *h, uint64_t now_ns)
+{
+	for (unsigned int b = 0; b < CONN_BUCKETS; b++)
+		for (struct hconn *c = h->bucket[b]; c; c = c->next)
+			for (int i = 0; i < 2 && !c->dead; i++)
+				stream_expire(c->st[i], now_ns, h->wait_ns);
+}
+
+void httpmcp_end_process(struct httpmcp *h, uint32_t tgid)
+{
+	for (unsigned int b = 0; b < CONN_BUCKETS; b++) {
+		struct hconn **pp = &h->bucket[b], *c;
+
+		while ((c = *pp)) {
+			if (c->tgid != tgid) {
+				pp = &c->next;
+				continue;
+			}
+			*pp = c->next;
+			for (int i = 0; i < 2 && !c->dead; i++)
+				stream_flush(c->st[i]);
+			conn_free(c);
+		}
+	}
+}
+
+struct httpmcp *httpmcp_new(const struct httpmcp_sink *sink, void *ctx, size_t body_cap,
+			    uint64_t reorder_wait_ns)
+{
+	struct httpmcp *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->sink = *sink;
+	h->ctx = ctx;
+	h->body_cap = body_cap;
+	h->wait_ns = reorder_wait_ns;
+	return h;
+}
+
+void httpmcp_free(struct httpmcp *h)
+{
+	if (!h)
+		return;
+	for (unsigned int b = 0; b < CONN_BUCKETS; b++) {
+		struct hconn *c, *n;
+
+		for (c = h->bucket[b]; c; c = n) {
+			n = c->next;
+			conn_free(c);
+		}
+	}
+	free(h->seen);
+	free(h);
+}
+
+const struct httpmcp_stats *httpmcp_stats(const struct httpmcp *h)
+{
+	return &h->st;
+}

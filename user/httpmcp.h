@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * httpmcp: MCP over HTTP/1.1 from the captured bytes of TCP connections. Each connection's two
+ * directions are reassembled (stream), told apart by their first bytes (a request line or a
+ * status line), parsed into exchanges (http, libhtp) and their bodies into JSON-RPC texts:
+ *
+ *  - Streamable HTTP: a POST body (one message or a batch) is client to server; its answer is
+ *    JSON, an SSE stream (events before the response included) or 202; a GET opens the
+ *    standalone server-to-client stream; DELETE ends the session. Sessions by Mcp-Session-Id
+ *    (the initialize answer assigns it); without one (2026-07-28 stateless servers) by
+ *    connection. SSE replays (Last-Event-ID) are dropped by (session, event id).
+ *  - Legacy HTTP+SSE: a GET stream whose first event, "endpoint", names the POST path (and its
+ *    sessionId); POSTs there are answered 202 and their responses come on the GET stream.
+ *  - 2026-07-28 headers Mcp-Method / Mcp-Name that disagree with the body are reported (the
+ *    body is what counts).
+ *
+ * Messages go to the caller as whole texts with an envelope; the caller decodes them like
+ * stdio lines. Pure: no I/O, no globals.
+ */
+#ifndef MW_HTTPMCP_H
+#define MW_HTTPMCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "session.h"
+
+#define HTTPMCP_TRANSPORT_STREAMABLE "streamable-http"
+#define HTTPMCP_TRANSPORT_SSE        "sse"
+
+/* What the HTTP layer said about a message (strings valid during the callback). */
+struct httpmcp_envelope {
+	const char *transport;          /* HTTPMCP_TRANSPORT_* */
+	const char *method;             /* of the exchange: "POST", "GET" */
+	const char *path;
+	int status;                     /* of the exchange's answer, 0 before it */
+	const char *host, *origin;      /* request headers, NULL when absent */
+	bool authorization;             /* an Authorization header was present (never its value) */
+	const char *session_id;         /* Mcp-Session-Id, or the legacy sessionId, or NULL */
+	const char *event_id;           /* the SSE event's id, NULL */
+	const char *content_type;       /* of the body the message came in */
+	uint64_t conn;                  /* the socket inode */
+	uint64_t exchange;              /* the exchange's index on the connection */
+};
+
+struct httpmcp_msg {
+	const char *text;
+	size_t len;
+	enum mw_dir dir;
+	uint64_t ts_ns;
+	uint64_t session_key;           /* stable per MCP session (see above) */
+	uint32_t tgid;                  /* the process whose socket it is */
+	uint64_t start_ns;
+	const struct httpmcp_envelope *env;
+};
+
+/* Mcp-Method / Mcp-Name headers that disagree with the body of the same POST. */
+struct httpmcp_mismatch {
+	const char *header;             /* "Mcp-Method" or "Mcp-Name" */
+	const char *header_value;
+	const char *body_value;         /* NULL when the body has none */
+	const struct httpmcp_msg *msg;  /* the message, as it will be handed on */
+};
+
+struct httpmcp_sink {
+	void (*message)(void *ctx, const struct httpmcp_msg *m);
+	void (*mismatch)(void *ctx, const struct httpmcp_mismatch *x);
+	/* a connection that is not HTTP, or whose bytes were lost, or failed to parse; it is
+	 * ignored from then on */
+	void (*abandoned)(void *ctx, uint64_t conn, uint32_t tgid, const char *why);
+};
+
+struct httpmcp_stats {
+	uint64_t connections, exchanges, messages, replays_dropped;
+	uint64_t not_http, parse_errors, gaps, oversize_bodies;
+	uint64_t adopted;               /* event streams joined mid-way */
+};
+
+/* One captured piece of a TCP connection (enum mw_op: what the process did with it). */
+struct httpmcp_chunk {
+	uint64_t conn;                  /* socket inode */
+	int op;                         /* MW_OP_READ or MW_OP_WRITE */
+	uint64_t offset;                /* in that direction's bytes */
+	const uint8_t *data;
+	size_t len;
+	uint64_t ts_ns;
+	uint32_t tgid;
+	uint64_t start_ns;
+};
+
+struct httpmcp;
+
+struct httpmcp *httpmcp_new(const struct httpmcp_sink *sink, void *ctx, size_t body_cap,
+			    uint64_t reorder_wait_ns);
+void httpmcp_free(struct httpmcp *h);
+int httpmcp_feed(struct httpmcp *h, const struct httpmcp_chunk *c);
+/* Holes older than the reorder wait are declared lost (the connection is abandoned). */
+void httpmcp_expire(struct httpmcp *h, uint64_t now_ns);
+/* The process ended: its connections end (open exchanges are finished as they are). */
+void httpmcp_end_process(struct httpmcp *h, uint32_t tgid);
+const struct httpmcp_stats *httpmcp_stats(const struct httpmcp *h);
+
+#endif
