@@ -118,6 +118,11 @@ bool alerts_note(struct alerts *a, uint32_t root, enum policy_rule rule, const c
 	return true;
 }
 
+uint64_t alerts_take_id(struct alerts *a)
+{
+	return a->next_id++;
+}
+
 void alerts_expire(struct alerts *a, uint64_t now_ns)
 {
 	while (a->oldest && (now_ns == UINT64_MAX ||

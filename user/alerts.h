@@ -41,6 +41,8 @@ void alerts_free(struct alerts *a);
  * into the open alert *id (or when out of memory: *id is 0 then). */
 bool alerts_note(struct alerts *a, uint32_t root, enum policy_rule rule, const char *cause,
 		 uint64_t now_ns, uint64_t *id);
+/* A new alert id for an alert raised outside the policy's rules (not deduplicated). */
+uint64_t alerts_take_id(struct alerts *a);
 /* Close the windows that ended by now_ns (UINT64_MAX: all), reporting those with repeats. */
 void alerts_expire(struct alerts *a, uint64_t now_ns);
 const struct alerts_stats *alerts_stats(const struct alerts *a);

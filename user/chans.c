@@ -122,6 +122,7 @@ void chans_describe(struct chans *c, struct proc_table *procs, uint64_t chan, ui
 	struct chan_info *ci = chan_find(c, chan);
 
 	oc->transport = "stdio";
+	oc->http = NULL;
 	oc->name = ci ? ci->name : "?";
 	oc->server = proc_get(procs, tgid, start_ns);
 	oc->client = ci ? chan_client(ci, procs, oc->server) : NULL;

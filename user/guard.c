@@ -579,6 +579,20 @@ void guard_exec(struct guard *g, const struct guard_action *a, const struct mw_e
 	detect_exec(&c, &d, on_hit, &x);
 }
 
+void guard_raw_alert(struct guard *g, const char *rule, const char *severity, uint32_t root,
+		     struct proc_info *p, json_t *evidence, const char *summary, uint64_t ts_ns)
+{
+	struct detect_server *s = detect_server(g->det, root, false);
+	json_t *rec = json_pack("{s:I, s:s, s:s, s:s, s:{s:I, s:s?, s:s?}, s:o, s:o, s:o}",
+		"id", (json_int_t)alerts_take_id(g->alerts), "rule", rule, "severity", severity,
+		"action", "alert", "server", "pid", (json_int_t)root, "name", s ? s->name : NULL,
+		"policy", s ? s->ps->name : NULL, "process", output_proc(p), "calls", json_array(),
+		"evidence", evidence ? evidence : json_object());
+
+	output_alert(g->out, ts_ns, severity, rule, p, summary, "");
+	output_record(g->out, "alert", ts_ns, rec);
+}
+
 void guard_tick(struct guard *g, uint64_t now_ns)
 {
 	alerts_expire(g->alerts, now_ns);

@@ -58,6 +58,9 @@ void guard_file(struct guard *g, const struct guard_action *a, const struct mw_f
 void guard_net(struct guard *g, const struct guard_action *a, const struct mw_net *e);
 void guard_exec(struct guard *g, const struct guard_action *a, const struct mw_exec *e);
 
+/* An alert no policy rule raises (e.g. http.header_mismatch), with its evidence (stolen). */
+void guard_raw_alert(struct guard *g, const char *rule, const char *severity, uint32_t root,
+		     struct proc_info *p, json_t *evidence, const char *summary, uint64_t ts_ns);
 /* Close alert windows that ended (UINT64_MAX: all, at exit). */
 void guard_tick(struct guard *g, uint64_t now_ns);
 /* Counts per rule for the stats record. */

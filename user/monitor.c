@@ -14,6 +14,8 @@
 #include "enforce.h"
 #include "evfmt.h"
 #include "guard.h"
+#include "httpmcp.h"
+#include "socks.h"
 #include "monitor.h"
 #include "output.h"
 #include "polfile.h"
@@ -57,6 +59,8 @@ struct monitor {
 	struct mw_drop drops[MW_DROP__COUNT];   /* last reported */
 	uint64_t started_ns, stop_at_ns;
 	uint64_t tracked_total;
+	struct httpmcp *http;
+	struct socks *socks;            /* TCP endpoints by socket inode */
 };
 
 static uint64_t now_boot_ns(void)
@@ -102,12 +106,36 @@ static void learn_from_message(struct monitor *m, const struct decode_msg *dm)
 		guard_client_roots(m->guard, p->root, json_object_get(dm->m->elem, "result"));
 }
 
+/* Where an HTTP message travelled: the connection's endpoints and the HTTP envelope. */
+static json_t *describe_http(struct monitor *m, const struct decode_msg *dm,
+			     struct output_chan *oc)
+{
+	const struct httpmcp_envelope *env = dm->envelope;
+	json_t *http = json_pack("{s:s, s:s, s:i, s:s?, s:s?, s:b, s:s?, s:s?, s:s?, s:I}",
+		"method", env->method ? env->method : "?", "path", env->path ? env->path : "",
+		"status", env->status, "host", env->host, "origin", env->origin,
+		"authorization", env->authorization, "session_id", env->session_id,
+		"event_id", env->event_id, "content_type", env->content_type,
+		"exchange", (json_int_t)env->exchange);
+
+	oc->transport = env->transport;
+	oc->name = socks_name(m->socks, env->conn);
+	oc->server = proc_get(m->procs, dm->tgid, dm->start_ns);
+	oc->client = NULL;
+	oc->http = http;
+	return http;
+}
+
 static void on_message(void *ctx, const struct decode_msg *dm)
 {
 	struct monitor *m = ctx;
 	struct output_chan oc;
+	json_t *http = NULL;
 
-	chans_describe(m->chans, m->procs, dm->chan, dm->tgid, dm->start_ns, &oc);
+	if (dm->envelope)
+		http = describe_http(m, dm, &oc);
+	else
+		chans_describe(m->chans, m->procs, dm->chan, dm->tgid, dm->start_ns, &oc);
 	output_message(m->out, dm, &oc);
 	if (dm->session && !dm->session->announced && dm->session->protocol_version &&
 	    (dm->m->meta_version || (dm->corr.matched && !strcmp(dm->corr.method, "initialize")))) {
@@ -115,6 +143,61 @@ static void on_message(void *ctx, const struct decode_msg *dm)
 		output_session(m->out, dm->session, dm->ts_ns, &oc);
 	}
 	learn_from_message(m, dm);
+	json_decref(http);
+}
+
+/* ---- the HTTP transports' sink ---- */
+
+static uint32_t root_of(struct monitor *m, uint32_t tgid)
+{
+	struct proc_info *p = proc_find(m->procs, tgid);
+
+	return p && p->root ? p->root : tgid;
+}
+
+static void on_http_message(void *ctx, const struct httpmcp_msg *hm)
+{
+	struct monitor *m = ctx;
+	struct decode_text t = {
+		.chan = hm->env->conn, .text = hm->text, .len = hm->len, .ts_ns = hm->ts_ns,
+		.dir = hm->dir, .session_key = hm->session_key, .tgid = hm->tgid,
+		.start_ns = hm->start_ns, .envelope = hm->env,
+	};
+
+	attrib_note(m->attrib, root_of(m, hm->tgid), hm->session_key);
+	decoder_text(m->dec, &t);
+}
+
+static void on_http_mismatch(void *ctx, const struct httpmcp_mismatch *x)
+{
+	struct monitor *m = ctx;
+	const struct httpmcp_msg *hm = x->msg;
+	char what[MW_CMDLINE_MAX];
+
+	snprintf(what, sizeof(what), "%s: %s, body: %s", x->header, x->header_value,
+		 x->body_value ? x->body_value : "(none)");
+	guard_raw_alert(m->guard, "http.header_mismatch", "high", root_of(m, hm->tgid),
+			proc_get(m->procs, hm->tgid, hm->start_ns),
+			json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s?}", "header", x->header,
+				  "header_value", x->header_value, "body_value", x->body_value,
+				  "http_method", hm->env->method, "path", hm->env->path,
+				  "session_id", hm->env->session_id), what, hm->ts_ns);
+}
+
+static void on_http_abandoned(void *ctx, uint64_t conn, uint32_t tgid, const char *why)
+{
+	struct monitor *m = ctx;
+
+	output_record(m->out, "http.abandoned", now_boot_ns(), json_pack("{s:s, s:s, s:I}",
+		      "connection", socks_name(m->socks, conn), "reason", why, "pid",
+		      (json_int_t)tgid));
+}
+
+static void on_sock(void *ctx, const struct mw_sock *e)
+{
+	struct monitor *m = ctx;
+
+	socks_note(m->socks, e);
 }
 
 static void note(struct monitor *m, const char *event, const struct decode_note *n)
@@ -267,6 +350,17 @@ static int initial_scan(struct monitor *m, struct mw_error *err)
 
 /* ---- kernel records ---- */
 
+/* TCP payload: the HTTP transports. */
+static void http_feed(struct monitor *m, const struct mw_payload *p, const uint8_t *data)
+{
+	struct httpmcp_chunk c = {
+		.conn = p->local_ino, .op = p->op, .offset = p->offset, .data = data,
+		.len = p->len, .ts_ns = p->h.ts_ns, .tgid = p->h.tgid, .start_ns = p->h.start_ns,
+	};
+
+	httpmcp_feed(m->http, &c);
+}
+
 static void on_payload(void *ctx, const struct mw_payload *p, const uint8_t *data)
 {
 	struct monitor *m = ctx;
@@ -277,8 +371,12 @@ static void on_payload(void *ctx, const struct mw_payload *p, const uint8_t *dat
 		.start_ns = p->h.start_ns,
 	};
 
-	chans_note(m->chans, p);
 	attrib_note(m->attrib, p->h.root ? p->h.root : p->h.tgid, c.session_key);
+	if (p->kind == MW_CHAN_TCP) {
+		http_feed(m, p, data);
+		return;
+	}
+	chans_note(m->chans, p);
 	decoder_feed(m->dec, &c);
 }
 
@@ -398,6 +496,8 @@ static void on_exit_rec(void *ctx, const struct mw_exit *e)
 		action_done(&a);
 	decoder_end_session(m->dec, session_key(e->h.tgid, e->h.start_ns));
 	chans_forget(m->chans, e->h.tgid);
+	httpmcp_end_process(m->http, e->h.tgid);
+	socks_forget(m->socks, e->h.tgid);
 	if (e->h.tgid == e->h.root) {
 		attrib_forget(m->attrib, e->h.root);
 		guard_forget(m->guard, e->h.root);
@@ -467,6 +567,16 @@ static json_t *decoder_json(const struct decode_stats *s)
 		"pending_evicted", (json_int_t)s->pending_evicted, "oom", (json_int_t)s->oom);
 }
 
+static json_t *http_json(const struct httpmcp_stats *s)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "adopted",
+		(json_int_t)s->adopted,
+		"connections", (json_int_t)s->connections, "exchanges", (json_int_t)s->exchanges,
+		"messages", (json_int_t)s->messages, "replays_dropped", (json_int_t)s->replays_dropped,
+		"not_http", (json_int_t)s->not_http, "parse_errors", (json_int_t)s->parse_errors,
+		"gaps", (json_int_t)s->gaps, "oversize_bodies", (json_int_t)s->oversize_bodies);
+}
+
 /* Final statistics: a "stats" record and a summary on stderr. */
 static void report_stats(struct monitor *m)
 {
@@ -488,6 +598,8 @@ static void report_stats(struct monitor *m)
 		"output_write_errors", (json_int_t)output_write_errors(m->out));
 	if (rec && m->enforce)
 		json_object_set_new(rec, "enforcement", enforce_stats(m->enforce));
+	if (rec)
+		json_object_set_new(rec, "http", http_json(httpmcp_stats(m->http)));
 	output_record(m->out, "stats", now_boot_ns(), rec);
 	fprintf(stderr, "mcpwarden: %llu messages, %llu alerts, %llu kernel losses, %llu gaps "
 		"(%llu bytes), %llu truncated, %llu backlog, %llu non-JSON lines, %llu malformed "
@@ -520,6 +632,10 @@ static int open_sinks(struct monitor *m, struct mw_error *err)
 		.message = on_message, .truncated = on_truncated, .skipped = on_skipped,
 		.gap = on_gap,
 	};
+	struct httpmcp_sink http_sink = {
+		.message = on_http_message, .mismatch = on_http_mismatch,
+		.abandoned = on_http_abandoned,
+	};
 
 	struct policy_error perr = { "" };
 
@@ -536,7 +652,9 @@ static int open_sinks(struct monitor *m, struct mw_error *err)
 	m->dec = decoder_new(&dopt, &sink, m);
 	m->attrib = attrib_new();
 	m->chans = chans_new();
-	if (!m->procs || !m->dec || !m->attrib || !m->chans || !m->guard) {
+	m->http = httpmcp_new(&http_sink, m, m->cfg.message_cap, REORDER_WAIT_NS);
+	m->socks = socks_new();
+	if (!m->procs || !m->dec || !m->attrib || !m->chans || !m->guard || !m->http || !m->socks) {
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return -ENOMEM;
 	}
@@ -584,7 +702,7 @@ static int open_bpf(struct monitor *m, struct mw_error *err)
 	};
 	struct reader_handlers h = {
 		.payload = on_payload, .exec = on_exec, .fork = on_fork, .exit = on_exit_rec,
-		.track = on_track, .file = on_file, .net = on_net,
+		.track = on_track, .file = on_file, .net = on_net, .sock = on_sock,
 	};
 	int rc;
 
@@ -634,11 +752,13 @@ static void report_ready(struct monitor *m)
 static void monitor_free(struct monitor *m)
 {
 	reader_free(m->reader);
+	httpmcp_free(m->http);          /* may still hand messages to the decoder */
 	loader_close(m->loader);
 	decoder_free(m->dec);
 	attrib_free(m->attrib);
 	proc_table_free(m->procs);
 	chans_free(m->chans);
+	socks_free(m->socks);
 	guard_free(m->guard);
 	enforce_free(m->enforce);
 	output_close(m->out);
@@ -684,6 +804,7 @@ int monitor_poll(struct monitor *m)
 	if (rc < 0)
 		return rc;
 	decoder_expire(m->dec, now);
+	httpmcp_expire(m->http, now);
 	guard_tick(m->guard, now);
 	report_drops(m);
 	output_flush(m->out);

@@ -390,6 +390,8 @@ void output_message(struct output *o, const struct decode_msg *dm, const struct 
 	if (dm->batch_size)
 		json_object_set_new(rec, "batch", json_pack("{s:i, s:i}", "index", dm->batch_index,
 							    "size", dm->batch_size));
+	if (c->http)
+		json_object_set(rec, "http", c->http);
 	add_msg(o, rec, dm->m->elem);
 	output_record(o, "mcp.message", dm->ts_ns, rec);
 }

@@ -29,6 +29,7 @@ struct output_chan {
 	const char *name;               /* "unix:[123]" or "pipe:[123]" */
 	struct proc_info *server;       /* the process that read or wrote it */
 	struct proc_info *client;       /* the peer, NULL when unknown */
+	json_t *http;                   /* HTTP transports: the envelope (borrowed), else NULL */
 };
 
 struct output;
