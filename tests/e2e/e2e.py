@@ -16,9 +16,10 @@ import time
 import traceback
 
 from harness import (CLIENTS, MCPWARDEN, READY_TIMEOUT_S, STOP_TIMEOUT_S, Failure,
-                     Monitor, check, run_client)
+                     Monitor, check, run_client, tally)
 from policy_e2e import CASES as POLICY_CASES
 from enforce_e2e import CASES as ENFORCE_CASES
+from http_e2e import CASES as HTTP_CASES
 
 
 def sdk_cmd(tmp, scenario, launch, extra=()):
@@ -36,10 +37,6 @@ def py_cmd(tmp, extra=()):
     return [sys.executable, os.path.join(CLIENTS, "py_client.py"), "--root",
             os.path.join(tmp, "root"), "--record", os.path.join(tmp, "record.json"),
             "--pidfile", os.path.join(tmp, "server.pid")] + list(extra)
-
-
-def canon(msg):
-    return json.dumps(msg, sort_keys=True, ensure_ascii=False)
 
 
 def assert_no_loss(recs, truncated=0, client_pid=None):
@@ -75,16 +72,8 @@ def assert_exactly_once(tmp, recs, client_pid, over=None):
     mine = mine_of(recs, client_pid)
     big = [e for e in sent if over and len(json.dumps(e["msg"], ensure_ascii=False)) > over]
     sent = [e for e in sent if e not in big]
-    seen = {}
-    for r in mine:
-        if r.get("shortened"):
-            continue
-        key = (r["dir"], canon(r["msg"]))
-        seen[key] = seen.get(key, 0) + 1
-    want = {}
-    for e in sent:
-        key = (e["dir"], canon(e["msg"]))
-        want[key] = want.get(key, 0) + 1
+    seen = tally(r for r in mine if not r.get("shortened"))
+    want = tally(sent)
     for key, n in want.items():
         check(seen.get(key, 0) == n, "%s message seen %d times, sent %d: %.200s"
               % (key[0], seen.get(key, 0), n, key[1]))
@@ -474,7 +463,7 @@ CASES[3].__name__ = "max_message_truncates_and_resyncs"
 CASES[4].__name__ = "sdk_filesystem_npx_grandchild"
 CASES[8].__name__ = "prestarted_server_by_pid"
 CASES[9].__name__ = "prestarted_server_by_match"
-CASES += POLICY_CASES + ENFORCE_CASES
+CASES += POLICY_CASES + ENFORCE_CASES + HTTP_CASES
 
 
 def main():

@@ -103,3 +103,16 @@ def run_client(tmp, cmd, hold=None, on_spawn=None):
     if rc != 0:
         raise Failure("client failed (%d): %s" % (rc, open(log.name).read()[-2000:]))
     return proc.pid
+
+
+def canon(msg):
+    return json.dumps(msg, sort_keys=True, ensure_ascii=False)
+
+
+def tally(entries):
+    """How many times each (direction, message) occurs among records or recorded entries."""
+    counts = {}
+    for e in entries:
+        key = (e["dir"], canon(e["msg"]))
+        counts[key] = counts.get(key, 0) + 1
+    return counts

@@ -1,0 +1,105 @@
+"""End-to-end tests of the HTTP transports: server-everything in Streamable HTTP and in legacy
+SSE mode on 127.0.0.1, driven by the official SDK client and by a Python standard-library
+client; the JSONL must hold every message the client recorded exactly once, in the right
+direction, decoded from the server's TCP traffic, with the transport, the HTTP envelope and
+one session."""
+import json
+import os
+
+from harness import CLIENTS, Monitor, canon, check, run_client, tally
+
+
+def server_messages(recs, server_pid):
+    return [r for r in recs if r["event"] == "mcp.message" and r["server"]
+            and r["server"]["pid"] == server_pid]
+
+
+def check_exactly_once(tmp, recs, server_pid, transport):
+    sent = json.load(open(os.path.join(tmp, "record.json"), encoding="utf-8"))
+    check(len(sent) > 10, "the client recorded only %d messages" % len(sent))
+    mine = server_messages(recs, server_pid)
+    seen, want = tally(mine), tally(sent)
+    for key, n in want.items():
+        check(seen.get(key, 0) == n, "%s message seen %d times, sent %d: %.200s"
+              % (key[0], seen.get(key, 0), n, key[1]))
+    check(len(mine) == len(sent), "JSONL has %d messages of the server, the client recorded %d"
+          % (len(mine), len(sent)))
+    check({r["transport"] for r in mine} == {transport}, "transports %r"
+          % {r["transport"] for r in mine})
+    sessions = {r.get("session") for r in mine}
+    check(len(sessions) == 1 and None not in sessions, "messages span sessions %r" % sessions)
+    return mine
+
+
+def check_clean(recs):
+    stats = [r for r in recs if r["event"] == "stats"][-1]
+    for reason, v in stats["kernel_drops"].items():
+        check(v["count"] == 0, "kernel loss %s: %r" % (reason, v))
+    ab = [r for r in recs if r["event"] == "http.abandoned"]
+    check(not ab, "abandoned connections: %r" % ab)
+
+
+def sdk_http_case(transport, tname):
+    def case(tmp):
+        summary = os.path.join(tmp, "summary.json")
+        mon = Monitor(tmp, ["--no-default-match"])
+        try:
+            run_client(tmp, ["node", os.path.join(CLIENTS, "http_client.mjs"), "--transport",
+                             transport, "--record", os.path.join(tmp, "record.json"),
+                             "--summary", summary])
+        finally:
+            recs = mon.stop()
+        summ = json.load(open(summary))
+        mine = check_exactly_once(tmp, recs, summ["serverPid"], tname)
+        check(any(len(json.dumps(r["msg"])) > 1024 * 1024 for r in mine),
+              "the ~1 MiB message is missing")
+        http = [r["http"] for r in mine]
+        # a stream opened before the server was tracked has no headers to show
+        check(all(h["host"] == "127.0.0.1:%d" % summ["port"] for h in http
+                  if h["method"] == "POST"), "Host header")
+        check(any(h["method"] == "POST" for h in http), "no POST exchange")
+        if transport == "streamable":
+            check(all(h["session_id"] for h in http), "messages without Mcp-Session-Id")
+            check(any(h["method"] == "GET" and h["content_type"] == "text/event-stream"
+                      for h in http), "no message from the standalone GET stream")
+        else:
+            check(any(h["method"] == "GET" for h in http), "nothing on the SSE stream")
+            stats = [r for r in recs if r["event"] == "stats"][-1]
+            check(stats["http"]["adopted"] == 1, "the GET stream (opened before tracking) was "
+                  "not joined: %r" % stats["http"])
+            posts = [h for h in http if h["method"] == "POST"]
+            check(posts and all(h["path"].startswith("/message") for h in posts),
+                  "legacy POSTs: %r" % {h["path"] for h in posts})
+        check_clean(recs)
+    case.__name__ = "http_sdk_" + transport
+    return case
+
+
+def python_http_case(tmp):
+    """Raw standard-library requests: a batch and an invalid body included."""
+    summary = os.path.join(tmp, "summary.json")
+    mon = Monitor(tmp, ["--no-default-match"])
+    try:
+        run_client(tmp, ["python3", os.path.join(CLIENTS, "py_http_client.py"), "--record",
+                         os.path.join(tmp, "record.json"), "--summary", summary])
+    finally:
+        recs = mon.stop()
+    summ = json.load(open(summary))
+    check(summ["ok"], "client: %r" % summ)
+    sent = json.load(open(os.path.join(tmp, "record.json")))
+    mine = server_messages(recs, summ["serverPid"])
+    got = sorted((r["dir"], canon(r["msg"])) for r in mine)
+    want = sorted((e["dir"], canon(e["msg"])) for e in sent)
+    check(got == want, "messages differ: JSONL %d, client %d; missing %r" % (
+        len(got), len(want), [w for w in want if w not in got][:3]))
+    batch = [r for r in mine if r.get("batch")]
+    check(len(batch) == 2 and all(r["batch"]["size"] == 2 for r in batch), "batch %r"
+          % [r.get("batch") for r in batch])
+    err = [r for r in mine if r["kind"] == "error"]
+    check(err and err[0]["http"]["status"] >= 400, "invalid body answer %r" % err)
+    check_clean(recs)
+
+
+CASES = [sdk_http_case("streamable", "streamable-http"), sdk_http_case("sse", "sse"),
+         python_http_case]
+python_http_case.__name__ = "http_python_streamable"
