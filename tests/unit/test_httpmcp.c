@@ -259,6 +259,33 @@ static void test_adopted_stream(void)
 	}
 }
 
+/* A stale session is answered 404; the client initializes again and gets a new session. */
+static void test_404_reinitialize(void)
+{
+	struct got g = { 0 };
+	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 30 };
+	const char *err = "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32001,\"message\":"
+			  "\"Session not found\"},\"id\":null}";
+	char buf[512];
+
+	req(&c, "POST /mcp HTTP/1.1\r\nmcp-session-id: old\r\ncontent-length: 40\r\n\r\n"
+		"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}");
+	snprintf(buf, sizeof(buf), "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\n"
+		 "content-length: %zu\r\n\r\n%s", strlen(err), err);
+	res(&c, buf);
+	req(&c, init_post);
+	res(&c, init_answer);
+	CHECK_EQ(g.n, 4);
+	CHECK_STR(g.sid[0], "old");
+	CHECK_EQ(g.status[1], 404);
+	CHECK_EQ(g.key[0], g.key[1]);
+	CHECK_STR(g.sid[2], "s-1");
+	CHECK_EQ(g.key[2], g.key[3]);
+	CHECK(g.key[2] != g.key[0]);    /* a new session */
+	CHECK_EQ(g.abandoned, 0);
+	httpmcp_free(c.h);
+}
+
 static void test_header_mismatch(void)
 {
 	struct got g = { 0 };
@@ -351,6 +378,7 @@ UNIT_MAIN(UNIT_TEST(test_streamable_session),
 	  UNIT_TEST(test_batch_and_json_answer),
 	  UNIT_TEST(test_legacy_sse),
 	  UNIT_TEST(test_adopted_stream),
+	  UNIT_TEST(test_404_reinitialize),
 	  UNIT_TEST(test_header_mismatch),
 	  UNIT_TEST(test_client_side_capture),
 	  UNIT_TEST(test_gzip_answer),
