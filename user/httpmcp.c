@@ -19,6 +19,7 @@ uint64_t hm_session_key(const struct hx *x)
 	h = fnv(h, &x->c->tgid, sizeof(x->c->tgid));
 	if (x->sid)
 		return fnv(h, x->sid, strlen(x->sid)) | 1;
+	h = fnv(h, &x->epoch, sizeof(x->epoch));
 	return fnv(h, &x->c->conn, sizeof(x->c->conn)) | 1;
 }
 
@@ -174,7 +175,6 @@ static void on_bytes(void *ctx, uint64_t off, const uint8_t *p, size_t n, uint64
 {
 	struct hside *s = ctx;
 	struct hconn *c = s->c;
-
 	size_t took = 0;
 
 	if (c->dead || !n)
@@ -256,6 +256,8 @@ int httpmcp_feed(struct httpmcp *h, const struct httpmcp_chunk *k)
 		return -ENOMEM;
 	if (c->dead)
 		return 0;
+	if (c->last_ts && k->ts_ns > c->last_ts + HTTPMCP_STATELESS_IDLE_NS)
+		c->epoch++;
 	c->last_ts = k->ts_ns;
 	return stream_feed(c->st[side_index(k->op)], k->offset, k->data, k->len, k->ts_ns);
 }

@@ -48,6 +48,7 @@ struct hconn {
 	int req_op;                     /* the op whose bytes are requests; 0 until known */
 	bool dead;
 	uint64_t last_ts;
+	uint32_t epoch;                 /* stateless sessions: bumped after an idle spell */
 	struct hside side[2];           /* [0] read, [1] write */
 	uint8_t pend[2][TOKEN_MAX];     /* first bytes of each side until the roles are known */
 	size_t pend_len[2];
@@ -99,6 +100,7 @@ struct hx {
 	char *event_id;                 /* id of the SSE event being handed on */
 	uint64_t res_ts;
 	bool adopted;                   /* no exchange: an event stream joined mid-way */
+	uint32_t epoch;                 /* the connection's epoch when the exchange began */
 };
 
 static inline uint64_t fnv(uint64_t h, const void *p, size_t n)

@@ -277,6 +277,7 @@ bool hm_adopt(struct hconn *c, int op, const uint8_t *p, size_t n)
 	x->c = c;
 	x->adopted = x->legacy = true;
 	x->res_ts = c->last_ts;
+	x->epoch = c->epoch;
 	x->sid = claim_orphan(c->h, c->tgid);
 	x->sse = sse_new(c->h->body_cap, on_event, x);
 	if (!x->sse) {
@@ -332,6 +333,7 @@ static void on_req_headers(void *ctx, struct http_tx *tx)
 		return;
 	x->c = c;
 	x->tx = tx;
+	x->epoch = c->epoch;
 	x->req_ts = c->last_ts;
 	x->legacy = hm_is_endpoint(c->h, c->tgid, tx->path) || legacy_post(tx);
 	c->h->st.exchanges++;

@@ -286,6 +286,29 @@ static void test_404_reinitialize(void)
 	httpmcp_free(c.h);
 }
 
+/* Stateless (no session id): one connection is one session until it idles. */
+static void test_stateless_idle(void)
+{
+	struct got g = { 0 };
+	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 31 };
+	const char *ping = "POST /mcp HTTP/1.1\r\ncontent-length: 40\r\n\r\n"
+			   "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}";
+	const char *ok = "HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n";
+
+	req(&c, ping);
+	res(&c, ok);
+	c.ts += 1000;                   /* a short pause: the same session */
+	req(&c, ping);
+	res(&c, ok);
+	c.ts += HTTPMCP_STATELESS_IDLE_NS + 1;
+	req(&c, ping);
+	res(&c, ok);
+	CHECK_EQ(g.n, 3);
+	CHECK_EQ(g.key[0], g.key[1]);
+	CHECK(g.key[2] != g.key[1]);
+	httpmcp_free(c.h);
+}
+
 static void test_header_mismatch(void)
 {
 	struct got g = { 0 };
@@ -379,6 +402,7 @@ UNIT_MAIN(UNIT_TEST(test_streamable_session),
 	  UNIT_TEST(test_legacy_sse),
 	  UNIT_TEST(test_adopted_stream),
 	  UNIT_TEST(test_404_reinitialize),
+	  UNIT_TEST(test_stateless_idle),
 	  UNIT_TEST(test_header_mismatch),
 	  UNIT_TEST(test_client_side_capture),
 	  UNIT_TEST(test_gzip_answer),
