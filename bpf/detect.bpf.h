@@ -60,21 +60,19 @@ static long scan_step(__u32 step, void *data)
 	return 0;
 }
 
-/* The cheap first test: do the bytes read start a JSON object or array? */
-static __always_inline bool starts_json(const void *ubuf)
+#define MW_POST_LEN 5                   /* "POST " */
+
+/* The cheap first test, one user read of at most 5 bytes: do the bytes read start a JSON
+ * object or array, or an HTTP POST (Streamable HTTP and legacy SSE requests)? */
+static __always_inline bool starts_opener(const void *ubuf, __u64 len)
 {
-	__u8 first = 0;
+	char b[MW_POST_LEN] = {};
 
-	return !bpf_probe_read_user(&first, 1, ubuf) && (first == '{' || first == '[');
-}
-
-/* Or an HTTP request that may carry one in its body (Streamable HTTP and legacy SSE POSTs). */
-static __always_inline bool starts_post(const void *ubuf)
-{
-	char first[5] = {};
-
-	return !bpf_probe_read_user(first, sizeof(first), ubuf) && first[0] == 'P' &&
-	       first[1] == 'O' && first[2] == 'S' && first[3] == 'T' && first[4] == ' ';
+	if (bpf_probe_read_user(b, len >= MW_POST_LEN ? MW_POST_LEN : 1, ubuf))
+		return false;
+	if (b[0] == '{' || b[0] == '[')
+		return true;
+	return b[0] == 'P' && b[1] == 'O' && b[2] == 'S' && b[3] == 'T' && b[4] == ' ';
 }
 
 /* True when the len bytes at ubuf (already read by the process) hold an MCP opener. */

@@ -146,7 +146,7 @@ static __always_inline bool detect(struct task_struct *task, __u32 tgid, const s
 	__u64 len = 0;
 	__u64 ubuf = first_segment(a, ret, &len);
 
-	if (!ubuf || !len || (!starts_json((void *)ubuf) && !starts_post((void *)ubuf)))
+	if (!ubuf || !len || !starts_opener((void *)ubuf, len))
 		return false;
 	if (!resolve_channel(task, a->fd, MW_OP_READ, ref) || !scan_for_mcp((void *)ubuf, len))
 		return false;
