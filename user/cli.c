@@ -53,8 +53,9 @@ static void usage(FILE *f, const struct cli_command *cmds, size_t ncmds)
 		"usage: mcpwarden [COMMAND] [OPTIONS]\n"
 		"\n"
 		"Watch MCP (Model Context Protocol) servers from inside the kernel: every JSON-RPC\n"
-		"message they read and write on stdio, tied to its session and request, what their\n"
-		"processes exec, open and connect to, and alerts where the policy is broken.\n"
+		"message they read and write on stdio or HTTP, tied to its session and request, what\n"
+		"their processes exec, open and connect to, and alerts (or, in mode: enforce, kills)\n"
+		"where the policy is broken.\n"
 		"\n"
 		"commands:\n");
 	for (size_t i = 0; i < ncmds; i++) {
