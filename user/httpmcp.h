@@ -8,7 +8,8 @@
  *    JSON, an SSE stream (events before the response included) or 202; a GET opens the
  *    standalone server-to-client stream; DELETE ends the session. Sessions by Mcp-Session-Id
  *    (the initialize answer assigns it); without one (2026-07-28 stateless servers) by
- *    connection and time (a new session after HTTPMCP_STATELESS_IDLE_NS of silence). SSE replays (Last-Event-ID) are dropped by (session, event id).
+ *    connection and time (a new session after HTTPMCP_STATELESS_IDLE_NS of silence). SSE
+ *    replays (Last-Event-ID) are dropped by (session, event id).
  *  - Legacy HTTP+SSE: a GET stream whose first event, "endpoint", names the POST path (and its
  *    sessionId); POSTs there are answered 202 and their responses come on the GET stream.
  *  - 2026-07-28 headers Mcp-Method / Mcp-Name that disagree with the body are reported (the

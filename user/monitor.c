@@ -1,32 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-#include <errno.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-#include "actions.h"
-#include "attrib.h"
-#include "chans.h"
-#include "decode.h"
-#include "enforce.h"
-#include "evfmt.h"
-#include "guard.h"
-#include "httpmcp.h"
-#include "socks.h"
-#include "monitor.h"
-#include "output.h"
-#include "polfile.h"
-#include "proc.h"
-#include "reader.h"
-
-#define GLOBS_MAX        (MW_MATCH_MAX + 8u)
-#define REORDER_WAIT_NS  (200ull * 1000 * 1000)
-#define NSEC_PER_SEC_U   1000000000ull
-#define LINE_LEN         (MW_RPATH_MAX + MW_FPATH_MAX + 64)
-#define CALLS_TXT_LEN    256
+/* monitor: life cycle (start, poll, stop), tracking, losses and statistics. */
+#include "monitor_int.h"
 
 static const char *const drop_names[MW_DROP__COUNT] = {
 	[MW_DROP_RINGBUF_FULL] = "ringbuf_full",
@@ -42,191 +16,10 @@ static const char *const reason_names[] = {
 	[MW_TRACK_PID] = "pid", [MW_TRACK_INHERIT] = "inherit",
 };
 
-struct monitor {
-	struct mw_config cfg;
-	const char *globs[GLOBS_MAX];
-	unsigned int nglobs;
-	struct loader *loader;
-	struct reader *reader;
-	struct output *out;
-	struct proc_table *procs;
-	struct decoder *dec;
-	struct attrib *attrib;
-	struct chans *chans;
-	struct policy *policy;
-	struct guard *guard;
-	struct enforce *enforce;        /* mode: enforce only */
-	struct mw_drop drops[MW_DROP__COUNT];   /* last reported */
-	uint64_t started_ns, stop_at_ns;
-	uint64_t tracked_total;
-	struct httpmcp *http;
-	struct socks *socks;            /* TCP endpoints by socket inode */
-};
-
-static uint64_t now_boot_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC_U + (uint64_t)ts.tv_nsec;
-}
-
-static int64_t boot_to_real(void)
-{
-	struct timespec b, r;
-
-	clock_gettime(CLOCK_BOOTTIME, &b);
-	clock_gettime(CLOCK_REALTIME, &r);
-	return ((int64_t)r.tv_sec - b.tv_sec) * (int64_t)NSEC_PER_SEC_U + (r.tv_nsec - b.tv_nsec);
-}
-
-static uint64_t session_key(uint32_t tgid, uint64_t start_ns)
-{
-	return ((uint64_t)tgid << 40) ^ (start_ns / MW_NS_PER_TICK);
-}
-
-/* ---- decoder sink ---- */
-
-/* What the policy learns from traffic: the server spoke, its name, its client's roots. */
-static void learn_from_message(struct monitor *m, const struct decode_msg *dm)
-{
-	struct proc_info *p = proc_find(m->procs, dm->tgid);
-	struct proc_info *root = p && p->root ? proc_find(m->procs, p->root) : NULL;
-	const char *name;
-
-	if (!p || !p->root)
-		return;
-	guard_spoke(m->guard, p->root);
-	name = dm->session ? json_string_value(json_object_get(dm->session->server_info, "name"))
-			   : NULL;
-	if (name && root)
-		guard_server_name(m->guard, root, name);
-	if (dm->dir == MW_DIR_C2S && dm->corr.matched && dm->m->kind == JR_RESULT &&
-	    !strcmp(dm->corr.method, "roots/list"))
-		guard_client_roots(m->guard, p->root, json_object_get(dm->m->elem, "result"));
-}
-
-/* Where an HTTP message travelled: the connection's endpoints and the HTTP envelope. */
-static json_t *describe_http(struct monitor *m, const struct decode_msg *dm,
-			     struct output_chan *oc)
-{
-	const struct httpmcp_envelope *env = dm->envelope;
-	json_t *http = json_pack("{s:s, s:s, s:i, s:s?, s:s?, s:b, s:s?, s:s?, s:s?, s:I}",
-		"method", env->method ? env->method : "?", "path", env->path ? env->path : "",
-		"status", env->status, "host", env->host, "origin", env->origin,
-		"authorization", env->authorization, "session_id", env->session_id,
-		"event_id", env->event_id, "content_type", env->content_type,
-		"exchange", (json_int_t)env->exchange);
-
-	oc->transport = env->transport;
-	oc->name = socks_name(m->socks, env->conn);
-	oc->server = proc_get(m->procs, dm->tgid, dm->start_ns);
-	oc->client = NULL;
-	oc->http = http;
-	return http;
-}
-
-static void on_message(void *ctx, const struct decode_msg *dm)
-{
-	struct monitor *m = ctx;
-	struct output_chan oc;
-	json_t *http = NULL;
-
-	if (dm->envelope)
-		http = describe_http(m, dm, &oc);
-	else
-		chans_describe(m->chans, m->procs, dm->chan, dm->tgid, dm->start_ns, &oc);
-	output_message(m->out, dm, &oc);
-	if (dm->session && !dm->session->announced && dm->session->protocol_version &&
-	    (dm->m->meta_version || (dm->corr.matched && !strcmp(dm->corr.method, "initialize")))) {
-		dm->session->announced = true;
-		output_session(m->out, dm->session, dm->ts_ns, &oc);
-	}
-	learn_from_message(m, dm);
-	json_decref(http);
-}
-
-/* ---- the HTTP transports' sink ---- */
-
-static uint32_t root_of(struct monitor *m, uint32_t tgid)
-{
-	struct proc_info *p = proc_find(m->procs, tgid);
-
-	return p && p->root ? p->root : tgid;
-}
-
-static void on_http_message(void *ctx, const struct httpmcp_msg *hm)
-{
-	struct monitor *m = ctx;
-	struct decode_text t = {
-		.chan = hm->env->conn, .text = hm->text, .len = hm->len, .ts_ns = hm->ts_ns,
-		.dir = hm->dir, .session_key = hm->session_key, .tgid = hm->tgid,
-		.start_ns = hm->start_ns, .envelope = hm->env,
-	};
-
-	attrib_note(m->attrib, root_of(m, hm->tgid), hm->session_key);
-	decoder_text(m->dec, &t);
-}
-
-static void on_http_mismatch(void *ctx, const struct httpmcp_mismatch *x)
-{
-	struct monitor *m = ctx;
-	const struct httpmcp_msg *hm = x->msg;
-	char what[MW_CMDLINE_MAX];
-
-	snprintf(what, sizeof(what), "%s: %s, body: %s", x->header, x->header_value,
-		 x->body_value ? x->body_value : "(none)");
-	guard_raw_alert(m->guard, "http.header_mismatch", "high", root_of(m, hm->tgid),
-			proc_get(m->procs, hm->tgid, hm->start_ns),
-			json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s?}", "header", x->header,
-				  "header_value", x->header_value, "body_value", x->body_value,
-				  "http_method", hm->env->method, "path", hm->env->path,
-				  "session_id", hm->env->session_id), what, hm->ts_ns);
-}
-
-static void on_http_abandoned(void *ctx, uint64_t conn, uint32_t tgid, const char *why)
-{
-	struct monitor *m = ctx;
-
-	output_record(m->out, "http.abandoned", now_boot_ns(), json_pack("{s:s, s:s, s:I}",
-		      "connection", socks_name(m->socks, conn), "reason", why, "pid",
-		      (json_int_t)tgid));
-}
-
-static void on_sock(void *ctx, const struct mw_sock *e)
-{
-	struct monitor *m = ctx;
-
-	socks_note(m->socks, e);
-}
-
-static void note(struct monitor *m, const char *event, const struct decode_note *n)
-{
-	struct output_chan oc;
-
-	chans_describe(m->chans, m->procs, n->chan, n->tgid, n->start_ns, &oc);
-	output_note(m->out, event, n, &oc);
-}
-
-static void on_truncated(void *ctx, const struct decode_note *n)
-{
-	note(ctx, "mcp.truncated", n);
-}
-
-static void on_skipped(void *ctx, const struct decode_note *n)
-{
-	note(ctx, "mcp.skipped", n);
-}
-
-static void on_gap(void *ctx, const struct decode_note *n)
-{
-	note(ctx, "mcp.gap", n);
-}
-
 /* ---- tracking ---- */
 
 /* A server root: tracking reported. */
-static void report_tracked(struct monitor *m, struct proc_info *p, uint64_t ts)
+void mon_report_tracked(struct monitor *m, struct proc_info *p, uint64_t ts)
 {
 	json_t *rec;
 
@@ -243,7 +36,7 @@ static void report_tracked(struct monitor *m, struct proc_info *p, uint64_t ts)
  * written before the tracked map, so its first action is judged under the right entry); a
  * root found at start-up (report false) is past its start-up grace.
  */
-static int track(struct monitor *m, struct proc_info *p, uint32_t root, uint32_t reason,
+int mon_track(struct monitor *m, struct proc_info *p, uint32_t root, uint32_t reason,
 		 uint64_t ts, bool report)
 {
 	int rc;
@@ -256,12 +49,12 @@ static int track(struct monitor *m, struct proc_info *p, uint32_t root, uint32_t
 	if (rc)
 		return rc;
 	if (report && reason != MW_TRACK_INHERIT)
-		report_tracked(m, p, ts);
+		mon_report_tracked(m, p, ts);
 	return 0;
 }
 
 /* mcpwarden itself and the processes that started it match their own command lines. */
-static bool is_self_or_ancestor(struct monitor *m, uint32_t tgid)
+bool mon_is_self_or_ancestor(struct monitor *m, uint32_t tgid)
 {
 	struct proc_info *self = proc_find(m->procs, (uint32_t)getpid());
 
@@ -290,7 +83,7 @@ static void scan_visit(void *ctx, struct proc_info *p)
 	struct monitor *m = s->m;
 	struct proc_info *a;
 
-	if (s->pass == 0 && !is_self_or_ancestor(m, p->tgid)) {
+	if (s->pass == 0 && !mon_is_self_or_ancestor(m, p->tgid)) {
 		if (named_pid(m, p->tgid))
 			p->root = p->tgid, p->reason = MW_TRACK_PID;
 		else if (proc_match(p->cmdline, m->globs, m->nglobs))
@@ -309,11 +102,11 @@ static void scan_visit(void *ctx, struct proc_info *p)
 		int rc;
 
 		p->reason = MW_TRACK_NONE;
-		rc = track(m, p, p->root, reason, 0, false);
+		rc = mon_track(m, p, p->root, reason, 0, false);
 		if (rc && !s->rc)
 			s->rc = rc;
 	} else if (s->pass == 3 && (p->reason == MW_TRACK_PID || p->reason == MW_TRACK_MATCH)) {
-		report_tracked(m, p, now_boot_ns());
+		mon_report_tracked(m, p, now_boot_ns());
 	}
 }
 
@@ -346,177 +139,6 @@ static int initial_scan(struct monitor *m, struct mw_error *err)
 		snprintf(err->msg, sizeof(err->msg), "cannot write the tracked-process map: %s",
 			 strerror(-s.rc));
 	return s.rc;
-}
-
-/* ---- kernel records ---- */
-
-/* TCP payload: the HTTP transports. */
-static void http_feed(struct monitor *m, const struct mw_payload *p, const uint8_t *data)
-{
-	struct httpmcp_chunk c = {
-		.conn = p->local_ino, .op = p->op, .offset = p->offset, .data = data,
-		.len = p->len, .ts_ns = p->h.ts_ns, .tgid = p->h.tgid, .start_ns = p->h.start_ns,
-	};
-
-	httpmcp_feed(m->http, &c);
-}
-
-static void on_payload(void *ctx, const struct mw_payload *p, const uint8_t *data)
-{
-	struct monitor *m = ctx;
-	struct decode_chunk c = {
-		.chan = p->chan, .offset = p->offset, .data = data, .len = p->len,
-		.ts_ns = p->h.ts_ns, .dir = p->op == MW_OP_WRITE ? MW_DIR_S2C : MW_DIR_C2S,
-		.session_key = session_key(p->h.tgid, p->h.start_ns), .tgid = p->h.tgid,
-		.start_ns = p->h.start_ns,
-	};
-
-	attrib_note(m->attrib, p->h.root ? p->h.root : p->h.tgid, c.session_key);
-	if (p->kind == MW_CHAN_TCP) {
-		http_feed(m, p, data);
-		return;
-	}
-	chans_note(m->chans, p);
-	decoder_feed(m->dec, &c);
-}
-
-/* One action of a tracked process. */
-struct action {
-	struct guard_action ga;
-	struct attrib_call calls[GUARD_CALLS_MAX];
-	char calls_txt[CALLS_TXT_LEN];
-};
-
-/* Write its record, with the process and the calls in flight; false when there is none. The
- * record stays readable in a->ga.rec (for the policy) until action_done(). */
-static bool report_action(struct monitor *m, const char *event, const struct mw_event_hdr *h,
-			  json_t *rec, const char *line, bool routine, struct action *a)
-{
-	struct proc_info *p = proc_get(m->procs, h->tgid, h->start_ns);
-	unsigned int n = 0;
-	json_t *calls = attrib_calls_detail(m->attrib, m->dec, h->root, a->calls_txt,
-					    sizeof(a->calls_txt), a->calls, GUARD_CALLS_MAX, &n);
-
-	if (!rec) {
-		json_decref(calls);
-		return false;
-	}
-	json_object_set_new(rec, "process", output_proc(p));
-	json_object_set_new(rec, "server_pid", json_integer(h->root));
-	json_object_set_new(rec, "calls", calls ? calls : json_array());
-	if (a->calls_txt[0] || !routine)   /* the console skips routine reads outside calls */
-		output_action(m->out, h->ts_ns, p, line, a->calls_txt);
-	a->ga = (struct guard_action){ .h = h, .p = p, .event = event, .rec = json_incref(rec),
-		.calls = a->calls, .ncalls = calls ? n : 0, .calls_txt = a->calls_txt };
-	output_record(m->out, event, h->ts_ns, rec);
-	return true;
-}
-
-static void action_done(struct action *a)
-{
-	json_decref(a->ga.rec);
-}
-
-static void on_file(void *ctx, const struct mw_file *e)
-{
-	struct monitor *m = ctx;
-	char line[LINE_LEN];
-	json_t *rec = actions_file(e, line, sizeof(line));
-	struct action a;
-
-	if (!report_action(m, actions_file_event(e->op), &e->h, rec, line, e->op == MW_FILE_OPEN &&
-			   evfmt_open_access(e->flags) == EVFMT_ACCESS_READ, &a))
-		return;
-	guard_file(m->guard, &a.ga, e);
-	action_done(&a);
-}
-
-static void on_net(void *ctx, const struct mw_net *e)
-{
-	struct monitor *m = ctx;
-	char line[LINE_LEN];
-	json_t *rec = actions_net(e, line, sizeof(line));
-	struct action a;
-
-	if (!report_action(m, actions_net_event(e->op), &e->h, rec, line, false, &a))
-		return;
-	guard_net(m->guard, &a.ga, e);
-	action_done(&a);
-}
-
-static void on_exec(void *ctx, const struct mw_exec *e)
-{
-	struct monitor *m = ctx;
-	struct proc_info *p = proc_on_exec(m->procs, e);
-
-	if (!p)
-		return;
-	if (e->tracked) {
-		char line[LINE_LEN];
-		struct action a;
-
-		p->reason = e->tracked;
-		p->root = e->h.root;
-		if (!report_action(m, "process.exec", &e->h, actions_exec(e, line, sizeof(line)), line,
-				   false, &a))
-			return;
-		guard_exec(m->guard, &a.ga, e);
-		action_done(&a);
-		return;
-	}
-	if (!is_self_or_ancestor(m, p->tgid) && proc_match(p->cmdline, m->globs, m->nglobs))
-		track(m, p, p->tgid, MW_TRACK_MATCH, e->h.ts_ns, true);
-	else
-		proc_forget(m->procs, p->tgid); /* every exec on the host is seen: keep none */
-}
-
-static void on_fork(void *ctx, const struct mw_fork *e)
-{
-	struct monitor *m = ctx;
-	char line[LINE_LEN];
-
-	proc_on_fork(m->procs, e);
-	struct action a;
-
-	snprintf(line, sizeof(line), "fork from %u", e->ptgid);
-	if (report_action(m, "process.fork", &e->h, json_pack("{s:I}", "parent_pid",
-			  (json_int_t)e->ptgid), line, false, &a))
-		action_done(&a);
-}
-
-static void on_exit_rec(void *ctx, const struct mw_exit *e)
-{
-	struct monitor *m = ctx;
-	struct proc_info *p = proc_find(m->procs, e->h.tgid);
-	char line[LINE_LEN];
-	struct action a;
-
-	if (report_action(m, "process.exit", &e->h, actions_exit(e, line, sizeof(line)), line,
-			  false, &a))
-		action_done(&a);
-	decoder_end_session(m->dec, session_key(e->h.tgid, e->h.start_ns));
-	chans_forget(m->chans, e->h.tgid);
-	httpmcp_end_process(m->http, e->h.tgid);
-	socks_forget(m->socks, e->h.tgid);
-	if (e->h.tgid == e->h.root) {
-		attrib_forget(m->attrib, e->h.root);
-		guard_forget(m->guard, e->h.root);
-	}
-	if (p)
-		proc_forget(m->procs, e->h.tgid);
-}
-
-static void on_track(void *ctx, const struct mw_track *e)
-{
-	struct monitor *m = ctx;
-	struct proc_info *p = proc_get(m->procs, e->h.tgid, e->h.start_ns);
-
-	if (!p)
-		return;
-	p->root = e->h.tgid;
-	p->reason = e->reason;
-	guard_server(m->guard, p, e->reason == MW_TRACK_TRAFFIC);
-	report_tracked(m, p, e->h.ts_ns);
 }
 
 /* ---- losses ---- */
@@ -629,12 +251,12 @@ static int open_sinks(struct monitor *m, struct mw_error *err)
 		.message_cap = m->cfg.message_cap, .reorder_wait_ns = REORDER_WAIT_NS,
 	};
 	struct decode_sink sink = {
-		.message = on_message, .truncated = on_truncated, .skipped = on_skipped,
-		.gap = on_gap,
+		.message = mon_on_message, .truncated = mon_on_truncated,
+		.skipped = mon_on_skipped, .gap = mon_on_gap,
 	};
 	struct httpmcp_sink http_sink = {
-		.message = on_http_message, .mismatch = on_http_mismatch,
-		.abandoned = on_http_abandoned,
+		.message = mon_on_http_message, .mismatch = mon_on_http_mismatch,
+		.abandoned = mon_on_http_abandoned,
 	};
 
 	struct policy_error perr = { "" };
@@ -701,8 +323,9 @@ static int open_bpf(struct monitor *m, struct mw_error *err)
 		.enforce = enforce, .attach_cgroup = enforce || m->cfg.attach_all,
 	};
 	struct reader_handlers h = {
-		.payload = on_payload, .exec = on_exec, .fork = on_fork, .exit = on_exit_rec,
-		.track = on_track, .file = on_file, .net = on_net, .sock = on_sock,
+		.payload = mon_on_payload, .exec = mon_on_exec, .fork = mon_on_fork,
+		.exit = mon_on_exit_rec, .track = mon_on_track, .file = mon_on_file,
+		.net = mon_on_net, .sock = mon_on_sock,
 	};
 	int rc;
 
