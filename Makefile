@@ -5,6 +5,7 @@
 #   make run        build, then watch this host live with the built-in defaults (root)
 #   make test       deps, build, then every test layer: unit, bpf, e2e
 #   make bench      benchmarks (numbers go to docs/performance.md by hand)
+#   make fuzz       libFuzzer targets (clang, ASan, UBSan), each for FUZZ_SECONDS (default 60)
 #   make V=1 ...    show the commands
 
 OUT        ?= build
@@ -56,12 +57,20 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS)) $(OUT)/unit/
 UNIT_HELP  := unit http_rec
 PURE_SAN   := $(patsubst %,$(OUT)/san/%.o,$(PURE_MODS) $(UNIT_HELP))
 
+# Fuzzing: libFuzzer targets over the pure modules, all built with clang and the sanitizers.
+FUZZ_SECONDS ?= 60
+FUZZ_SAN   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS := -std=gnu11 $(WARN) $(INCLUDES) -D_GNU_SOURCE -MMD -MP $(FUZZ_SAN)
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
+PURE_FUZZ  := $(patsubst %,$(OUT)/fuzz/%.o,$(PURE_MODS))
+
 BPF_TEST   := $(OUT)/tests/bpf_test
 LOADER_LIB := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
 
-.PHONY: all deps run test unit bpf-test e2e bench clean distclean
+.PHONY: all deps run test unit bpf-test e2e bench fuzz clean distclean
 .DELETE_ON_ERROR:
-.SECONDARY: $(PURE_SAN)
+.SECONDARY: $(PURE_SAN) $(PURE_FUZZ)
 
 all: $(OUT)/mcpwarden
 
@@ -102,7 +111,8 @@ $(OUT)/user/%.o: user/%.S | $(OUT)/user
 	$(Q)$(CC) $(ASFLAGS) -c $< -o $@
 
 # the built-in policy is .incbin'd: the assembler's dependency files do not name it
-$(OUT)/user/policy_default.o $(OUT)/san/policy_default.o: policies/default.yaml
+$(OUT)/user/policy_default.o $(OUT)/san/policy_default.o $(OUT)/fuzz/policy_default.o: \
+		policies/default.yaml
 
 # loader.c includes the skeleton
 $(OUT)/user/loader.o: $(SKEL)
@@ -143,6 +153,23 @@ $(OUT)/unit/test_schema: tests/schema/check.py $(OUT)/tests/yaml2json | $(OUT)/u
 unit: $(UNIT_BINS)
 	$(Q)tests/unit/run.sh $(UNIT_BINS)
 
+# ---- fuzzing ----
+
+$(OUT)/fuzz/%.o: user/%.c | $(OUT)/fuzz
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(OUT)/fuzz/%.o: user/%.S | $(OUT)/fuzz
+	$(call msg,AS-FUZZ,$@)
+	$(Q)$(CLANG) $(ASFLAGS) -c $< -o $@
+
+$(OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PURE_FUZZ) | $(OUT)/fuzz
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Itests/fuzz $< $(PURE_FUZZ) -o $@ -ljansson -lyaml -lhtp -lz
+
+fuzz: $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(OUT)/fuzz $(FUZZ_BINS)
+
 $(BPF_TEST): tests/bpf/bpf_test.c tests/unit/unit.c $(LOADER_LIB) | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< tests/unit/unit.c $(LOADER_LIB) -o $@ $(LDLIBS)
@@ -156,7 +183,7 @@ e2e: $(OUT)/mcpwarden
 bench: deps all
 	$(Q)bench/run.sh
 
-$(OUT)/bpf $(OUT)/user $(OUT)/san $(OUT)/unit $(OUT)/tests:
+$(OUT)/bpf $(OUT)/user $(OUT)/san $(OUT)/unit $(OUT)/tests $(OUT)/fuzz:
 	$(Q)mkdir -p $@
 
 clean:
