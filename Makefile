@@ -66,6 +66,7 @@ FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
 PURE_FUZZ  := $(patsubst %,$(OUT)/fuzz/%.o,$(PURE_MODS))
 
 BPF_TEST   := $(OUT)/tests/bpf_test
+MW_SAN     := $(OUT)/mcpwarden-san
 LOADER_LIB := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
 
 .PHONY: all deps run test unit bpf-test e2e bench fuzz clean distclean
@@ -81,8 +82,8 @@ run: deps all
 	$(OUT)/mcpwarden $(ARGS)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BPF_TEST)
-	$(Q)tests/run.sh $(OUT)/mcpwarden $(BPF_TEST) $(UNIT_BINS)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BPF_TEST) $(MW_SAN)
+	$(Q)MCPWARDEN_SAN=$(MW_SAN) tests/run.sh $(OUT)/mcpwarden $(BPF_TEST) $(UNIT_BINS)
 
 $(VMLINUX):
 	$(call msg,BTF,$@)
@@ -126,6 +127,14 @@ $(OUT)/mcpwarden: $(USER_OBJS)
 $(OUT)/san/%.o: user/%.c | $(OUT)/san
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+# The collector built with ASan, UBSan and LeakSanitizer: make test runs e2e cases under it
+# (a leak or a sanitizer report fails the case through its exit status).
+$(OUT)/san/loader.o: $(SKEL)
+
+$(MW_SAN): $(patsubst %,$(OUT)/san/%.o,$(USER_MODS))
+	$(call msg,LD-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ -o $@ $(LDLIBS)
 
 $(OUT)/san/%.o: user/%.S | $(OUT)/san
 	$(call msg,AS-SAN,$@)

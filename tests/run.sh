@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every test layer in order: unit (pure modules under ASan/UBSan), bpf (real programs loaded
-# and driven), e2e (real MCP servers from npm). Each layer ends with "N passed, N failed"; the
+# and driven), e2e (real MCP servers from npm), e2e-sanitized (a subset of e2e under the
+# collector built with ASan, UBSan and LeakSanitizer, $MCPWARDEN_SAN). Each layer ends with
+# "N passed, N failed"; the
 # totals close the run. A layer that cannot run (no root, BPF will not load) fails.
 # usage: tests/run.sh MCPWARDEN BPF_TEST UNIT_BIN...
 set -uo pipefail
@@ -43,6 +45,21 @@ layer bpf "$here/bpf/run.sh" "$mcpwarden" "$bpf_test"
 MCPWARDEN=$(cd "$(dirname "$mcpwarden")" && pwd)/$(basename "$mcpwarden")
 export MCPWARDEN
 layer e2e "$here/e2e/run.sh"
+# The same collector built with ASan, UBSan and LeakSanitizer, through cases that cover every
+# decoder, the policy, enforcement and the HTTP transports: a leak or any sanitizer report
+# makes mcpwarden exit non-zero and the case fail.
+if [ -z "${MCPWARDEN_SAN:-}" ] || [ ! -x "$MCPWARDEN_SAN" ]; then
+	echo "==== e2e-sanitized"
+	echo "e2e-sanitized: no sanitized collector (MCPWARDEN_SAN); build it with make test"
+	failed=$((failed + 1))
+	status=1
+else
+	MCPWARDEN=$(cd "$(dirname "$MCPWARDEN_SAN")" && pwd)/$(basename "$MCPWARDEN_SAN")
+	export MCPWARDEN
+	layer e2e-sanitized "$here/e2e/run.sh" sdk_everything_node python_filesystem_pipes \
+		sequence_case policy_escape_route_vulnerable_fs enforce_file_kill enforce_net_deny \
+		http_sdk_streamable http_sdk_sse http_python_streamable
+fi
 echo "==== all layers"
 echo "$passed passed, $failed failed"
 exit $status
