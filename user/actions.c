@@ -147,8 +147,7 @@ static json_t *endpoint(const struct mw_net *e, const uint8_t *addr, uint16_t po
 	char a[ADDR_LEN];
 
 	evfmt_addr(e->family, addr, a, sizeof(a));
-	snprintf(txt, size, e->family == AF_INET6 && strchr(a, ':') ? "[%s]:%u" : "%s:%u", a,
-		 port);
+	evfmt_endpoint(e->family, addr, port, txt, size);
 	return json_pack("{s:s, s:i}", "addr", a, "port", port);
 }
 

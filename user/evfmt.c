@@ -114,6 +114,15 @@ void evfmt_addr(uint16_t family, const uint8_t addr[16], char *out, size_t size)
 		inet_ntop(AF_INET6, addr, out, (socklen_t)size);
 }
 
+void evfmt_endpoint(uint16_t family, const uint8_t addr[16], uint16_t port, char *out,
+		    size_t size)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	evfmt_addr(family, addr, a, sizeof(a));
+	snprintf(out, size, strchr(a, ':') ? "[%s]:%u" : "%s:%u", a, port);
+}
+
 /* A run of exactly 64 hex digits starting at p? */
 static bool hex64_at(const char *p)
 {

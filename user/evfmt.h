@@ -26,6 +26,9 @@ unsigned int evfmt_open_access(uint32_t flags);
 void evfmt_access_str(unsigned int access, char *out, size_t size);
 /* Text form of an address: family is AF_INET or AF_INET6 (v4-mapped v6 shown as IPv4 too). */
 void evfmt_addr(uint16_t family, const uint8_t addr[16], char *out, size_t size);
+/* "10.1.2.3:80", or "[fd00::1]:80" for an IPv6 address (v4-mapped shown as IPv4). */
+void evfmt_endpoint(uint16_t family, const uint8_t addr[16], uint16_t port, char *out,
+		    size_t size);
 /* The container id (64 hex digits) named in /proc/PID/cgroup text, e.g. docker-<id>.scope,
  * cri-containerd-<id>.scope, crio-<id>, libpod-<id>, /docker/<id>. False when none. */
 bool evfmt_container_id(const char *cgroup, char *out, size_t size);

@@ -2,14 +2,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "evfmt.h"
 #include "socks.h"
 
 #define SOCK_BUCKETS 1024u
 #define NAME_LEN     160u
-#define ADDR_LEN     64u
+#define ENDPOINT_LEN 72u
 
 struct sock_entry {
 	struct sock_entry *next;
@@ -43,14 +42,6 @@ void socks_free(struct socks *s)
 	free(s);
 }
 
-static void endpoint(uint16_t family, const uint8_t *addr, uint16_t port, char *out, size_t n)
-{
-	char a[ADDR_LEN];
-
-	evfmt_addr(family, addr, a, sizeof(a));
-	snprintf(out, n, strchr(a, ':') ? "[%s]:%u" : "%s:%u", a, port);
-}
-
 static struct sock_entry **slot(struct socks *s, uint64_t ino)
 {
 	struct sock_entry **pp = &s->bucket[ino % SOCK_BUCKETS];
@@ -63,7 +54,7 @@ static struct sock_entry **slot(struct socks *s, uint64_t ino)
 int socks_note(struct socks *s, const struct mw_sock *e)
 {
 	struct sock_entry **pp = slot(s, e->sock_ino), *x = *pp;
-	char l[ADDR_LEN + 8], r[ADDR_LEN + 8];
+	char l[ENDPOINT_LEN], r[ENDPOINT_LEN];
 
 	if (!x) {
 		x = calloc(1, sizeof(*x));
@@ -73,8 +64,8 @@ int socks_note(struct socks *s, const struct mw_sock *e)
 		*pp = x;
 	}
 	x->tgid = e->h.tgid;
-	endpoint(e->family, e->laddr, e->lport, l, sizeof(l));
-	endpoint(e->family, e->raddr, e->rport, r, sizeof(r));
+	evfmt_endpoint(e->family, e->laddr, e->lport, l, sizeof(l));
+	evfmt_endpoint(e->family, e->raddr, e->rport, r, sizeof(r));
 	snprintf(x->name, sizeof(x->name), "tcp:%s->%s", l, r);
 	return 0;
 }

@@ -173,6 +173,18 @@ static void test_addr(void)
 	ADDR(AF_INET6, "::ffff:127.0.0.1", "127.0.0.1");        /* v4-mapped shown as IPv4 */
 	ADDR(AF_INET6, "::ffff:192.168.1.9", "192.168.1.9");
 	ADDR(AF_INET6, "::ffff:0:1.2.3.4", "::ffff:0:102:304"); /* v4-translated: not mapped */
+	{
+		uint8_t v6[16], v4[16] = { 10, 1, 2, 3 };
+
+		CHECK_EQ(inet_pton(AF_INET6, "fd00::1", v6), 1);
+		evfmt_endpoint(AF_INET6, v6, 443, out, sizeof(out));
+		CHECK_STR(out, "[fd00::1]:443");
+		evfmt_endpoint(AF_INET, v4, 80, out, sizeof(out));
+		CHECK_STR(out, "10.1.2.3:80");
+		CHECK_EQ(inet_pton(AF_INET6, "::ffff:127.0.0.1", v6), 1);
+		evfmt_endpoint(AF_INET6, v6, 8, out, sizeof(out));
+		CHECK_STR(out, "127.0.0.1:8");          /* v4-mapped: no brackets */
+	}
 	memcpy(out, "junk", 5);
 	evfmt_addr(AF_UNIX, zero, out, sizeof(out));
 	CHECK_STR(out, "");                                     /* no address family of ours */
