@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "detect.h"
 #include "detect_int.h"
+#include "evfmt.h"
 
 #define PROC_SELF      "/proc/self"
 #define SUMMARY_LEN    (DETECT_PATH_MAX + 128)
@@ -289,7 +291,7 @@ static void net_fire(const struct judge *j, enum policy_rule r, const struct det
 	char a[ADDR_TXT_LEN], ep[ADDR_TXT_LEN + 8], cause[DETECT_CAUSE_MAX], summary[SUMMARY_LEN];
 
 	match_addr_format(n->addr, a, sizeof(a));
-	snprintf(ep, sizeof(ep), strchr(a, ':') ? "[%s]:%u" : "%s:%u", a, n->port);
+	evfmt_endpoint(AF_INET6, n->addr, n->port, ep, sizeof(ep));   /* the 128-bit form */
 	snprintf(cause, sizeof(cause), "%s%s%s", with_op ? n->op : "", with_op ? " " : "",
 		 with_port ? ep : a);
 	snprintf(summary, sizeof(summary), "%s %s (%s)", n->op, ep, what);
