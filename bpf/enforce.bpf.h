@@ -14,6 +14,7 @@
 #include "common.bpf.h"
 
 #define MW_SIGKILL 9
+#define MW_SIGSTOP 19
 #define MW_PROC_SUPER_MAGIC 0x9fa0      /* /proc/self is per process: no inode to compile */
 
 const volatile bool cfg_enforce __weak = false;
@@ -74,11 +75,13 @@ static __always_inline struct mw_enf_server enf_server_of(__u32 root)
 	return fallback;
 }
 
-/* A server found by its traffic has spoken: past its grace, under the defaults entry until
- * user space selects its own (user space registers the others before tracking them). */
+/* A server found by its traffic has spoken: past its grace, under the defaults entry and
+ * pending until user space writes its own state (its roots, its policy entry). Meanwhile
+ * what the defaults would kill is held (enf_hold); user space registers the servers it finds
+ * itself before tracking them. */
 static __always_inline void enf_new_server(__u32 root)
 {
-	struct mw_enf_server s = { .pidx = 0, .flags = MW_ENF_SPOKE };
+	struct mw_enf_server s = { .pidx = 0, .flags = MW_ENF_SPOKE | MW_ENF_PENDING };
 
 	if (!cfg_enforce)
 		return;
@@ -96,29 +99,68 @@ static __always_inline __u32 enf_rule(__u32 pidx, __u32 rule)
 	return v ? *v : MW_ENF_ALERT;
 }
 
-static __always_inline void enf_count(__u32 rule, bool kill)
+enum mw_enf_outcome { MW_ENF_O_DENIAL, MW_ENF_O_KILL, MW_ENF_O_HOLD };
+
+static __always_inline void enf_count(__u32 rule, enum mw_enf_outcome o)
 {
 	struct mw_enf_count *c = bpf_map_lookup_elem(&enf_counts, &rule);
 
 	if (!c)
 		return;
-	if (kill)
+	if (o == MW_ENF_O_KILL)
 		c->kills++;
+	else if (o == MW_ENF_O_HOLD)
+		c->holds++;
 	else
 		c->denials++;
 }
 
-/* SIGKILL the current process; false when it must not be killed. */
-static __always_inline bool enf_kill(__u32 rule)
+/* Signal the current process (counted as o); false when it must not be touched. */
+static __always_inline bool enf_signal(__u32 rule, __u32 sig, enum mw_enf_outcome o)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
 	if (tgid <= 1 || tgid == cfg_self_tgid)
 		return false;
-	if (bpf_send_signal(MW_SIGKILL))
+	if (bpf_send_signal(sig))
 		return false;
-	enf_count(rule, true);
+	enf_count(rule, o);
 	return true;
+}
+
+/* SIGKILL the current process; false when it must not be killed. */
+static __always_inline bool enf_kill(__u32 rule)
+{
+	return enf_signal(rule, MW_SIGKILL, MW_ENF_O_KILL);
+}
+
+/*
+ * SIGSTOP the current process instead of killing it: its server is pending, so the kernel
+ * judged under the defaults entry and without the server's roots. The stop lands before the
+ * syscall returns to user space; user space judges the record (which must carry MW_F_HELD,
+ * so only call this with a record reserved) and sends SIGKILL or SIGCONT.
+ */
+static __always_inline bool enf_hold(__u32 rule)
+{
+	return enf_signal(rule, MW_SIGSTOP, MW_ENF_O_HOLD);
+}
+
+/* A held process waits on user space: its record wakes the collector. */
+static __always_inline __u64 held_wakeup(__u16 flags)
+{
+	return (flags & MW_F_HELD) ? BPF_RB_FORCE_WAKEUP : wakeup_flags();
+}
+
+/* Kill, or hold for user space's verdict while the server is pending and a record will carry
+ * the hold to user space. Returns MW_F_KILLED, MW_F_HELD or 0. */
+static __always_inline __u32 enf_kill_or_hold(__u32 rule, __u32 server_flags, bool record)
+{
+	if (!(server_flags & MW_ENF_PENDING))
+		return enf_kill(rule) ? MW_F_KILLED : 0;
+	if (record)
+		return enf_hold(rule) ? MW_F_HELD : 0;
+	count_drop(MW_DROP_ENFORCE_STATE, 0);   /* no record to carry a hold: not judged */
+	return 0;
 }
 
 /* What one walk of a path found (in struct mw_walk). */

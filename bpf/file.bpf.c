@@ -162,6 +162,7 @@ static __always_inline __u32 open_access(__u32 flags)
 
 struct open_judge {
 	struct mw_enf_walk want;
+	__u32 server_flags;     /* MW_ENF_PENDING: hold instead of kill */
 	bool sensitive;         /* file.sensitive kills */
 	bool scope;             /* file.out_of_scope kills */
 };
@@ -177,15 +178,18 @@ static __always_inline bool open_judged(const struct mw_tracked *t, const struct
 	s = enf_server_of(t->root_tgid);
 	j->sensitive = (enf_rule(s.pidx, MW_ENF_FILE_SENSITIVE) & 0xff) == MW_ENF_KILL;
 	j->scope = (enf_rule(s.pidx, MW_ENF_FILE_OUT_OF_SCOPE) & 0xff) == MW_ENF_KILL &&
-		   (s.flags & MW_ENF_SPOKE) && (s.flags & MW_ENF_HAS_ROOTS);
+		   (s.flags & MW_ENF_SPOKE) && (s.flags & (MW_ENF_HAS_ROOTS | MW_ENF_PENDING));
+	j->server_flags = s.flags;
 	j->want.mode = MW_ENF_MODE_FILE;
 	j->want.root = t->root_tgid;
 	j->want.pidx = s.pidx;
 	return j->sensitive || j->scope;
 }
 
-/* After the walk: kill when a rule that kills is broken. Returns MW_F_KILLED or 0. */
-static __always_inline __u32 open_verdict(const struct open_judge *j, __u32 flags, __u32 rflags)
+/* After the walk: kill (or hold, while the server is pending) when a rule that kills is broken.
+ * record: a record will carry MW_F_HELD to user space. Returns MW_F_KILLED, MW_F_HELD or 0. */
+static __always_inline __u32 open_verdict(const struct open_judge *j, __u32 flags, __u32 rflags,
+					  bool record)
 {
 	struct mw_walk *w = walk_get();
 	__u32 acc = open_access(flags);
@@ -193,14 +197,14 @@ static __always_inline __u32 open_verdict(const struct open_judge *j, __u32 flag
 	if (!w)
 		return 0;
 	if (j->sensitive && w->enf.sensitive)
-		return enf_kill(MW_ENF_FILE_SENSITIVE) ? MW_F_KILLED : 0;
+		return enf_kill_or_hold(MW_ENF_FILE_SENSITIVE, j->server_flags, record);
 	if (!j->scope || w->enf.in_root || w->enf.pseudo || (w->enf.runtime & acc) == acc)
 		return 0;
 	if (rflags & MW_F_RESOLVED_TRUNC) {     /* too deep to judge: counted, not killed */
 		count_drop(MW_DROP_ENFORCE_STATE, 0);
 		return 0;
 	}
-	return enf_kill(MW_ENF_FILE_OUT_OF_SCOPE) ? MW_F_KILLED : 0;
+	return enf_kill_or_hold(MW_ENF_FILE_OUT_OF_SCOPE, j->server_flags, record);
 }
 
 /* No record could be reserved: judge the open all the same, walking into the spare buffer. */
@@ -266,7 +270,7 @@ static __always_inline int on_file_exit(long ret, __u8 sys)
 		if (e) {
 			e->h.flags = 0;
 			resolve_fd(task, (int)ret, e, &j.want);
-			open_verdict(&j, a.flags, e->h.flags);
+			open_verdict(&j, a.flags, e->h.flags, false);
 		}
 		return 0;
 	}
@@ -283,7 +287,7 @@ static __always_inline int on_file_exit(long ret, __u8 sys)
 	if (a.op == MW_FILE_OPEN && ret >= 0) {
 		resolve_fd(task, (int)ret, e, judged ? &j.want : NULL);
 		if (judged)
-			e->h.flags |= open_verdict(&j, a.flags, e->h.flags);
+			e->h.flags |= open_verdict(&j, a.flags, e->h.flags, true);
 	} else if (a.fd >= 0) {
 		resolve_fd(task, a.fd, e, NULL);
 	} else {
@@ -291,7 +295,7 @@ static __always_inline int on_file_exit(long ret, __u8 sys)
 		if (rel[0] && rel[0] != '/')
 			resolve_dir(task, a.dirfd, e);
 	}
-	bpf_ringbuf_submit(e, wakeup_flags());
+	bpf_ringbuf_submit(e, held_wakeup(e->h.flags));
 	return 0;
 }
 

@@ -136,7 +136,7 @@ static __always_inline void emit_track(struct task_struct *task, __u32 reason)
 	e->h.root = e->h.tgid;
 	e->reason = reason;
 	e->_pad = 0;
-	bpf_ringbuf_submit(e, wakeup_flags());
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);    /* enforcement waits on its state */
 }
 
 /* An untracked reader: start tracking it if it just read an MCP opening request. */

@@ -27,7 +27,8 @@ static __always_inline void copy_args(struct task_struct *task, struct mw_exec *
  * exec.spawn under enforcement: should this exec of a tracked process die before its first
  * instruction? Fills want for the path walk; false when the rule does not kill here.
  */
-static __always_inline bool exec_judged(const struct mw_tracked *t, struct mw_enf_walk *want)
+static __always_inline bool exec_judged(const struct mw_tracked *t, struct mw_enf_walk *want,
+				       __u32 *server_flags)
 {
 	struct mw_enf_server s;
 
@@ -39,16 +40,19 @@ static __always_inline bool exec_judged(const struct mw_tracked *t, struct mw_en
 	want->mode = MW_ENF_MODE_EXEC;
 	want->root = t->root_tgid;
 	want->pidx = s.pidx;
+	*server_flags = s.flags;
 	return true;
 }
 
-/* Walk the new executable (into buf), killing the process when no exec.allow entry covers it.
- * Returns the MW_F_* flags. */
+/* Walk the new executable (into buf), killing the process (holding it, while its server is
+ * pending and a record carries the hold) when no exec.allow entry covers it. Returns the
+ * MW_F_* flags. */
 static __always_inline __u32 exec_path(struct task_struct *task, struct linux_binprm *bprm,
-				       const struct mw_tracked *t, char *buf)
+				       const struct mw_tracked *t, char *buf, bool record)
 {
 	struct mw_enf_walk want = {};
-	bool judged = exec_judged(t, &want);
+	__u32 server_flags = 0;
+	bool judged = exec_judged(t, &want, &server_flags);
 	__u32 flags = file_path_enf(task, BPF_CORE_READ(bprm, file), buf, judged ? &want : NULL);
 	struct mw_walk *w = walk_get();
 
@@ -56,8 +60,8 @@ static __always_inline __u32 exec_path(struct task_struct *task, struct linux_bi
 		return flags;
 	if (flags & MW_F_RESOLVED_TRUNC)        /* too deep to judge: counted, not killed */
 		count_drop(MW_DROP_ENFORCE_STATE, 0);
-	else if (!w->enf.exec_ok && enf_kill(MW_ENF_EXEC_SPAWN))
-		flags |= MW_F_KILLED;
+	else if (!w->enf.exec_ok)
+		flags |= enf_kill_or_hold(MW_ENF_EXEC_SPAWN, server_flags, record);
 	return flags;
 }
 
@@ -88,7 +92,7 @@ int BPF_PROG(mw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 		count_drop(MW_DROP_RINGBUF_FULL, 0);
 		spare = bpf_map_lookup_elem(&exec_spare, &zero);
 		if (spare)
-			exec_path(task, bprm, t, spare);
+			exec_path(task, bprm, t, spare, false);
 		return 0;
 	}
 	fill_hdr(&e->h, MW_EV_EXEC, task);
@@ -105,10 +109,10 @@ int BPF_PROG(mw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	n = bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
 	if (n == sizeof(e->path))
 		e->h.flags |= MW_F_PATH_TRUNC;
-	e->h.flags |= exec_path(task, bprm, t, e->resolved);
+	e->h.flags |= exec_path(task, bprm, t, e->resolved, true);
 	e->h.flags |= cwd_path(task, e->cwd);
 	copy_args(task, e);
-	bpf_ringbuf_submit(e, wakeup_flags());
+	bpf_ringbuf_submit(e, held_wakeup(e->h.flags));
 	return 0;
 }
 

@@ -55,7 +55,7 @@ static __always_inline int verdict(__u32 pidx, __u32 rule)
 		return MW_SOCK_ALLOW;
 	if (bpf_map_update_elem(&enf_denied, &tid, &v, BPF_ANY))
 		count_drop(MW_DROP_ENFORCE_STATE, 0);
-	enf_count(rule, false);
+	enf_count(rule, MW_ENF_O_DENIAL);
 	return MW_SOCK_DENY;
 }
 

@@ -57,7 +57,7 @@ else
 	MCPWARDEN=$(cd "$(dirname "$MCPWARDEN_SAN")" && pwd)/$(basename "$MCPWARDEN_SAN")
 	export MCPWARDEN
 	layer e2e-sanitized "$here/e2e/run.sh" sdk_everything_node python_filesystem_pipes \
-		sequence_case policy_escape_route_vulnerable_fs enforce_file_kill enforce_net_deny \
+		sequence_case policy_escape_route_vulnerable_fs enforce_file_kill enforce_hold_file_kill enforce_net_deny \
 		http_sdk_streamable http_sdk_sse http_python_streamable
 fi
 echo "==== all layers"

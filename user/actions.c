@@ -110,6 +110,8 @@ json_t *actions_file(const struct mw_file *e, char *line, size_t size)
 		json_object_set_new(rec, "ino", json_integer((json_int_t)e->ino));
 	if (e->h.flags & MW_F_DELETED)
 		json_object_set_new(rec, "deleted", json_true());
+	if (e->h.flags & MW_F_HELD)
+		json_object_set_new(rec, "held", json_true());
 	if (e->h.flags & (MW_F_RESOLVED_TRUNC | MW_F_PATH_TRUNC | MW_F_PATH2_TRUNC))
 		json_object_set_new(rec, "truncated", json_true());
 	snprintf(line, size, "%s %s%s%s (%s)%s%s", actions_file_event(e->op) + 5,
@@ -206,6 +208,9 @@ json_t *actions_exec(const struct mw_exec *e, char *line, size_t size)
 		"gid", (json_int_t)e->gid, "cgroup_id", (json_int_t)e->cgroup_id,
 		"args_truncated", (e->h.flags & MW_F_ARGS_TRUNC) != 0);
 	char args[MW_ARGS_MAX + 1];
+
+	if (rec && (e->h.flags & MW_F_HELD))
+		json_object_set_new(rec, "held", json_true());
 	size_t n = e->args_len < MW_ARGS_MAX ? e->args_len : MW_ARGS_MAX;
 
 	for (size_t i = 0; i < n; i++)

@@ -451,16 +451,18 @@ json_t *enforce_stats(const struct enforce *e)
 	json_t *o = json_object();
 
 	for (uint32_t r = 0; per && r < POLICY_RULE__COUNT; r++) {
-		uint64_t kills = 0, denials = 0;
+		uint64_t kills = 0, denials = 0, holds = 0;
 
 		if (bpf_map_lookup_elem(e->fd_counts, &r, per))
 			continue;
 		for (int c = 0; c < ncpu; c++) {
 			kills += per[c].kills;
 			denials += per[c].denials;
+			holds += per[c].holds;
 		}
-		json_object_set_new(o, policy_rule_name(r), json_pack("{s:I, s:I}", "kills",
-				    (json_int_t)kills, "denials", (json_int_t)denials));
+		json_object_set_new(o, policy_rule_name(r), json_pack("{s:I, s:I, s:I}", "kills",
+				    (json_int_t)kills, "denials", (json_int_t)denials, "holds",
+				    (json_int_t)holds));
 	}
 	free(per);
 	return o;

@@ -47,6 +47,8 @@ struct guard {
 	guard_kill_tree_fn kill_tree;
 	void *kill_ctx;
 	uint64_t user_kills[POLICY_RULE__COUNT];        /* kills carried out from user space */
+	bool held_killed;       /* the held process of the action being judged was killed */
+	uint64_t held_kills, held_releases, held_errors;
 };
 
 void guard_set_enforce(struct guard *g, struct enforce *e, guard_kill_tree_fn kill_tree,
@@ -393,6 +395,7 @@ static const char *carry_out(struct guard *g, const struct guard_action *a,
 			     const struct detect_hit *h, uint32_t root, const char **by)
 {
 	uint32_t tgid = a->h->tgid;
+	bool held = a->h->flags & MW_F_HELD;
 
 	*by = NULL;
 	if (!g->enforce || !policy_enforces(g->policy, h->cfg))
@@ -404,11 +407,44 @@ static const char *carry_out(struct guard *g, const struct guard_action *a,
 		return "denied";
 	if (h->cfg->action != POLICY_ACTION_KILL || tgid <= 1 || tgid == (uint32_t)getpid())
 		return "alert";
-	*by = "user space";             /* best effort: the syscall has returned */
+	/* held: stopped by the kernel at the syscall's exit, so this kill is as early as the
+	 * kernel's own; else best effort, the syscall has returned */
+	*by = held ? "kernel hold" : "user space";
+	if (held && g->held_killed)
+		return "killed";
 	if (kill((pid_t)tgid, SIGKILL))
 		return "alert";
-	g->user_kills[h->rule]++;
+	if (held)
+		g->held_killed = true;
+	else
+		g->user_kills[h->rule]++;
 	return "killed";
+}
+
+void guard_settle(struct guard *g, const struct mw_event_hdr *h)
+{
+	bool killed = g->held_killed;
+
+	g->held_killed = false;
+	if (!(h->flags & MW_F_HELD))
+		return;
+	if (killed) {
+		g->held_kills++;
+		return;
+	}
+	if (kill((pid_t)h->tgid, SIGCONT) && errno != ESRCH) {
+		g->held_errors++;
+		output_console(g->out, h->ts_ns, "ENFORCEMENT: cannot release held process %u: %s",
+			       h->tgid, strerror(errno));
+		return;
+	}
+	g->held_releases++;
+}
+
+json_t *guard_hold_stats(const struct guard *g)
+{
+	return json_pack("{s:I, s:I, s:I}", "killed", (json_int_t)g->held_kills, "released",
+			 (json_int_t)g->held_releases, "errors", (json_int_t)g->held_errors);
 }
 
 /* scope: server takes the rest of the tree with it. */

@@ -57,6 +57,14 @@ struct guard_action {
 void guard_file(struct guard *g, const struct guard_action *a, const struct mw_file *e);
 void guard_net(struct guard *g, const struct guard_action *a, const struct mw_net *e);
 void guard_exec(struct guard *g, const struct guard_action *a, const struct mw_exec *e);
+/*
+ * After guard_file/guard_exec, or instead of them when the record reached no policy: a
+ * process the kernel held (MW_F_HELD in h) gets its verdict: it stays dead when a hit killed
+ * it, else it is sent SIGCONT. Every held record must pass here.
+ */
+void guard_settle(struct guard *g, const struct mw_event_hdr *h);
+/* Holds settled: {killed, released, errors}. */
+json_t *guard_hold_stats(const struct guard *g);
 
 /* An alert no policy rule raises (e.g. http.header_mismatch), with its evidence (stolen). */
 void guard_raw_alert(struct guard *g, const char *rule, const char *severity, uint32_t root,

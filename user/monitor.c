@@ -218,8 +218,10 @@ static void report_stats(struct monitor *m)
 		(json_int_t)rs->records, "malformed", (json_int_t)rs->malformed,
 		"tracked_processes", (json_int_t)m->tracked_total,
 		"output_write_errors", (json_int_t)output_write_errors(m->out));
-	if (rec && m->enforce)
+	if (rec && m->enforce) {
 		json_object_set_new(rec, "enforcement", enforce_stats(m->enforce));
+		json_object_set_new(rec, "holds", guard_hold_stats(m->guard));
+	}
 	if (rec)
 		json_object_set_new(rec, "http", http_json(httpmcp_stats(m->http)));
 	output_record(m->out, "stats", now_boot_ns(), rec);

@@ -79,11 +79,12 @@ void mon_on_file(void *ctx, const struct mw_file *e)
 	json_t *rec = actions_file(e, line, sizeof(line));
 	struct action a;
 
-	if (!report_action(m, actions_file_event(e->op), &e->h, rec, line, e->op == MW_FILE_OPEN &&
-			   evfmt_open_access(e->flags) == EVFMT_ACCESS_READ, &a))
-		return;
-	guard_file(m->guard, &a.ga, e);
-	action_done(&a);
+	if (report_action(m, actions_file_event(e->op), &e->h, rec, line, e->op == MW_FILE_OPEN &&
+			  evfmt_open_access(e->flags) == EVFMT_ACCESS_READ, &a)) {
+		guard_file(m->guard, &a.ga, e);
+		action_done(&a);
+	}
+	guard_settle(m->guard, &e->h);
 }
 
 void mon_on_net(void *ctx, const struct mw_net *e)
@@ -112,11 +113,12 @@ void mon_on_exec(void *ctx, const struct mw_exec *e)
 
 		p->reason = e->tracked;
 		p->root = e->h.root;
-		if (!report_action(m, "process.exec", &e->h, actions_exec(e, line, sizeof(line)), line,
-				   false, &a))
-			return;
-		guard_exec(m->guard, &a.ga, e);
-		action_done(&a);
+		if (report_action(m, "process.exec", &e->h, actions_exec(e, line, sizeof(line)),
+				  line, false, &a)) {
+			guard_exec(m->guard, &a.ga, e);
+			action_done(&a);
+		}
+		guard_settle(m->guard, &e->h);
 		return;
 	}
 	if (!mon_is_self_or_ancestor(m, p->tgid) && proc_match(p->cmdline, m->globs, m->nglobs))

@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #endif
 
-#define MW_ABI_VERSION 4u
+#define MW_ABI_VERSION 5u
 
 /* Kernel start times are compared at the resolution /proc exposes them (clock ticks). */
 #define MW_USER_HZ      100u
@@ -106,6 +106,8 @@ enum mw_drop_reason {
 					* was looked up from (dirfd or cwd), not the file */
 #define MW_F_KILLED        (1u << 9)   /* exec/file/net: enforcement sent SIGKILL */
 #define MW_F_DENIED        (1u << 10)  /* net: a cgroup program refused the connect or bind */
+#define MW_F_HELD          (1u << 11)  /* exec/file: enforcement sent SIGSTOP; user space owes
+					* the process a verdict (SIGKILL or SIGCONT) */
 
 /* Every record starts with this. */
 struct mw_event_hdr {
@@ -258,6 +260,8 @@ enum mw_enf_rule {              /* the rule ids of the policy, in its order */
 /* enf_servers: tracked root tgid -> the policy entry it runs under. */
 #define MW_ENF_SPOKE      (1u << 0)     /* past its startup grace */
 #define MW_ENF_HAS_ROOTS  (1u << 1)     /* file.out_of_scope applies */
+#define MW_ENF_PENDING    (1u << 2)     /* found by its traffic; user space has not written its
+					 * state yet: what would be killed is held instead */
 struct mw_enf_server {
 	__u32 pidx;             /* policy entry: 0 = defaults, 1.. = servers[pidx - 1] */
 	__u32 flags;
@@ -315,6 +319,7 @@ struct mw_enf_ports {
 struct mw_enf_count {
 	__u64 kills;
 	__u64 denials;
+	__u64 holds;            /* SIGSTOPs awaiting user space's verdict (MW_F_HELD) */
 };
 
 #define MW_ENF_POLICIES_MAX  256u       /* policy entries (defaults + servers) */

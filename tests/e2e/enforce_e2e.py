@@ -4,8 +4,12 @@ processes that are not tracked are never touched."""
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
+import sys
+import threading
+import time
 
 from harness import HERE, Monitor, check
 from policy_e2e import (ACTIONS_SERVER, VULNERABLE_FS, Sink, alerts_of, describe, find_alert,
@@ -33,6 +37,80 @@ def write_policy(tmp, mode, egress_port=None, spawn_scope=None):
     with open(path, "w") as f:
         f.write(text)
     return path
+
+
+EAGER_SERVER = os.path.join(HERE, "servers", "eager_server.py")
+EAGER_ENTRY = """  - name: eager
+    match: { argv: "*eager_server.py*" }
+    rootsFromArgs: true
+    exec:
+      allow: ["/usr/bin/touch"]
+"""
+
+
+def eager_policy(tmp):
+    """Enforcing defaults, and an entry for the eager server: its argument is its root and it
+    may run touch (the defaults may not)."""
+    path = write_policy(tmp, "enforce")
+    text = open(path).read()
+    check("\nexceptions:" in text, "the default policy has no exceptions list")
+    with open(path, "w") as f:
+        f.write(text.replace("\nexceptions:", EAGER_ENTRY + "\nexceptions:", 1))
+    return path
+
+
+HOLD_WAIT_S = 15
+
+
+def stopped_in_tree(root):
+    """A process stopped (state T) in root's tree, or None."""
+    parent, state = {}, {}
+    for d in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = open("/proc/%s/stat" % d).read()
+        except (OSError, ValueError):
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        parent[int(d)], state[int(d)] = int(fields[1]), fields[0]
+    for pid, st in state.items():
+        p = pid
+        while p > 1 and p != root:
+            p = parent.get(p, 0)
+        if p == root and st == "T":
+            return pid
+    return None
+
+
+def eager_run(tmp, root, extra):
+    """The eager server acts before it answers initialize, while the collector is stopped
+    (SIGSTOP): user space cannot have written the server's state, so the kernel judges under
+    the defaults and must hold what they would kill. The collector continues once a process
+    of the server's tree is seen stopped (or after HOLD_WAIT_S: nothing was held)."""
+    mon = Monitor(tmp, ["--no-default-match", "--policy", eager_policy(tmp)])
+    pidfile, result = os.path.join(tmp, "server.pid"), {}
+    cmd = [sys.executable, EAGER_SERVER, root] + extra
+
+    def client():
+        result["summ"] = policy_client(tmp, [{"tool": "noop", "arguments": {}}], cmd,
+                                       allow_fail=True)
+
+    held = None
+    mon.proc.send_signal(signal.SIGSTOP)
+    t = threading.Thread(target=client)
+    try:
+        t.start()
+        deadline = time.time() + HOLD_WAIT_S
+        while held is None and time.time() < deadline:
+            if os.path.exists(pidfile) and open(pidfile).read().strip():
+                held = stopped_in_tree(int(open(pidfile).read()))
+            time.sleep(0.02)
+    finally:
+        mon.proc.send_signal(signal.SIGCONT)
+        t.join()
+        recs = mon.stop()
+    check(held is not None, "no process of the server was held while the collector was stopped")
+    check("summ" in result, "the client did not finish")
+    return result["summ"], recs
 
 
 def escape_fixture(tmp):
@@ -71,7 +149,7 @@ def file_kill_case(tmp):
           "the secret reached the client")
     check(not summ["ok"] or len(got) < 2, "the client finished the forbidden call: %r" % got)
     a = find_alert(alerts_of(recs), "file.out_of_scope", lambda a: a["evidence"]["path"] == secret)
-    check(a["action"] == "killed" and a["enforcement"]["by"] == "kernel",
+    check(a["action"] == "killed" and a["enforcement"]["by"] in ("kernel", "kernel hold"),
           "action %r enforcement %r" % (a["action"], a.get("enforcement")))
     check([c["tool"] for c in a["calls"]] == ["read_file"] and
           a["calls"][0]["arguments"]["path"] == secret, "calls %r" % a["calls"])
@@ -79,8 +157,50 @@ def file_kill_case(tmp):
     ex = [r for r in recs if r["event"] == "process.exit" and r["process"]["pid"] == summ["serverPid"]]
     check(ex and ex[0].get("signal_name") == "KILL", "server exit: %r" % ex)
     stats = [r for r in recs if r["event"] == "stats"][-1]
-    check(stats["enforcement"]["file.out_of_scope"]["kills"] >= 1, "stats %r"
-          % stats.get("enforcement"))
+    check(stats["enforcement"]["file.out_of_scope"]["kills"] + stats["holds"]["killed"] >= 1,
+          "stats %r %r" % (stats.get("enforcement"), stats.get("holds")))
+
+
+def hold_file_kill_case(tmp):
+    """A server that reads a file outside its root the moment it has read initialize (its
+    state not yet written): the kernel holds it at the open and user space, judging under the
+    server's own entry, kills it; the content never reaches the server's output file."""
+    tmp = os.path.realpath(tmp)
+    allowed, secret = escape_fixture(tmp)
+    out = os.path.join(allowed, "stolen.txt")
+    summ, recs = eager_run(tmp, allowed, ["--read", secret, "--out", out])
+    check(not os.path.exists(out) or "TOP-SECRET" not in open(out).read(),
+          "the server read the secret before it was stopped")
+    a = find_alert(alerts_of(recs), "file.out_of_scope", lambda a: a["evidence"]["path"] == secret)
+    check(a["action"] == "killed" and a["enforcement"]["by"] == "kernel hold" and
+          a["trigger"].get("held") is True, "alert %r" % a)
+    ex = [r for r in recs if r["event"] == "process.exit" and r["process"]["pid"] == summ["serverPid"]]
+    check(ex and ex[0].get("signal_name") == "KILL", "server exit: %r" % ex)
+    stats = [r for r in recs if r["event"] == "stats"][-1]
+    held = stats["enforcement"]["file.out_of_scope"]["holds"]
+    check(held == stats["holds"]["killed"] + stats["holds"]["released"] and
+          stats["holds"]["errors"] == 0, "holds not all settled: %r %r" % (held, stats["holds"]))
+
+
+def hold_exec_release_case(tmp):
+    """The same window for an exec the defaults forbid but the server's own entry allows:
+    held by the kernel, released by user space; the binary runs and the server lives on."""
+    tmp = os.path.realpath(tmp)
+    allowed = os.path.join(tmp, "allowed")
+    os.makedirs(allowed)
+    marker = os.path.join(allowed, "marker")
+    summ, recs = eager_run(tmp, allowed, ["--exec", json.dumps(["/usr/bin/touch", marker])])
+    check(os.path.exists(marker), "the allowed binary did not run (killed under the defaults?)")
+    check(summ["ok"] and summ["calls"][0]["text"] == "ok", "the server did not live on: %r"
+          % summ)
+    spawn = [a for a in alerts_of(recs) if a["rule"] == "exec.spawn"]
+    check(not spawn, "exec.spawn alerts for an allowed binary: %r" % describe(spawn))
+    ex = [r for r in recs if r["event"] == "process.exec" and r["exe"] == "/usr/bin/touch"]
+    check(len(ex) == 1 and ex[0].get("held") is True, "process.exec of touch: %r" % ex)
+    stats = [r for r in recs if r["event"] == "stats"][-1]
+    check(stats["holds"]["killed"] == 0 and stats["holds"]["errors"] == 0 and
+          stats["holds"]["released"] == sum(v["holds"] for v in stats["enforcement"].values()),
+          "holds %r enforcement %r" % (stats["holds"], stats["enforcement"]))
 
 
 def file_monitor_case(tmp):
@@ -224,7 +344,7 @@ def shell_kill_case(tmp):
           "injection %r" % inj)
 
 
-CASES = [file_kill_case, file_monitor_case, exec_kill_case, exec_monitor_case, net_deny_case,
+CASES = [file_kill_case, hold_file_kill_case, hold_exec_release_case, file_monitor_case, exec_kill_case, exec_monitor_case, net_deny_case,
          net_monitor_case, shell_kill_case, exec_scope_server_case]
 for _c in CASES:
     _c.__name__ = "enforce_" + _c.__name__[:-len("_case")]
