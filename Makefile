@@ -5,7 +5,9 @@
 #   make run        build, then watch this host live with the built-in defaults (root)
 #   make test       deps, build, then every test layer: unit, bpf, e2e
 #   make bench      benchmarks (numbers go to docs/performance.md by hand)
+#   make stress     tests/stress at STRESS_SCALE (default 3: 600 concurrent sessions)
 #   make fuzz       libFuzzer targets (clang, ASan, UBSan), each for FUZZ_SECONDS (default 60)
+#                   or FUZZ_RUNS executions, whichever comes first
 #   make V=1 ...    show the commands
 
 OUT        ?= build
@@ -59,6 +61,8 @@ PURE_SAN   := $(patsubst %,$(OUT)/san/%.o,$(PURE_MODS) $(UNIT_HELP))
 
 # Fuzzing: libFuzzer targets over the pure modules, all built with clang and the sanitizers.
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?=
+STRESS_SCALE ?= 3
 FUZZ_SAN   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -std=gnu11 $(WARN) $(INCLUDES) -D_GNU_SOURCE -MMD -MP $(FUZZ_SAN)
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
@@ -69,7 +73,7 @@ BPF_TEST   := $(OUT)/tests/bpf_test
 MW_SAN     := $(OUT)/mcpwarden-san
 LOADER_LIB := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
 
-.PHONY: all deps run test unit bpf-test e2e bench fuzz clean distclean
+.PHONY: all deps run test unit bpf-test e2e stress bench fuzz clean distclean
 .DELETE_ON_ERROR:
 .SECONDARY: $(PURE_SAN) $(PURE_FUZZ)
 
@@ -177,7 +181,7 @@ $(OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PURE_FUZZ) | $(OUT)/fuzz
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Itests/fuzz $< $(PURE_FUZZ) -o $@ -ljansson -lyaml -lhtp -lz
 
 fuzz: $(FUZZ_BINS)
-	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(OUT)/fuzz $(FUZZ_BINS)
+	$(Q)FUZZ_RUNS=$(FUZZ_RUNS) tests/fuzz/run.sh $(FUZZ_SECONDS) $(OUT)/fuzz $(FUZZ_BINS)
 
 $(BPF_TEST): tests/bpf/bpf_test.c tests/unit/unit.c $(LOADER_LIB) | $(OUT)/tests
 	$(call msg,CC,$@)
@@ -188,6 +192,9 @@ bpf-test: $(BPF_TEST) $(OUT)/mcpwarden
 
 e2e: $(OUT)/mcpwarden
 	$(Q)tests/e2e/run.sh
+
+stress: $(OUT)/mcpwarden
+	$(Q)MCPWARDEN=$(abspath $(OUT)/mcpwarden) python3 tests/stress/stress.py --scale $(STRESS_SCALE)
 
 bench: deps all
 	$(Q)bench/run.sh

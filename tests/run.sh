@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test layer in order: unit (pure modules under ASan/UBSan), bpf (real programs loaded
-# and driven), e2e (real MCP servers from npm), e2e-sanitized (a subset of e2e under the
+# and driven), e2e (real MCP servers from npm), stress (tests/stress: 200 concurrent sessions,
+# garbage, a server killed mid-message), e2e-sanitized and stress-sanitized (subsets under the
 # collector built with ASan, UBSan and LeakSanitizer, $MCPWARDEN_SAN). Each layer ends with
 # "N passed, N failed"; the
 # totals close the run. A layer that cannot run (no root, BPF will not load) fails.
@@ -45,6 +46,7 @@ layer bpf "$here/bpf/run.sh" "$mcpwarden" "$bpf_test"
 MCPWARDEN=$(cd "$(dirname "$mcpwarden")" && pwd)/$(basename "$mcpwarden")
 export MCPWARDEN
 layer e2e "$here/e2e/run.sh"
+layer stress python3 "$here/stress/stress.py"
 # The same collector built with ASan, UBSan and LeakSanitizer, through cases that cover every
 # decoder, the policy, enforcement and the HTTP transports: a leak or any sanitizer report
 # makes mcpwarden exit non-zero and the case fail.
@@ -59,6 +61,7 @@ else
 	layer e2e-sanitized "$here/e2e/run.sh" sdk_everything_node python_filesystem_pipes \
 		sequence_case policy_escape_route_vulnerable_fs enforce_file_kill enforce_hold_file_kill enforce_net_deny \
 		http_sdk_streamable http_sdk_sse http_python_streamable
+	layer stress-sanitized python3 "$here/stress/stress.py" garbage killed_mid_message
 fi
 echo "==== all layers"
 echo "$passed passed, $failed failed"

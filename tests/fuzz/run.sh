@@ -3,6 +3,8 @@
 # under WORK/corpus/<name>, so that the tracked corpus stays as it is. Crash inputs go to
 # WORK/crash/<name>-*, libFuzzer's output to WORK/<name>.log. Prints one summary line per target;
 # exit status is non-zero when any target failed (a crash, a leak, a sanitizer report).
+# With FUZZ_RUNS=N in the environment each target also stops after N executions (whichever
+# of the two limits comes first).
 #   usage: run.sh SECONDS WORK BINARY...
 set -u
 
@@ -24,8 +26,8 @@ for bin in "$@"; do
 	corpus=$work/corpus/$name
 	rm -rf "$corpus"
 	cp -r "$here/corpus/$name" "$corpus" || exit 1
-	echo "== fuzz_$name for ${seconds}s"
-	"$bin" -max_total_time="$seconds" -print_final_stats=1 \
+	echo "== fuzz_$name for ${seconds}s${FUZZ_RUNS:+ or $FUZZ_RUNS runs}"
+	"$bin" -max_total_time="$seconds" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -print_final_stats=1 \
 		-artifact_prefix="$work/crash/$name-" "$corpus" >"$work/$name.log" 2>&1
 	rc=$?
 	runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$work/$name.log" | grep -oE '[0-9]+$')

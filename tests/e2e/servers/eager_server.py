@@ -8,9 +8,14 @@ by its traffic but user space has not yet written the server's enforcement state
     --read PATH   read PATH and copy its content to --out (a file inside ROOT)
     --exec JSON   run this argv (a JSON list) and wait for it
 
-Tools: `noop` answers "ok", so a client can prove the server lives on afterwards.
+Tools: `noop` answers "ok" (with its arguments echoed), so a client can prove the server lives
+on afterwards; `spew` writes the garbage lines given in its `lines` argument (bytes as
+Latin-1 characters) to stdout before answering; `half` writes the first half of its answer and kills itself (SIGKILL). Lines that
+are not JSON are ignored, as a tolerant server would.
 """
 import json
+import os
+import signal
 import subprocess
 import sys
 
@@ -44,15 +49,38 @@ def answer(req):
         return {"tools": [{"name": "noop", "description": "answers ok",
                            "inputSchema": {"type": "object", "properties": {}}}]}
     if method == "tools/call":
-        return {"content": [{"type": "text", "text": "ok"}], "isError": False}
+        args = req["params"].get("arguments") or {}
+        text = "ok" if not args else "ok " + json.dumps(args, sort_keys=True)
+        return {"content": [{"type": "text", "text": text}], "isError": False}
     return None
+
+
+def special(req, out):
+    """What the spew and half tools do before (instead of) answering."""
+    if req.get("method") != "tools/call":
+        return
+    name = req["params"].get("name")
+    if name == "spew":
+        for line in req["params"]["arguments"]["lines"]:
+            sys.stdout.buffer.write(line.encode("latin-1") + b"\n")
+        sys.stdout.flush()
+    elif name == "half":
+        data = json.dumps(out).encode()
+        sys.stdout.buffer.write(data[:len(data) // 2])
+        sys.stdout.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def main():
     opts = options(sys.argv)
     first = True
     for line in sys.stdin.buffer:
-        req = json.loads(line)
+        try:
+            req = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if not isinstance(req, dict) or "method" not in req:
+            continue
         if first:
             first = False
             eager(opts)
@@ -64,6 +92,7 @@ def main():
             out["error"] = {"code": -32601, "message": "method not found"}
         else:
             out["result"] = result
+        special(req, out)
         sys.stdout.write(json.dumps(out) + "\n")
         sys.stdout.flush()
 
