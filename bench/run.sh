@@ -13,6 +13,8 @@
 #      /bin/true, openat()+close() of a file, and loopback TCP connect()+close(), with no
 #      monitor, with mcpwarden (not tracking the loop), and with libbpf-tools' execsnoop and
 #      opensnoop (output to /dev/null) for comparison (installed with apt-get if missing)
+#   f. load (bench/load.py): collector memory with 1, 100 and 1000 tracked servers; loss under
+#      10k requests/s for 60 s and under 200 MB bursts; strace -f as a peer on the tracked server
 #   e. enforcement: bench/enforce.sh (kill latency, and the cost of the checks on a tracked
 #      process's opens, mode: monitor against mode: enforce)
 #
@@ -147,6 +149,9 @@ build() {
 	# shellcheck disable=SC2086
 	gcc $cflags bench/action_loop.c -o "$BENCH/action_loop" ||
 		die "cannot build bench/action_loop.c"
+	# shellcheck disable=SC2086
+	gcc $cflags bench/mini_server.c -o "$BENCH/mini_server" ||
+		die "cannot build bench/mini_server.c"
 	# shellcheck disable=SC2086
 	gcc $cflags bench/decode_bench.c "${srcs[@]}" user/output.c -o "$BENCH/decode_bench" \
 		-ljansson || die "cannot build bench/decode_bench.c (are the user/ decoder modules complete?)"
@@ -584,6 +589,8 @@ main() {
 	bench_decode
 	bench_actions
 	bench/enforce.sh "$MW" "$BENCH" >&2 || die "bench/enforce.sh failed"
+	MCPWARDEN=$MW python3 bench/load.py --out "$BENCH/load.json" >&2 ||
+		die "bench/load.py failed or lost messages (see $BENCH/load.json)"
 	write_meta
 	python3 bench/report.py summary "$RAW" "$BENCH/meta.json" "$BENCH/results.json" || rc=$?
 	log "results: $BENCH/results.json"

@@ -3,6 +3,7 @@
 // (the copy installed in tests/e2e/node_modules by tests/e2e/install.sh).
 //
 //   node bench/tools_call_bench.mjs [--calls N] [--warmup N] [--message-bytes N] [--pidfile FILE]
+//        [--attach 'CMD ARG... {pid} ...']
 //
 // Spawns server-everything (`node .../server-everything/dist/index.js stdio`), connects once
 // (initialize + notifications/initialized), calls the `echo` tool --warmup times untimed, then
@@ -10,8 +11,12 @@
 // line on stdout: calls, elapsed, calls/s, latency percentiles, the CPU time client and server
 // spent per call (user and system), the server's PID. Every result
 // is checked (it must echo the message), so a broken server cannot look fast.
+// --attach runs a tracer on the server once it has started ({pid} is replaced by its PID;
+// e.g. 'strace -f -p {pid} -o /dev/null'), waits ATTACH_SETTLE_MS before the warm-up, stops it
+// with SIGINT after the timed calls, and adds the tracer's CPU time per call to the output.
 // Exit status: 0 on success, 1 on any failure (with a "tools_call_bench: FAILED:" line).
 
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
@@ -23,6 +28,7 @@ const SDK_DIR = path.join(NODE_MODULES, '@modelcontextprotocol', 'sdk', 'dist', 
 const SERVER_JS = path.join(NODE_MODULES, '@modelcontextprotocol', 'server-everything', 'dist',
     'index.js');
 const CALL_TIMEOUT_MS = 30_000;
+const ATTACH_SETTLE_MS = 1_000;
 
 function fail(msg) {
     process.stderr.write(`tools_call_bench: FAILED: ${msg}\n`);
@@ -30,7 +36,7 @@ function fail(msg) {
 }
 
 function parseArgs(argv) {
-    const opts = { calls: 2000, warmup: 200, messageBytes: 100, pidfile: null };
+    const opts = { calls: 2000, warmup: 200, messageBytes: 100, pidfile: null, attach: null };
     const num = (name, v) => {
         const n = Number(v);
         if (!Number.isInteger(n) || n < 0) fail(`${name} needs a non-negative integer, got '${v}'`);
@@ -44,9 +50,10 @@ function parseArgs(argv) {
             case '--warmup': opts.warmup = num(a, v); i++; break;
             case '--message-bytes': opts.messageBytes = num(a, v); i++; break;
             case '--pidfile': opts.pidfile = v; i++; break;
+            case '--attach': opts.attach = v; i++; break;
             case '-h': case '--help':
                 process.stdout.write('usage: node tools_call_bench.mjs [--calls N] [--warmup N] ' +
-                    '[--message-bytes N] [--pidfile FILE]\n');
+                    '[--message-bytes N] [--pidfile FILE] [--attach CMD]\n');
                 process.exit(0);
             default: fail(`unknown argument '${a}'`);
         }
@@ -82,6 +89,18 @@ function procCpuUs(pid) {
     return { user: Number(f[11]) * USEC_PER_TICK, system: Number(f[12]) * USEC_PER_TICK };
 }
 
+// The tracer of --attach, started on the server; resolves once it has had time to attach.
+async function attachTracer(cmd, pid) {
+    const argv = cmd.split(/\s+/).filter(Boolean).map(a => a.replace('{pid}', String(pid)));
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', c => { err = (err + c.toString('utf8')).slice(-2000); });
+    child.exited = new Promise(resolve => child.on('exit', (code, sig) => resolve({ code, sig })));
+    await new Promise(resolve => setTimeout(resolve, ATTACH_SETTLE_MS));
+    if (child.exitCode !== null) fail(`tracer '${cmd}' exited (${child.exitCode}): ${err}`);
+    return child;
+}
+
 function percentile(sorted, p) {
     return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
@@ -105,11 +124,13 @@ async function main() {
     } catch (e) {
         fail(`connect: ${e.message}; server stderr: ${serverErr}`);
     }
+    const tracer = opts.attach ? await attachTracer(opts.attach, pid) : null;
     const base = 'x'.repeat(opts.messageBytes);
     for (let i = 0; i < opts.warmup; i++) await echo(client, `${base} warmup ${i}`);
 
     const lat = new Float64Array(opts.calls);
     const server0 = procCpuUs(pid);
+    const tracer0 = tracer ? procCpuUs(tracer.pid) : null;
     const client0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < opts.calls; i++) {
@@ -120,6 +141,11 @@ async function main() {
     const ns = Number(process.hrtime.bigint() - t0);
     const client1 = process.cpuUsage(client0);
     const server1 = procCpuUs(pid);
+    const tracer1 = tracer ? procCpuUs(tracer.pid) : null;
+    if (tracer) {
+        tracer.kill('SIGINT');
+        await tracer.exited;
+    }
     await client.close();
     lat.sort();
     process.stdout.write(JSON.stringify({
@@ -130,6 +156,9 @@ async function main() {
         client_user_us: client1.user / opts.calls, client_sys_us: client1.system / opts.calls,
         server_user_us: (server1.user - server0.user) / opts.calls,
         server_sys_us: (server1.system - server0.system) / opts.calls,
+        ...(tracer ? { tracer: opts.attach,
+                       tracer_user_us: (tracer1.user - tracer0.user) / opts.calls,
+                       tracer_sys_us: (tracer1.system - tracer0.system) / opts.calls } : {}),
     }) + '\n');
 }
 
