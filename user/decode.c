@@ -132,7 +132,7 @@ static void skip_line(struct channel *ch, const struct line *l, int reason)
 
 /* One JSON-RPC message: a whole line, or element index of a batch of size. */
 static void decode_elem(struct channel *ch, const struct line *l, json_t *elem, int index,
-			int size)
+			int size, const struct jsonshort_stats *cut)
 {
 	struct decoder *d = ch->d;
 	struct decode_msg dm;
@@ -157,6 +157,8 @@ static void decode_elem(struct channel *ch, const struct line *l, json_t *elem, 
 	dm.batch_index = index;
 	dm.batch_size = size;
 	dm.envelope = ch->envelope;
+	if (cut)
+		dm.shortened = *cut;
 	dm.session = session_get(d->sessions, ch->session_key, true);
 	if (dm.session) {
 		evicted = dm.session->pending_evicted;
@@ -179,18 +181,35 @@ static void decode_batch(struct channel *ch, const struct line *l, json_t *arr)
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		decode_elem(ch, l, json_array_get(arr, i), (int)i, (int)n);
+		decode_elem(ch, l, json_array_get(arr, i), (int)i, (int)n, NULL);
 }
 
 /* ---- framer and stream callbacks ---- */
+
+/* Parse a line; in the short payload mode, long strings are cut from the text first. */
+static enum jr_parse parse_line(struct decoder *d, const struct line *l, json_t **root,
+				struct jsonshort_stats *cut)
+{
+	enum jr_parse r;
+	char *text;
+	size_t n;
+
+	if (!d->o.shorten_over || jsonshort_text(l->p, l->n, d->o.shorten_over, d->o.shorten_keep,
+						  &text, &n, cut) != JSONSHORT_DONE)
+		return jsonrpc_parse(l->p, l->n, root, NULL);
+	r = jsonrpc_parse(text, n, root, NULL);
+	free(text);
+	return r;
+}
 
 static void on_line(void *ctx, const char *p, size_t n, uint64_t off, uint64_t ts_ns)
 {
 	struct line l = { .p = p, .n = n, .off = off, .ts_ns = ts_ns };
 	struct channel *ch = ctx;
+	struct jsonshort_stats cut = { 0 };
 	json_t *root;
 
-	switch (jsonrpc_parse(p, n, &root, NULL)) {
+	switch (parse_line(ch->d, &l, &root, &cut)) {
 	case JR_PARSE_NOT_JSON:
 		skip_line(ch, &l, DECODE_SKIP_NOT_JSON);
 		return;
@@ -203,7 +222,7 @@ static void on_line(void *ctx, const char *p, size_t n, uint64_t off, uint64_t t
 	if (json_is_array(root))
 		decode_batch(ch, &l, root);
 	else
-		decode_elem(ch, &l, root, -1, 0);
+		decode_elem(ch, &l, root, -1, 0, &cut);
 	json_decref(root);
 }
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "jsonrpc.h"
+#include "jsonshort.h"
 #include "session.h"
 
 struct decode_chunk {
@@ -39,6 +40,7 @@ struct decode_msg {
 	int batch_size;         /* elements of the batch, 0 when not in a batch */
 	struct session_corr corr;
 	const void *envelope;   /* decoder_text()'s envelope (HTTP), NULL for stdio */
+	struct jsonshort_stats shortened;  /* long strings cut before parsing (shorten_over) */
 };
 
 enum decode_skip_reason {
@@ -69,6 +71,8 @@ struct decode_sink {
 
 struct decode_opts {
 	size_t message_cap;     /* longest line decoded (MW_MESSAGE_CAP_DEFAULT) */
+	size_t shorten_over;    /* when not 0, string values longer than this are cut to */
+	size_t shorten_keep;    /* this many bytes before parsing (jsonshort_text) */
 	uint64_t reorder_wait_ns;  /* how long a hole may wait for late chunks */
 };
 

@@ -251,6 +251,8 @@ static int open_sinks(struct monitor *m, struct mw_error *err)
 	};
 	struct decode_opts dopt = {
 		.message_cap = m->cfg.message_cap, .reorder_wait_ns = REORDER_WAIT_NS,
+		.shorten_over = m->cfg.payload == PAYLOAD_FULL ? 0 : MW_SHORTEN_OVER,
+		.shorten_keep = MW_SHORTEN_KEEP,
 	};
 	struct decode_sink sink = {
 		.message = mon_on_message, .truncated = mon_on_truncated,

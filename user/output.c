@@ -193,70 +193,6 @@ void output_alert(struct output *o, uint64_t ts_ns, const char *severity, const 
 			       o->color ? C_RESET : "");
 }
 
-/* ---- shortening of long strings (default payload mode) ---- */
-
-struct shorten {
-	uint64_t strings;
-	uint64_t bytes;
-};
-
-static bool has_long_string(const json_t *v)
-{
-	const char *k;
-	json_t *x;
-	size_t i;
-
-	if (json_is_string(v))
-		return json_string_length(v) > MW_SHORTEN_OVER;
-	if (json_is_object(v)) {
-		json_object_foreach((json_t *)v, k, x)
-			if (has_long_string(x))
-				return true;
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, x)
-			if (has_long_string(x))
-				return true;
-	}
-	return false;
-}
-
-static json_t *shortened_string(const json_t *v, struct shorten *s)
-{
-	const char *str = json_string_value(v);
-	size_t len = json_string_length(v), keep = MW_SHORTEN_KEEP;
-	char buf[MW_SHORTEN_KEEP + 64];
-
-	while (keep && ((unsigned char)str[keep] & 0xc0) == 0x80)
-		keep--;         /* cut on a UTF-8 boundary */
-	snprintf(buf, sizeof(buf), "%.*s...[%zu bytes]", (int)keep, str, len);
-	s->strings++;
-	s->bytes += len - keep;
-	return json_string(buf);
-}
-
-static json_t *shorten_copy(const json_t *v, struct shorten *s)
-{
-	const char *k;
-	json_t *x, *out;
-	size_t i;
-
-	if (json_is_string(v) && json_string_length(v) > MW_SHORTEN_OVER)
-		return shortened_string(v, s);
-	if (json_is_object(v)) {
-		out = json_object();
-		json_object_foreach((json_t *)v, k, x)
-			json_object_set_new(out, k, shorten_copy(x, s));
-		return out;
-	}
-	if (json_is_array(v)) {
-		out = json_array();
-		json_array_foreach(v, i, x)
-			json_array_append_new(out, shorten_copy(x, s));
-		return out;
-	}
-	return json_incref((json_t *)v);
-}
-
 /* ---- mcp.message ---- */
 
 static const char *kind_name(enum jr_kind k)
@@ -311,15 +247,22 @@ static void add_correlation(json_t *rec, const struct decode_msg *dm)
 		json_object_set_new(rec, "duplicate_id", json_true());
 }
 
-static void add_msg(struct output *o, json_t *rec, const json_t *elem)
+/* The message, its long strings shortened in the default payload mode: by the decoder
+ * before parsing (cut), else here. */
+static void add_msg(struct output *o, json_t *rec, const json_t *elem,
+		    const struct jsonshort_stats *cut)
 {
-	struct shorten s = { 0 };
+	struct jsonshort_stats s = *cut;
 
-	if (o->o.payload == PAYLOAD_FULL || !has_long_string(elem)) {
+	if (o->o.payload == PAYLOAD_FULL || (!s.strings && !jsonshort_needed(elem, MW_SHORTEN_OVER))) {
 		json_object_set(rec, "msg", (json_t *)elem);
 		return;
 	}
-	json_object_set_new(rec, "msg", shorten_copy(elem, &s));
+	if (s.strings)
+		json_object_set(rec, "msg", (json_t *)elem);
+	else
+		json_object_set_new(rec, "msg", jsonshort_tree(elem, MW_SHORTEN_OVER,
+							       MW_SHORTEN_KEEP, &s));
 	json_object_set_new(rec, "shortened", json_pack("{s:I, s:I, s:I}", "strings",
 		(json_int_t)s.strings, "bytes_removed", (json_int_t)s.bytes, "over",
 		(json_int_t)MW_SHORTEN_OVER));
@@ -392,7 +335,7 @@ void output_message(struct output *o, const struct decode_msg *dm, const struct 
 							    "size", dm->batch_size));
 	if (c->http)
 		json_object_set(rec, "http", c->http);
-	add_msg(o, rec, dm->m->elem);
+	add_msg(o, rec, dm->m->elem, &dm->shortened);
 	output_record(o, "mcp.message", dm->ts_ns, rec);
 }
 

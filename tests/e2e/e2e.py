@@ -16,7 +16,7 @@ import time
 import traceback
 
 from harness import (CLIENTS, MCPWARDEN, READY_TIMEOUT_S, STOP_TIMEOUT_S, Failure,
-                     Monitor, check, run_client, tally)
+                     Monitor, canon, check, run_client, tally)
 from policy_e2e import CASES as POLICY_CASES
 from enforce_e2e import CASES as ENFORCE_CASES
 from http_e2e import CASES as HTTP_CASES
@@ -136,6 +136,28 @@ def message_case(name, args, cmd_fn, expect_big=False, expect_server_ids=False):
     return case
 
 
+SHORTEN_OVER, SHORTEN_KEEP = 4096, 256
+
+
+def shorten(v, st):
+    """The default payload mode's rule (docs/events.md), to compare the collector with."""
+    if isinstance(v, str):
+        b = v.encode("utf-8")
+        if len(b) <= SHORTEN_OVER:
+            return v
+        k = SHORTEN_KEEP
+        while k and (b[k] & 0xc0) == 0x80:
+            k -= 1
+        st["strings"] += 1
+        st["bytes_removed"] += len(b) - k
+        return b[:k].decode("utf-8") + "...[%d bytes]" % len(b)
+    if isinstance(v, dict):
+        return {k: shorten(x, st) for k, x in v.items()}
+    if isinstance(v, list):
+        return [shorten(x, st) for x in v]
+    return v
+
+
 def shortened_case(tmp):
     """Default payload mode: the ~11 MB answer is shortened and says so; the rest is exact."""
     mon = Monitor(tmp, ["--no-default-match", "--payload", "short"])
@@ -152,6 +174,10 @@ def shortened_case(tmp):
     check(r["size"] > 10_000_000 and r["shortened"]["bytes_removed"] > 10_000_000,
           "shortened record: %r" % r["shortened"])
     check(len(json.dumps(r["msg"])) < 100_000, "shortened msg still large")
+    st = {"strings": 0, "bytes_removed": 0}
+    check(canon(r["msg"]) == canon(shorten(e["msg"], st)), "shortened msg differs from the rule")
+    check(r["shortened"] == dict(st, over=SHORTEN_OVER), "shortened %r, want %r"
+          % (r["shortened"], st))
 
 
 def truncated_case(tmp):
