@@ -4,7 +4,8 @@
     load.py [--out FILE] [SECTION...]      sections: rss sustained burst strace (default: all)
 
 rss        the collector's memory with 1, 100 and 1000 tracked servers (bench/mini_server,
-           found by their initialize; one tools/call each), against the same collector idle
+           found by their initialize; one tools/call each), against the same collector idle,
+           and at 1000 servers with an 8 MiB ring buffer (BENCH_RSS_SMALL_RINGBUF_MB)
 sustained  one server answering tools/call requests paced at BENCH_LOAD_RATE per second
            (10000) for BENCH_LOAD_SECONDS (60): every loss counter must read zero
 burst      one server writing BENCH_BURST_MB (200) of 1 MiB notifications as fast as the pipe
@@ -78,9 +79,20 @@ class Collector:
         return self.err.read()
 
     def memory_kb(self):
+        """VmRSS and friends, and how much of it is BPF map memory mapped into the process
+        (the ring buffer: its data pages are mapped twice, so 64 MiB shows as 128 MiB)."""
         st = open("/proc/%d/status" % self.proc.pid).read()
-        return {k: int(re.search(r"^%s:\s+(\d+) kB" % k, st, re.M).group(1))
-                for k in ("VmRSS", "VmHWM", "RssAnon")}
+        mem = {k: int(re.search(r"^%s:\s+(\d+) kB" % k, st, re.M).group(1))
+               for k in ("VmRSS", "VmHWM", "RssAnon", "RssFile")}
+        maps, name = 0, ""
+        for line in open("/proc/%d/smaps" % self.proc.pid):
+            if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                name = line.split()[5] if len(line.split()) > 5 else ""
+            elif line.startswith("Rss:") and name == "anon_inode:bpf-map":
+                maps += int(line.split()[1])
+        mem["bpf_maps"] = maps
+        mem["own"] = mem["VmRSS"] - maps
+        return mem
 
     def cpu_s(self):
         stat = open("/proc/%d/stat" % self.proc.pid).read()
@@ -153,9 +165,10 @@ def rss_section(work):
     counts = [int(x) for x in os.environ.get("BENCH_RSS_SERVERS", "1,100,1000").split(",")]
     raise_nofile(4 * max(counts) + 64)
     out = []
-    for n in [0] + counts:
+    small = env_int("BENCH_RSS_SMALL_RINGBUF_MB", 8)
+    for n, ringbuf in [(c, 64) for c in [0] + counts] + [(max(counts), small)]:
         jsonl = os.path.join(work, "rss.jsonl")
-        col = Collector(jsonl)
+        col = Collector(jsonl, ["--ringbuf-mb", str(ringbuf)])
         servers = [Mini() for _ in range(n)]
         for s in servers:
             s.start()
@@ -170,10 +183,12 @@ def rss_section(work):
         pids = {s.proc.pid for s in servers}
         sessions = {r["server"]["pid"] for r in recs if r["event"] == "mcp.session"
                     and r["server"]["pid"] in pids}
-        row = {"servers": n, "sessions_seen": len(sessions), "rss_kb": mem["VmRSS"],
-               "hwm_kb": mem["VmHWM"], "anon_kb": mem["RssAnon"], "summary": summary}
-        log("rss: %d servers, %d sessions seen, VmRSS %d kB, VmHWM %d kB, RssAnon %d kB"
-            % (n, len(sessions), mem["VmRSS"], mem["VmHWM"], mem["RssAnon"]))
+        row = {"servers": n, "ringbuf_mb": ringbuf, "sessions_seen": len(sessions),
+               "rss_kb": mem["VmRSS"], "hwm_kb": mem["VmHWM"], "anon_kb": mem["RssAnon"],
+               "bpf_maps_kb": mem["bpf_maps"], "own_kb": mem["own"], "summary": summary}
+        log("rss: %d servers (--ringbuf-mb %d), %d sessions seen, VmRSS %d kB = %d kB BPF "
+            "maps mapped + %d kB own (RssAnon %d kB)" % (n, ringbuf, len(sessions),
+            mem["VmRSS"], mem["bpf_maps"], mem["own"], mem["RssAnon"]))
         if len(sessions) != n:
             raise SystemExit("load: rss: %d of %d sessions seen" % (len(sessions), n))
         out.append(row)

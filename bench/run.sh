@@ -140,7 +140,11 @@ build() {
 	# The pure modules (user/decode.c and what it needs), as the Makefile lists them.
 	mods=$(make_var PURE_MODS) || die "cannot read PURE_MODS from the Makefile"
 	for m in $mods; do
-		srcs+=("user/$m.c")
+		if [ -f "user/$m.c" ]; then
+			srcs+=("user/$m.c")
+		else
+			srcs+=("user/$m.S")     # policy_default: the built-in policy, incbin
+		fi
 	done
 	log "building bench binaries in $BENCH"
 	# shellcheck disable=SC2086
@@ -154,7 +158,7 @@ build() {
 		die "cannot build bench/mini_server.c"
 	# shellcheck disable=SC2086
 	gcc $cflags bench/decode_bench.c "${srcs[@]}" user/output.c -o "$BENCH/decode_bench" \
-		-ljansson || die "cannot build bench/decode_bench.c (are the user/ decoder modules complete?)"
+		-ljansson -lyaml -lhtp -lz || die "cannot build bench/decode_bench.c (are the user/ decoder modules complete?)"
 }
 
 other_monitors() {
