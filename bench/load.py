@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """mcpwarden load benchmarks (part of `make bench`; root needed). Standard library only.
 
-    load.py [--out FILE] [SECTION...]      sections: rss sustained burst strace (default: all)
+    load.py [--out FILE] [SECTION...]      sections: rss sustained ceiling burst strace
+                                           (default: all)
 
 rss        the collector's memory with 1, 100 and 1000 tracked servers (bench/mini_server,
            found by their initialize; one tools/call each), against the same collector idle,
            and at 1000 servers with an 8 MiB ring buffer (BENCH_RSS_SMALL_RINGBUF_MB)
 sustained  one server answering tools/call requests paced at BENCH_LOAD_RATE per second
            (10000) for BENCH_LOAD_SECONDS (60): every loss counter must read zero
+ceiling    the sustained run at rising rates (BENCH_CEILING_RATES: 20k, 40k, 80k, 160k
+           requests/s, BENCH_CEILING_SECONDS each) until one loses or the client falls behind;
+           reported, not failed
 burst      one server writing BENCH_BURST_MB (200) of 1 MiB notifications as fast as the pipe
            takes them, once a second for BENCH_BURSTS (5) seconds
 strace     server-everything's echo tool (bench/tools_call_bench.mjs): no tracer, mcpwarden,
@@ -215,9 +219,9 @@ def paced_calls(s, rate, seconds, batch):
     return sent, sent_s, time.monotonic() - t0
 
 
-def sustained_section(work):
-    rate = env_int("BENCH_LOAD_RATE", 10000)
-    seconds = env_int("BENCH_LOAD_SECONDS", 60)
+def sustained_section(work, rate=None, seconds=None):
+    rate = rate or env_int("BENCH_LOAD_RATE", 10000)
+    seconds = seconds or env_int("BENCH_LOAD_SECONDS", 60)
     col = Collector(os.path.join(work, "sustained.jsonl"))
     s = Mini()
     s.start()
@@ -275,6 +279,20 @@ def burst_section(work):
             summary["messages"] >= want}
 
 
+def ceiling_section(work):
+    """The sustained run at rising rates, BENCH_CEILING_SECONDS (10) each, until one loses
+    anything or the client cannot keep the pace: where the ceiling is."""
+    rates = [int(x) for x in os.environ.get("BENCH_CEILING_RATES",
+                                            "20000,40000,80000,160000").split(",")]
+    out = []
+    for rate in rates:
+        row = sustained_section(work, rate, env_int("BENCH_CEILING_SECONDS", 10))
+        out.append(row)
+        if not row["lossless"] or row["achieved_requests_per_s"] < 0.95 * rate:
+            break
+    return out
+
+
 STRACE = ("strace -f -qq -p {pid} -o /dev/null -s 65536 "
           "-e trace=read,write,readv,writev,recvfrom,sendto,recvmsg,sendmsg")
 
@@ -318,7 +336,7 @@ def strace_section(work):
 
 
 SECTIONS = {"rss": rss_section, "sustained": sustained_section, "burst": burst_section,
-            "strace": strace_section}
+            "ceiling": ceiling_section, "strace": strace_section}
 
 
 def main():
@@ -343,6 +361,7 @@ def main():
     with open(opts.out, "w") as f:
         json.dump(results, f, indent=1)
     lossy = [n for n in ("sustained", "burst") if n in results and not results[n]["lossless"]]
+    # the ceiling search ends with a lossy run by design: reported, not failed
     if lossy:
         log("LOSS in %s: see %s" % (", ".join(lossy), opts.out))
         return 1
