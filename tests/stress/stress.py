@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -283,6 +284,10 @@ def main():
     if os.geteuid() != 0:
         print("stress: must run as root (loads BPF programs)", file=sys.stderr)
         return 1
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 8 * 200 * opts.scale + 256           # pipes of every session, and some
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
     passed = failed = 0
     for case in CASES:
         name = case.__name__[:-len("_case")]
