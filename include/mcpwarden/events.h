@@ -215,6 +215,12 @@ struct mw_track {
 	__u32 _pad;
 };
 
+/*
+ * The tracked and channels maps are pinned in bpffs (user/pin.c) and outlive a run: a restarted
+ * collector reuses them when their type, key and value sizes, entries and flags match. A change
+ * to the meaning of struct mw_tracked or struct mw_channel must change one of those too.
+ */
+
 /* tracked map: key = tgid */
 struct mw_tracked {
 	__u64 start_tick;       /* process start in clock ticks since boot (as /proc/PID/stat) */
