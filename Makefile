@@ -46,7 +46,7 @@ PURE_MODS  := stream framing jsonrpc session decode evfmt attrib actions match p
               policy_yaml policy_value policy_except policy_rules policy_parse policy_write \
               policy_default detect detect_rules alerts enfpath http http_tx http_inflate sse \
               socks httpmcp httpmcp_msg joins
-USER_MODS  := $(PURE_MODS) cli loader pin reader proc output chans guard polfile enforce monitor monitor_records monitor_sinks main
+USER_MODS  := $(PURE_MODS) cli loader pin reader proc output chans guard polfile enforce monitor monitor_records monitor_sinks monitor_pinned main
 USER_OBJS  := $(patsubst %,$(OUT)/user/%.o,$(USER_MODS))
 
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \

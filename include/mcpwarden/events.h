@@ -54,6 +54,8 @@ enum mw_track_reason {          /* append-only */
 	MW_TRACK_MATCH = 2,     /* command line matched --match */
 	MW_TRACK_PID = 3,       /* named with --pid */
 	MW_TRACK_INHERIT = 4,   /* descendant of a tracked process */
+	MW_TRACK_PINNED = 5,    /* user space only: a server an earlier run tracked, found again
+				 * in the pinned tracked map (the map keeps the earlier reason) */
 };
 
 enum mw_op {
