@@ -26,6 +26,8 @@ enum {
 	OPT_RINGBUF_MB,
 	OPT_MAX_MESSAGE,
 	OPT_DURATION,
+	OPT_NO_PIN,
+	OPT_PIN_DIR,
 };
 
 static const struct option long_opts[] = {
@@ -44,6 +46,8 @@ static const struct option long_opts[] = {
 	{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF_MB },
 	{ "max-message", required_argument, NULL, OPT_MAX_MESSAGE },
 	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "no-pin", no_argument, NULL, OPT_NO_PIN },
+	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -85,13 +89,18 @@ static void usage(FILE *f, const struct cli_command *cmds, size_t ncmds)
 		"      --ringbuf-mb N      ring buffer size in MiB (default %u, %u..%u, power of 2)\n"
 		"      --max-message SIZE  longest message decoded, bytes (default %u; K/M suffix)\n"
 		"      --duration SECS     stop after SECS seconds\n"
+		"      --pin-dir DIR       keep the tracked-process and channel maps pinned in DIR\n"
+		"                          (on bpffs; default %s), so that a restarted\n"
+		"                          mcpwarden finds the servers this one tracked\n"
+		"      --no-pin            neither use nor create pinned maps\n"
 		"  -v, --verbose           show libbpf debug output\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n"
 		"\n"
 		"Needs root (or CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH; and\n"
-		"CAP_SYS_ADMIN if tracefs is not mounted yet). Stops on SIGINT or SIGTERM.\n",
-		MW_RINGBUF_DEFAULT_MB, MW_RINGBUF_MIN_MB, MW_RINGBUF_MAX_MB, MW_MESSAGE_CAP_DEFAULT);
+		"CAP_SYS_ADMIN if tracefs or bpffs is not mounted yet). Stops on SIGINT or SIGTERM.\n",
+		MW_RINGBUF_DEFAULT_MB, MW_RINGBUF_MIN_MB, MW_RINGBUF_MAX_MB, MW_MESSAGE_CAP_DEFAULT,
+		MW_PIN_DIR_DEFAULT);
 }
 
 static int parse_ulong(const char *opt, const char *s, unsigned long min, unsigned long max,
@@ -222,6 +231,16 @@ static int parse_opt(int c, const char *arg, struct mw_config *cfg)
 	case OPT_NO_DEFAULT_MATCH:
 		cfg->default_match = false;
 		return 0;
+	case OPT_NO_PIN:
+		cfg->no_pin = true;
+		return 0;
+	case OPT_PIN_DIR:
+		if (arg[0] != '/') {
+			fprintf(stderr, "mcpwarden: --pin-dir needs an absolute path, not '%s'\n", arg);
+			return -EINVAL;
+		}
+		cfg->pin_dir = arg;
+		return 0;
 	default:
 		return parse_value_opt(c, arg, cfg);
 	}
@@ -286,5 +305,11 @@ int cli_parse(int argc, char **argv, const struct cli_command *cmds, size_t ncmd
 		if (parse_opt(c, optarg, cfg))
 			return -EINVAL;
 	}
+	if (cfg->no_pin && cfg->pin_dir) {
+		fprintf(stderr, "mcpwarden: --no-pin and --pin-dir exclude each other\n");
+		return -EINVAL;
+	}
+	if (!cfg->no_pin && !cfg->pin_dir)
+		cfg->pin_dir = MW_PIN_DIR_DEFAULT;
 	return pick_command(argc, argv, cmds, ncmds, cmd, cfg);
 }

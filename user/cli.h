@@ -10,6 +10,8 @@
 #include "mcpwarden/limits.h"
 
 #define MW_CLI_ARGS_MAX 4u
+/* Where the tracked and channels maps are pinned between runs (bpffs). */
+#define MW_PIN_DIR_DEFAULT "/sys/fs/bpf/mcpwarden"
 
 enum payload_mode {
 	PAYLOAD_SHORT = 0,      /* string fields over MW_SHORTEN_OVER bytes are shortened */
@@ -39,6 +41,8 @@ struct mw_config {
 	bool verbose;                   /* libbpf debug output */
 	const char *policy_path;        /* --policy FILE; NULL: the built-in default */
 	bool attach_all;                /* attach every program, cgroup ones too (check) */
+	const char *pin_dir;            /* pin directory; NULL with --no-pin */
+	bool no_pin;                    /* --no-pin given */
 	const char *args[MW_CLI_ARGS_MAX];      /* the command's operands */
 	unsigned int n_args;
 };

@@ -25,6 +25,8 @@ struct channel {
 	uint64_t start_ns;
 	uint64_t last_ns;       /* time of the last chunk */
 	bool ended;             /* its session ended: free once idle */
+	bool joined;            /* joined mid-stream at join_off (decoder_join) */
+	uint64_t join_off;
 	const void *envelope;   /* decoder_text(): the caller's, handed to the sink */
 	struct stream *stream;
 	struct framer fr;
@@ -184,6 +186,46 @@ static void decode_batch(struct channel *ch, const struct line *l, json_t *arr)
 		decode_elem(ch, l, json_array_get(arr, i), (int)i, (int)n, NULL);
 }
 
+/* A parsed line that is a JSON-RPC message, or a non-empty batch of them. */
+static bool is_jsonrpc(json_t *root)
+{
+	struct jr_msg m;
+	size_t n = json_is_array(root) ? json_array_size(root) : 1;
+
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		jsonrpc_classify(json_is_array(root) ? json_array_get(root, i) : root, &m);
+		if (m.kind == JR_INVALID)
+			return false;
+	}
+	return true;
+}
+
+/* The first line of a channel joined mid-stream, unless it is a whole message: the tail of a
+ * message whose start was written before the capture began. Reported once, not as bad JSON. */
+static bool skip_joined_tail(struct channel *ch, const struct line *l, enum jr_parse rc,
+			     json_t *root)
+{
+	struct decoder *d = ch->d;
+	char preview[MW_PREVIEW_MAX + 1];
+	struct decode_note nt;
+
+	if (!ch->joined || l->off != ch->join_off)
+		return false;
+	ch->joined = false;
+	if (rc == JR_PARSE_OK && is_jsonrpc(root))
+		return false;
+	d->st.joined_bytes += l->n;
+	if (!d->sink.joined)
+		return true;
+	note_init(&nt, ch, l->off, l->n, l->ts_ns);
+	make_preview(preview, l->p, l->n);
+	nt.preview = preview;
+	d->sink.joined(d->ctx, &nt);
+	return true;
+}
+
 /* ---- framer and stream callbacks ---- */
 
 /* Parse a line; in the short payload mode, long strings are cut from the text first. */
@@ -208,8 +250,13 @@ static void on_line(void *ctx, const char *p, size_t n, uint64_t off, uint64_t t
 	struct channel *ch = ctx;
 	struct jsonshort_stats cut = { 0 };
 	json_t *root;
+	enum jr_parse rc = parse_line(ch->d, &l, &root, &cut);
 
-	switch (parse_line(ch->d, &l, &root, &cut)) {
+	if (skip_joined_tail(ch, &l, rc, root)) {
+		json_decref(root);
+		return;
+	}
+	switch (rc) {
 	case JR_PARSE_NOT_JSON:
 		skip_line(ch, &l, DECODE_SKIP_NOT_JSON);
 		return;
@@ -408,6 +455,24 @@ int decoder_feed(struct decoder *d, const struct decode_chunk *c)
 	if (err)
 		d->st.oom++;
 	return err;
+}
+
+int decoder_join(struct decoder *d, const struct decode_chunk *c, uint64_t off)
+{
+	struct channel *ch = channel_get(d, c);
+	int err;
+
+	if (!ch) {
+		d->st.oom++;
+		return -ENOMEM;
+	}
+	err = stream_start_at(ch->stream, off);
+	if (err)
+		return err;
+	ch->joined = true;
+	ch->join_off = off;
+	d->st.joined++;
+	return 0;
 }
 
 /* Its session ended and no chunk came for the reorder wait. */

@@ -67,6 +67,9 @@ struct decode_sink {
 	void (*truncated)(void *ctx, const struct decode_note *n);  /* line over the cap */
 	void (*skipped)(void *ctx, const struct decode_note *n);
 	void (*gap)(void *ctx, const struct decode_note *n);        /* bytes that never came */
+	/* the first line of a channel joined mid-stream (decoder_join) was not a JSON-RPC
+	 * message on its own: the tail of one, skipped (size bytes, preview) */
+	void (*joined)(void *ctx, const struct decode_note *n);
 };
 
 struct decode_opts {
@@ -86,6 +89,8 @@ struct decode_stats {
 	uint64_t unterminated_bytes; /* a channel's last line, never ended by '\n' before its
 				      * process exited (e.g. libuv's 1-byte wake-up pipes) */
 	uint64_t duplicate_bytes;   /* bytes seen twice and dropped */
+	uint64_t joined;            /* channels joined mid-stream (decoder_join) */
+	uint64_t joined_bytes;      /* bytes of their first lines skipped as a message's tail */
 	uint64_t held_overflow;     /* holes declared early because too much was held back */
 	uint64_t pending_evicted;
 	uint64_t oom;               /* allocation failures */
@@ -96,6 +101,14 @@ struct decoder;
 struct decoder *decoder_new(const struct decode_opts *o, const struct decode_sink *sink, void *ctx);
 void decoder_free(struct decoder *d);
 int decoder_feed(struct decoder *d, const struct decode_chunk *c);
+/*
+ * The capture joins c's channel mid-stream at off (a restarted collector: the channel's bytes
+ * before off were captured by the run before it, those after by this one). Nothing before off
+ * is missing; the line starting at off may be the tail of a message written across the
+ * restart: it is decoded when it is a JSON-RPC message on its own, else skipped and reported
+ * through .joined. Call before the channel's first chunk; -EALREADY after it.
+ */
+int decoder_join(struct decoder *d, const struct decode_chunk *c, uint64_t off);
 /* Declare lost the holes that waited longer than reorder_wait_ns. */
 void decoder_expire(struct decoder *d, uint64_t now_ns);
 /* End of capture: declare every hole and hand on what is complete. */

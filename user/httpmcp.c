@@ -262,6 +262,19 @@ int httpmcp_feed(struct httpmcp *h, const struct httpmcp_chunk *k)
 	return stream_feed(c->st[side_index(k->op)], k->offset, k->data, k->len, k->ts_ns);
 }
 
+int httpmcp_join(struct httpmcp *h, const struct httpmcp_chunk *k, uint64_t off)
+{
+	struct hconn *c = conn_get(h, k);
+	int err;
+
+	if (!c)
+		return -ENOMEM;
+	err = stream_start_at(c->st[side_index(k->op)], off);
+	if (!err)
+		h->st.joined++;
+	return err;
+}
+
 void httpmcp_expire(struct httpmcp *h, uint64_t now_ns)
 {
 	for (unsigned int b = 0; b < CONN_BUCKETS; b++)

@@ -78,6 +78,7 @@ struct httpmcp_stats {
 	uint64_t connections, exchanges, messages, replays_dropped;
 	uint64_t not_http, parse_errors, gaps, oversize_bodies;
 	uint64_t adopted;               /* event streams joined mid-way */
+	uint64_t joined;                /* sides joined mid-stream (httpmcp_join) */
 };
 
 /* One captured piece of a TCP connection (enum mw_op: what the process did with it). */
@@ -98,6 +99,10 @@ struct httpmcp *httpmcp_new(const struct httpmcp_sink *sink, void *ctx, size_t b
 			    uint64_t reorder_wait_ns);
 void httpmcp_free(struct httpmcp *h);
 int httpmcp_feed(struct httpmcp *h, const struct httpmcp_chunk *c);
+/* The capture joins c's side of its connection mid-stream at off (a restarted collector):
+ * nothing before off is missing; the side is read from off on like a connection opened before
+ * its process was tracked. Call before that side's first chunk; -EALREADY after it. */
+int httpmcp_join(struct httpmcp *h, const struct httpmcp_chunk *c, uint64_t off);
 /* Holes older than the reorder wait are declared lost (the connection is abandoned). */
 void httpmcp_expire(struct httpmcp *h, uint64_t now_ns);
 /* The process ended: its connections end (open exchanges are finished as they are). */

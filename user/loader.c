@@ -16,6 +16,7 @@
 
 #include "loader.h"
 #include "mcpwarden.skel.h"
+#include "pin.h"
 
 #define BTF_PATH        "/sys/kernel/btf/vmlinux"
 #define TRACEFS_PATH    "/sys/kernel/tracing"
@@ -25,6 +26,8 @@
 #define MOUNT_LINE_MAX  4096
 #define CGROUP_SECTION  "cgroup/"
 
+enum { PIN_TRACKED, PIN_CHANNELS, PIN_MAPS };  /* the maps that outlive a run */
+
 struct loader {
 	struct mcpwarden_bpf *skel;
 	bool attach_cgroup;
@@ -32,9 +35,11 @@ struct loader {
 	unsigned int nprogs;
 	struct bpf_program **progs;
 	struct bpf_link **links;
+	int pin_fd;                     /* the locked pin directory, -1 when not pinning */
+	struct pin_map pins[PIN_MAPS];
 };
 
-static int fail(struct mw_error *err, int rc, const char *fmt, ...)
+int loader_fail(struct mw_error *err, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -55,13 +60,14 @@ static int ensure_tracefs(struct mw_error *err)
 	if (access(TRACEFS_PROBE, F_OK) == 0)
 		return 0;
 	if (access(TRACEFS_PATH, F_OK) != 0)
-		return fail(err, ENOENT, "cannot find %s: this kernel has no tracefs", TRACEFS_PATH);
+		return loader_fail(err, ENOENT, "cannot find %s: this kernel has no tracefs",
+				   TRACEFS_PATH);
 	if (mount("tracefs", TRACEFS_PATH, "tracefs", 0, NULL) != 0)
-		return fail(err, errno, "cannot mount tracefs on %s: %s", TRACEFS_PATH,
-			    strerror(errno));
+		return loader_fail(err, errno, "cannot mount tracefs on %s: %s", TRACEFS_PATH,
+				   strerror(errno));
 	if (access(TRACEFS_PROBE, F_OK) != 0)
-		return fail(err, ENOENT, "no syscall tracepoints under %s: kernel built without "
-			    "CONFIG_FTRACE_SYSCALLS", TRACEFS_PROBE);
+		return loader_fail(err, ENOENT, "no syscall tracepoints under %s: kernel built "
+				   "without CONFIG_FTRACE_SYSCALLS", TRACEFS_PROBE);
 	return 0;
 }
 
@@ -78,12 +84,13 @@ static bool has_cap(unsigned int cap)
 static int check_environment(struct mw_error *err)
 {
 	if (!has_cap(CAP_SYS_ADMIN) && !(has_cap(CAP_BPF) && has_cap(CAP_PERFMON)))
-		return fail(err, EPERM, "not enough privilege to load BPF programs: run as root "
-			    "(or with CAP_BPF and CAP_PERFMON; effective uid is %u)",
-			    (unsigned int)geteuid());
+		return loader_fail(err, EPERM, "not enough privilege to load BPF programs: run as "
+				   "root (or with CAP_BPF and CAP_PERFMON; effective uid is %u)",
+				   (unsigned int)geteuid());
 	if (access(BTF_PATH, R_OK) != 0)
-		return fail(err, errno, "kernel BTF not readable at %s (%s): a kernel built with "
-			    "CONFIG_DEBUG_INFO_BTF=y is required", BTF_PATH, strerror(errno));
+		return loader_fail(err, errno, "kernel BTF not readable at %s (%s): a kernel built "
+				   "with CONFIG_DEBUG_INFO_BTF=y is required", BTF_PATH,
+				   strerror(errno));
 	return ensure_tracefs(err);
 }
 
@@ -119,15 +126,16 @@ static int open_cgroup2(struct mw_error *err)
 		snprintf(path, sizeof(path), "%s", CGROUP2_OWN);
 		if ((mkdir("/run/mcpwarden", 0700) && errno != EEXIST) ||
 		    (mkdir(CGROUP2_OWN, 0700) && errno != EEXIST))
-			return fail(err, errno, "cannot create %s: %s", CGROUP2_OWN, strerror(errno));
+			return loader_fail(err, errno, "cannot create %s: %s", CGROUP2_OWN,
+					   strerror(errno));
 		if (mount("cgroup2", CGROUP2_OWN, "cgroup2", 0, NULL))
-			return fail(err, errno, "cannot mount cgroup v2 on %s: %s (network "
-				    "enforcement needs it)", CGROUP2_OWN, strerror(errno));
+			return loader_fail(err, errno, "cannot mount cgroup v2 on %s: %s (network "
+					   "enforcement needs it)", CGROUP2_OWN, strerror(errno));
 	}
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, errno, "cannot open the cgroup v2 root %s: %s", path,
-			    strerror(errno));
+		return loader_fail(err, errno, "cannot open the cgroup v2 root %s: %s", path,
+				   strerror(errno));
 	return fd;
 }
 
@@ -141,13 +149,14 @@ int loader_open(struct loader **out, struct mw_error *err)
 		return rc;
 	l = calloc(1, sizeof(*l));
 	if (!l)
-		return fail(err, ENOMEM, "out of memory");
+		return loader_fail(err, ENOMEM, "out of memory");
 	l->cgroup_fd = -1;
+	l->pin_fd = -1;
 	l->skel = mcpwarden_bpf__open();
 	if (!l->skel) {
 		rc = -errno;
 		free(l);
-		return fail(err, rc, "cannot open the BPF object: %s", errstr(rc));
+		return loader_fail(err, rc, "cannot open the BPF object: %s", errstr(rc));
 	}
 	bpf_object__for_each_program(p, l->skel->obj)
 		l->nprogs++;
@@ -155,7 +164,7 @@ int loader_open(struct loader **out, struct mw_error *err)
 	l->links = calloc(l->nprogs, sizeof(*l->links));
 	if (!l->progs || !l->links) {
 		loader_close(l);
-		return fail(err, ENOMEM, "out of memory");
+		return loader_fail(err, ENOMEM, "out of memory");
 	}
 	l->nprogs = 0;
 	bpf_object__for_each_program(p, l->skel->obj)
@@ -164,13 +173,44 @@ int loader_open(struct loader **out, struct mw_error *err)
 	return 0;
 }
 
+/* The maps an earlier run pinned in dir, reused when their layout matches (before load). */
+static int reuse_pins(struct loader *l, const char *dir, struct mw_error *err)
+{
+	struct bpf_map *maps[PIN_MAPS] = {
+		[PIN_TRACKED] = l->skel->maps.tracked, [PIN_CHANNELS] = l->skel->maps.channels,
+	};
+	int rc = pin_dir_open(dir, err);
+
+	if (rc < 0)
+		return rc;
+	l->pin_fd = rc;
+	for (unsigned int i = 0; i < PIN_MAPS; i++) {
+		rc = pin_map_open(&l->pins[i], maps[i], dir, err);
+		if (rc) {
+			pin_maps_close(l->pins, i + 1);
+			return rc;
+		}
+	}
+	return pin_maps_decide(l->pins, PIN_MAPS, err);
+}
+
+static int commit_pins(struct loader *l, struct mw_error *err)
+{
+	int rc = 0;
+
+	for (unsigned int i = 0; l->pin_fd >= 0 && !rc && i < PIN_MAPS; i++)
+		rc = pin_map_commit(&l->pins[i], err);
+	return rc;
+}
+
 int loader_configure(struct loader *l, const struct loader_opts *o, struct mw_error *err)
 {
 	int rc;
 
 	if (l->skel->rodata->mw_abi_version != MW_ABI_VERSION)
-		return fail(err, EPROTO, "BPF object speaks event ABI %u, this collector ABI %u: "
-			    "rebuild both", l->skel->rodata->mw_abi_version, MW_ABI_VERSION);
+		return loader_fail(err, EPROTO, "BPF object speaks event ABI %u, this collector "
+				   "ABI %u: rebuild both", l->skel->rodata->mw_abi_version,
+				   MW_ABI_VERSION);
 	l->skel->rodata->cfg_self_tgid = o->self_tgid;
 	l->skel->rodata->cfg_exec_all = o->exec_all;
 	l->skel->rodata->cfg_detect = o->detect;
@@ -178,9 +218,9 @@ int loader_configure(struct loader *l, const struct loader_opts *o, struct mw_er
 	l->attach_cgroup = o->attach_cgroup;
 	rc = bpf_map__set_max_entries(l->skel->maps.events, o->ringbuf_mb << 20);
 	if (rc)
-		return fail(err, rc, "cannot size ring buffer to %u MiB: %s", o->ringbuf_mb,
-			    errstr(rc));
-	return 0;
+		return loader_fail(err, rc, "cannot size ring buffer to %u MiB: %s", o->ringbuf_mb,
+				   errstr(rc));
+	return o->pin_dir ? reuse_pins(l, o->pin_dir, err) : 0;
 }
 
 int loader_load(struct loader *l, struct mw_error *err)
@@ -188,15 +228,16 @@ int loader_load(struct loader *l, struct mw_error *err)
 	int rc = mcpwarden_bpf__load(l->skel);
 
 	if (!rc)
-		return 0;
+		return commit_pins(l, err);
 	if (rc == -EPERM)
-		return fail(err, rc, "cannot load BPF programs: operation not permitted (needs "
-			    "CAP_BPF and CAP_PERFMON; locked-down kernel or memlock limit?)");
+		return loader_fail(err, rc, "cannot load BPF programs: operation not permitted "
+				   "(needs CAP_BPF and CAP_PERFMON; locked-down kernel or memlock "
+				   "limit?)");
 	if (rc == -ENOMEM)
-		return fail(err, rc, "cannot load BPF programs: out of memory (ring buffer too "
-			    "large, or RLIMIT_MEMLOCK too low)");
-	return fail(err, rc, "cannot load BPF programs: %s (run with -v for the verifier log)",
-		    errstr(rc));
+		return loader_fail(err, rc, "cannot load BPF programs: out of memory (ring buffer "
+				   "too large, or RLIMIT_MEMLOCK too low)");
+	return loader_fail(err, rc, "cannot load BPF programs: %s (run with -v for the verifier "
+			   "log)", errstr(rc));
 }
 
 static bool is_cgroup_prog(const struct bpf_program *p)
@@ -235,9 +276,9 @@ int loader_attach(struct loader *l, struct mw_error *err)
 		if (!link) {
 			int rc = -errno;
 
-			return fail(err, rc, "cannot attach '%s' (%s): %s",
-				    bpf_program__name(l->progs[i]),
-				    bpf_program__section_name(l->progs[i]), errstr(rc));
+			return loader_fail(err, rc, "cannot attach '%s' (%s): %s",
+					   bpf_program__name(l->progs[i]),
+					   bpf_program__section_name(l->progs[i]), errstr(rc));
 		}
 		l->links[i] = link;
 	}
@@ -253,6 +294,8 @@ void loader_close(struct loader *l)
 	mcpwarden_bpf__destroy(l->skel);
 	if (l->cgroup_fd >= 0)
 		close(l->cgroup_fd);
+	if (l->pin_fd >= 0)
+		close(l->pin_fd);         /* the lock goes; the pins stay for the next run */
 	free(l->links);
 	free(l->progs);
 	free(l);
@@ -311,6 +354,79 @@ bool loader_is_tracked(const struct loader *l, uint32_t tgid)
 
 	return bpf_map__lookup_elem(l->skel->maps.tracked, &tgid, sizeof(tgid), &t, sizeof(t),
 				    0) == 0;
+}
+
+int loader_untrack(struct loader *l, uint32_t tgid)
+{
+	return bpf_map__delete_elem(l->skel->maps.tracked, &tgid, sizeof(tgid), 0);
+}
+
+/* Every entry of a map: keys first (an entry fn removes does not upset the walk). */
+static int map_each(const struct bpf_map *m, void (*fn)(void *ctx, const void *key,
+		    const void *val), void *ctx)
+{
+	size_t ksz = bpf_map__key_size(m), vsz = bpf_map__value_size(m);
+	unsigned char *keys = calloc(bpf_map__max_entries(m), ksz), *val = calloc(1, vsz);
+	unsigned int n = 0;
+	int rc = 0;
+
+	if (!keys || !val)
+		rc = -ENOMEM;
+	while (!rc && n < bpf_map__max_entries(m) &&
+	       !bpf_map__get_next_key(m, n ? keys + (n - 1) * ksz : NULL, keys + n * ksz, ksz))
+		n++;
+	for (unsigned int i = 0; !rc && i < n; i++)
+		if (!bpf_map__lookup_elem(m, keys + i * ksz, ksz, val, vsz, 0))
+			fn(ctx, keys + i * ksz, val);
+	free(keys);
+	free(val);
+	return rc;
+}
+
+struct typed_walk {
+	void (*tracked)(void *ctx, uint32_t tgid, const struct mw_tracked *t);
+	void (*channel)(void *ctx, uint64_t chan, const struct mw_channel *c);
+	void *ctx;
+};
+
+static void tracked_entry(void *ctx, const void *key, const void *val)
+{
+	const struct typed_walk *w = ctx;
+	uint32_t tgid;
+
+	memcpy(&tgid, key, sizeof(tgid));
+	w->tracked(w->ctx, tgid, val);
+}
+
+static void channel_entry(void *ctx, const void *key, const void *val)
+{
+	const struct typed_walk *w = ctx;
+	uint64_t chan;
+
+	memcpy(&chan, key, sizeof(chan));
+	w->channel(w->ctx, chan, val);
+}
+
+int loader_tracked_each(struct loader *l, void (*fn)(void *ctx, uint32_t tgid,
+			const struct mw_tracked *t), void *ctx)
+{
+	struct typed_walk w = { .tracked = fn, .ctx = ctx };
+
+	return map_each(l->skel->maps.tracked, tracked_entry, &w);
+}
+
+int loader_channels_each(struct loader *l, void (*fn)(void *ctx, uint64_t chan,
+			 const struct mw_channel *c), void *ctx)
+{
+	struct typed_walk w = { .channel = fn, .ctx = ctx };
+
+	return map_each(l->skel->maps.channels, channel_entry, &w);
+}
+
+const struct pin_map *loader_pins(const struct loader *l, unsigned int *n)
+{
+	*n = l->pin_fd >= 0 ? PIN_MAPS : 0;
+	return l->pins;
 }
 
 int loader_map_fd(const struct loader *l, const char *name)

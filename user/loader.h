@@ -25,13 +25,22 @@ struct loader_opts {
 	bool enforce;                   /* mode: enforce (the kernel kills and denies) */
 	bool attach_cgroup;             /* attach the cgroup connect/bind programs (enforce, check) */
 	unsigned int ringbuf_mb;
+	const char *pin_dir;            /* pin the tracked and channels maps there (bpffs), reusing
+					 * an earlier run's; NULL: neither use nor create pins */
 };
 
 struct loader;
+struct pin_map;
+
+/* The one-line error: err->msg from fmt; returns -rc (rc may be given as errno or -errno). */
+int loader_fail(struct mw_error *err, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Check privileges and kernel BTF, mount tracefs if needed, open the skeleton. */
 int loader_open(struct loader **out, struct mw_error *err);
+/* rodata and map sizes; with o->pin_dir, lock it and take the maps pinned there (pin.h). */
 int loader_configure(struct loader *l, const struct loader_opts *o, struct mw_error *err);
+/* Load; with a pin directory, pin the maps that were not reused. */
 int loader_load(struct loader *l, struct mw_error *err);
 int loader_attach(struct loader *l, struct mw_error *err);
 void loader_close(struct loader *l);
@@ -48,6 +57,14 @@ int loader_events_fd(const struct loader *l);
 int loader_track(struct loader *l, uint32_t tgid, uint64_t start_ns, uint32_t root,
 		 enum mw_track_reason reason);
 bool loader_is_tracked(const struct loader *l, uint32_t tgid);
+int loader_untrack(struct loader *l, uint32_t tgid);
+/* Every entry of the tracked map, and of the channels map (what a pinned map carried over). */
+int loader_tracked_each(struct loader *l, void (*fn)(void *ctx, uint32_t tgid,
+			const struct mw_tracked *t), void *ctx);
+int loader_channels_each(struct loader *l, void (*fn)(void *ctx, uint64_t chan,
+			 const struct mw_channel *c), void *ctx);
+/* The pinned maps and what became of each (n = 0 when not pinning). */
+const struct pin_map *loader_pins(const struct loader *l, unsigned int *n);
 /* A map by name (enforcement tables), -ENOENT when there is none. */
 int loader_map_fd(const struct loader *l, const char *name);
 /* Sum the per-CPU drop counters. */

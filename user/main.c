@@ -80,6 +80,7 @@ static int do_check(const struct mw_config *cfg)
 
 	quiet.quiet = true;
 	quiet.attach_all = true;
+	quiet.pin_dir = NULL;           /* a check leaves the pins of a running watch alone */
 	if (start(&quiet, &m))
 		return 1;
 	monitor_report(m);

@@ -11,23 +11,31 @@ static const char *const drop_names[MW_DROP__COUNT] = {
 	[MW_DROP_ENFORCE_STATE] = "enforce_state",
 };
 
-static const char *const reason_names[] = {
-	[MW_TRACK_NONE] = "none", [MW_TRACK_TRAFFIC] = "traffic", [MW_TRACK_MATCH] = "match",
-	[MW_TRACK_PID] = "pid", [MW_TRACK_INHERIT] = "inherit",
-};
+static const char *reason_name(uint32_t reason)
+{
+	static const char *const names[] = {
+		[MW_TRACK_NONE] = "none", [MW_TRACK_TRAFFIC] = "traffic",
+		[MW_TRACK_MATCH] = "match", [MW_TRACK_PID] = "pid", [MW_TRACK_INHERIT] = "inherit",
+		[MW_TRACK_PINNED] = "pinned",
+	};
+
+	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "unknown";
+}
 
 /* ---- tracking ---- */
 
-/* A server root: tracking reported. */
+/* A server root: tracking reported (a pinned one with the reason the earlier run had). */
 void mon_report_tracked(struct monitor *m, struct proc_info *p, uint64_t ts)
 {
 	json_t *rec;
 
-	rec = json_pack("{s:s, s:o}", "reason", reason_names[p->reason], "process", output_proc(p));
-
+	rec = json_pack("{s:s, s:o}", "reason", reason_name(p->reason), "process", output_proc(p));
+	if (rec && p->reason == MW_TRACK_PINNED)
+		json_object_set_new(rec, "pinned_reason",
+				    json_string(reason_name(p->pinned_reason)));
 	m->tracked_total++;
 	output_console(m->out, ts, "tracking %s[%u] (%s): %s", p->comm, p->tgid,
-		       reason_names[p->reason], p->cmdline ? p->cmdline : "");
+		       reason_name(p->reason), p->cmdline ? p->cmdline : "");
 	output_record(m->out, "process.tracked", ts, rec);
 }
 
@@ -75,8 +83,15 @@ struct scan_ctx {
 	int rc;
 };
 
-/* Pass 0 marks the roots (--pid, --match); pass 1 their descendants; pass 2 writes the map;
- * pass 3 (after "ready") reports the roots. */
+static bool reported_root(uint32_t reason)
+{
+	return reason == MW_TRACK_PID || reason == MW_TRACK_MATCH || reason == MW_TRACK_PINNED;
+}
+
+/* Pass 0 marks the roots (--pid, --match); pass 1 the descendants of every tracked process
+ * (those of a pinned server forked while no collector ran included); pass 2 writes the map
+ * (pinned servers are in it and registered already); pass 3 (after "ready") reports the
+ * roots. */
 static void scan_visit(void *ctx, struct proc_info *p)
 {
 	struct scan_ctx *s = ctx;
@@ -90,14 +105,15 @@ static void scan_visit(void *ctx, struct proc_info *p)
 			p->root = p->tgid, p->reason = MW_TRACK_MATCH;
 	} else if (s->pass == 1 && !p->reason) {
 		for (a = proc_find(m->procs, p->ppid); a && a != p; a = proc_find(m->procs, a->ppid)) {
-			if (a->reason == MW_TRACK_PID || a->reason == MW_TRACK_MATCH) {
-				p->root = a->tgid, p->reason = MW_TRACK_INHERIT;
+			if (a->reason && a->root) {
+				p->root = a->root, p->reason = MW_TRACK_INHERIT;
 				break;
 			}
 			if (!a->ppid || a->ppid == a->tgid)
 				break;
 		}
-	} else if (s->pass == 2 && p->reason && p->tgid != (uint32_t)getpid()) {
+	} else if (s->pass == 2 && p->reason && p->reason != MW_TRACK_PINNED &&
+		   p->tgid != (uint32_t)getpid()) {
 		uint32_t reason = p->reason;
 		int rc;
 
@@ -105,7 +121,7 @@ static void scan_visit(void *ctx, struct proc_info *p)
 		rc = mon_track(m, p, p->root, reason, 0, false);
 		if (rc && !s->rc)
 			s->rc = rc;
-	} else if (s->pass == 3 && (p->reason == MW_TRACK_PID || p->reason == MW_TRACK_MATCH)) {
+	} else if (s->pass == 3 && reported_root(p->reason)) {
 		mon_report_tracked(m, p, now_boot_ns());
 	}
 }
@@ -176,7 +192,8 @@ static json_t *drops_json(const struct mw_drop *d)
 
 static json_t *decoder_json(const struct decode_stats *s)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		"s:I, s:I, s:I}",
 		"chunks", (json_int_t)s->chunks, "bytes", (json_int_t)s->bytes,
 		"messages", (json_int_t)s->messages, "lines_not_json", (json_int_t)s->lines_not_json,
 		"lines_bad_json", (json_int_t)s->lines_bad_json,
@@ -185,14 +202,15 @@ static json_t *decoder_json(const struct decode_stats *s)
 		"gap_bytes", (json_int_t)s->gap_bytes, "lost_bytes", (json_int_t)s->lost_bytes,
 		"unterminated_bytes", (json_int_t)s->unterminated_bytes,
 		"duplicate_bytes", (json_int_t)s->duplicate_bytes,
+		"joined", (json_int_t)s->joined, "joined_bytes", (json_int_t)s->joined_bytes,
 		"backlog", (json_int_t)s->held_overflow,
 		"pending_evicted", (json_int_t)s->pending_evicted, "oom", (json_int_t)s->oom);
 }
 
 static json_t *http_json(const struct httpmcp_stats *s)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "adopted",
-		(json_int_t)s->adopted,
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "adopted",
+		(json_int_t)s->adopted, "joined", (json_int_t)s->joined,
 		"connections", (json_int_t)s->connections, "exchanges", (json_int_t)s->exchanges,
 		"messages", (json_int_t)s->messages, "replays_dropped", (json_int_t)s->replays_dropped,
 		"not_http", (json_int_t)s->not_http, "parse_errors", (json_int_t)s->parse_errors,
@@ -256,7 +274,7 @@ static int open_sinks(struct monitor *m, struct mw_error *err)
 	};
 	struct decode_sink sink = {
 		.message = mon_on_message, .truncated = mon_on_truncated,
-		.skipped = mon_on_skipped, .gap = mon_on_gap,
+		.skipped = mon_on_skipped, .gap = mon_on_gap, .joined = mon_on_joined,
 	};
 	struct httpmcp_sink http_sink = {
 		.message = mon_on_http_message, .mismatch = mon_on_http_mismatch,
@@ -280,7 +298,9 @@ static int open_sinks(struct monitor *m, struct mw_error *err)
 	m->chans = chans_new();
 	m->http = httpmcp_new(&http_sink, m, m->cfg.message_cap, REORDER_WAIT_NS);
 	m->socks = socks_new();
-	if (!m->procs || !m->dec || !m->attrib || !m->chans || !m->guard || !m->http || !m->socks) {
+	m->joins = joins_new();
+	if (!m->procs || !m->dec || !m->attrib || !m->chans || !m->guard || !m->http || !m->socks ||
+	    !m->joins) {
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return -ENOMEM;
 	}
@@ -325,6 +345,7 @@ static int open_bpf(struct monitor *m, struct mw_error *err)
 		.self_tgid = (uint32_t)getpid(), .exec_all = m->nglobs > 0,
 		.detect = m->cfg.detect, .ringbuf_mb = m->cfg.ringbuf_mb,
 		.enforce = enforce, .attach_cgroup = enforce || m->cfg.attach_all,
+		.pin_dir = m->cfg.pin_dir,
 	};
 	struct reader_handlers h = {
 		.payload = mon_on_payload, .exec = mon_on_exec, .fork = mon_on_fork,
@@ -341,6 +362,8 @@ static int open_bpf(struct monitor *m, struct mw_error *err)
 	if (!rc && enforce)
 		rc = start_enforcing(m, err);
 	if (!rc)
+		rc = mon_inherit_pinned(m, err);
+	if (!rc)
 		rc = loader_attach(m->loader, err);
 	if (rc)
 		return rc;
@@ -355,19 +378,21 @@ static int open_bpf(struct monitor *m, struct mw_error *err)
 
 static void report_ready(struct monitor *m)
 {
-	json_t *progs = json_array(), *globs = json_array();
+	json_t *progs = json_array(), *globs = json_array(), *rec;
 
 	for (unsigned int i = 0; i < loader_program_count(m->loader); i++)
 		json_array_append_new(progs, json_string(loader_program_section(m->loader, i)));
 	for (unsigned int i = 0; i < m->nglobs; i++)
 		json_array_append_new(globs, json_string(m->globs[i]));
-	output_record(m->out, "ready", now_boot_ns(), json_pack("{s:i, s:i, s:o, s:o, s:b, s:s, s:I, "
-		"s:{s:s, s:s}}", "abi", MW_ABI_VERSION, "pid", (int)getpid(), "programs", progs,
-		"match", globs, "detect", m->cfg.detect,
+	rec = json_pack("{s:i, s:i, s:o, s:o, s:b, s:s, s:I, s:{s:s, s:s}, s:o}", "abi",
+		MW_ABI_VERSION, "pid", (int)getpid(), "programs", progs, "match", globs,
+		"detect", m->cfg.detect,
 		"payload", m->cfg.payload == PAYLOAD_FULL ? "full" : "short",
 		"message_cap", (json_int_t)m->cfg.message_cap,
-		"policy", "source", m->policy->source, "mode",
-		m->policy->mode == POLICY_MODE_ENFORCE ? "enforce" : "monitor"));
+		"policy", "source", m->policy->source,
+		"mode", m->policy->mode == POLICY_MODE_ENFORCE ? "enforce" : "monitor",
+		"pin", mon_pin_json(m));
+	output_record(m->out, "ready", now_boot_ns(), rec);
 	if (m->enforce)
 		output_record(m->out, "enforce.limits", now_boot_ns(), json_pack("{s:o}",
 			      "user_space_only", enforce_limits(m->enforce)));
@@ -386,6 +411,7 @@ static void monitor_free(struct monitor *m)
 	proc_table_free(m->procs);
 	chans_free(m->chans);
 	socks_free(m->socks);
+	joins_free(m->joins);
 	guard_free(m->guard);
 	enforce_free(m->enforce);
 	output_close(m->out);

@@ -20,6 +20,7 @@
 #include "evfmt.h"
 #include "guard.h"
 #include "httpmcp.h"
+#include "joins.h"
 #include "socks.h"
 #include "monitor.h"
 #include "output.h"
@@ -54,6 +55,8 @@ struct monitor {
 	uint64_t tracked_total;
 	struct httpmcp *http;
 	struct socks *socks;            /* TCP endpoints by socket inode */
+	struct joins *joins;            /* where each pinned channel's capture stood */
+	uint64_t pinned_kept, pinned_dropped;   /* tracked-map entries an earlier run left */
 };
 
 static inline uint64_t now_boot_ns(void)
@@ -84,6 +87,7 @@ void mon_on_message(void *ctx, const struct decode_msg *dm);
 void mon_on_truncated(void *ctx, const struct decode_note *n);
 void mon_on_skipped(void *ctx, const struct decode_note *n);
 void mon_on_gap(void *ctx, const struct decode_note *n);
+void mon_on_joined(void *ctx, const struct decode_note *n);
 void mon_on_http_message(void *ctx, const struct httpmcp_msg *hm);
 void mon_on_http_mismatch(void *ctx, const struct httpmcp_mismatch *x);
 void mon_on_http_abandoned(void *ctx, uint64_t conn, uint32_t tgid, const char *why);
@@ -103,5 +107,9 @@ void mon_report_tracked(struct monitor *m, struct proc_info *p, uint64_t ts);
 int mon_track(struct monitor *m, struct proc_info *p, uint32_t root, uint32_t reason,
 	      uint64_t ts, bool report);
 bool mon_is_self_or_ancestor(struct monitor *m, uint32_t tgid);
+
+/* monitor_pinned.c: what a restarted collector takes over from the pinned maps */
+int mon_inherit_pinned(struct monitor *m, struct mw_error *err);
+json_t *mon_pin_json(const struct monitor *m);
 
 #endif

@@ -5,20 +5,25 @@
 
 /* ---- kernel records ---- */
 
-/* TCP payload: the HTTP transports. */
-static void http_feed(struct monitor *m, const struct mw_payload *p, const uint8_t *data)
+/* TCP payload: the HTTP transports (joined at *join when an earlier run captured some). */
+static void http_feed(struct monitor *m, const struct mw_payload *p, const uint8_t *data,
+		      const uint64_t *join)
 {
 	struct httpmcp_chunk c = {
 		.conn = p->local_ino, .op = p->op, .offset = p->offset, .data = data,
 		.len = p->len, .ts_ns = p->h.ts_ns, .tgid = p->h.tgid, .start_ns = p->h.start_ns,
 	};
 
+	if (join)
+		httpmcp_join(m->http, &c, *join);
 	httpmcp_feed(m->http, &c);
 }
 
 void mon_on_payload(void *ctx, const struct mw_payload *p, const uint8_t *data)
 {
 	struct monitor *m = ctx;
+	uint64_t join;
+	bool joined = joins_take(m->joins, p->chan, &join);
 	struct decode_chunk c = {
 		.chan = p->chan, .offset = p->offset, .data = data, .len = p->len,
 		.ts_ns = p->h.ts_ns, .dir = p->op == MW_OP_WRITE ? MW_DIR_S2C : MW_DIR_C2S,
@@ -28,10 +33,12 @@ void mon_on_payload(void *ctx, const struct mw_payload *p, const uint8_t *data)
 
 	attrib_note(m->attrib, p->h.root ? p->h.root : p->h.tgid, c.session_key);
 	if (p->kind == MW_CHAN_TCP) {
-		http_feed(m, p, data);
+		http_feed(m, p, data, joined ? &join : NULL);
 		return;
 	}
 	chans_note(m->chans, p);
+	if (joined)
+		decoder_join(m->dec, &c, join);
 	decoder_feed(m->dec, &c);
 }
 

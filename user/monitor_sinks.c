@@ -141,3 +141,8 @@ void mon_on_gap(void *ctx, const struct decode_note *n)
 	note(ctx, "mcp.gap", n);
 }
 
+void mon_on_joined(void *ctx, const struct decode_note *n)
+{
+	note(ctx, "mcp.joined", n);
+}
+

@@ -21,6 +21,7 @@ struct proc_info {
 	uint32_t uid;
 	uint32_t root;          /* tgid of the MCP server it belongs to, 0 if none known */
 	uint32_t reason;        /* enum mw_track_reason, NONE when not tracked */
+	uint32_t pinned_reason; /* MW_TRACK_PINNED: the reason the earlier run tracked it for */
 	char comm[MW_COMM_LEN];
 	char *cmdline;          /* argv joined by spaces, at most MW_CMDLINE_MAX bytes */
 	char *exe;

@@ -152,6 +152,14 @@ static int hold(struct stream *s, uint64_t off, const uint8_t *p, size_t len, ui
 	return 0;
 }
 
+int stream_start_at(struct stream *s, uint64_t off)
+{
+	if (s->next || s->head || s->st.delivered || s->st.duplicate)
+		return -EALREADY;
+	s->next = off;
+	return 0;
+}
+
 int stream_feed(struct stream *s, uint64_t off, const void *data, size_t len, uint64_t ts_ns)
 {
 	const uint8_t *p = data;

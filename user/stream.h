@@ -34,6 +34,9 @@ struct stream;
 
 struct stream *stream_new(const struct stream_sink *sink, void *ctx);
 void stream_free(struct stream *s);
+/* The capture joined the channel at off (bytes before it were moved before capture began):
+ * delivery starts there. Only before the first feed: -EALREADY afterwards. */
+int stream_start_at(struct stream *s, uint64_t off);
 /* -ENOMEM on allocation failure (the chunk is then counted as a gap). */
 int stream_feed(struct stream *s, uint64_t off, const void *data, size_t len, uint64_t ts_ns);
 /* Declare lost every hole whose held-back data arrived before now_ns - wait_ns. */

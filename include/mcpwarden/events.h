@@ -54,6 +54,8 @@ enum mw_track_reason {          /* append-only */
 	MW_TRACK_MATCH = 2,     /* command line matched --match */
 	MW_TRACK_PID = 3,       /* named with --pid */
 	MW_TRACK_INHERIT = 4,   /* descendant of a tracked process */
+	MW_TRACK_PINNED = 5,    /* user space only: a server an earlier run tracked, found again
+				 * in the pinned tracked map (the map keeps the earlier reason) */
 };
 
 enum mw_op {
@@ -214,6 +216,12 @@ struct mw_track {
 	__u32 reason;           /* enum mw_track_reason */
 	__u32 _pad;
 };
+
+/*
+ * The tracked and channels maps are pinned in bpffs (user/pin.c) and outlive a run: a restarted
+ * collector reuses them when their type, key and value sizes, entries and flags match. A change
+ * to the meaning of struct mw_tracked or struct mw_channel must change one of those too.
+ */
 
 /* tracked map: key = tgid */
 struct mw_tracked {

@@ -85,6 +85,11 @@
 /* First bucket count of the session, pending-request and channel hash tables (power of two). */
 #define MW_HASH_BUCKETS_MIN     16u
 
+/* How long a starting collector waits for another one to release the pin directory (the one it
+ * replaces may still be draining its ring buffer), and how often it tries. */
+#define MW_PIN_LOCK_WAIT_MS     10000u
+#define MW_PIN_LOCK_POLL_MS     100u
+
 /* HTTP: bytes of one side held back per connection while the other side has to move first (a
  * response waiting for the end of its request); past this the connection is abandoned. */
 #define MW_HTTP_HELD_MAX        (4u << 20)

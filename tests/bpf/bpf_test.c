@@ -21,7 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "loader.h"
+#include "pin.h"
 #include "reader.h"
 #include "unit.h"
 
@@ -832,6 +835,112 @@ static void test_no_kernel_losses(void)
 	}
 }
 
+/* ---- pinned maps (a restarted collector) ---- */
+
+#define PIN_TEST_TGID   424242u
+#define PIN_TEST_TICK   7u
+
+/* A second loader over the same object, loaded with pins in dir but not attached. */
+static struct loader *pinned_loader(const char *dir, unsigned int *npins,
+				    const struct pin_map **pins)
+{
+	struct mw_error err = { "" };
+	struct loader_opts o = {
+		.self_tgid = (uint32_t)getpid(), .ringbuf_mb = MW_RINGBUF_MIN_MB, .pin_dir = dir,
+	};
+	struct loader *l;
+	int rc = loader_open(&l, &err);
+
+	if (!rc)
+		rc = loader_configure(l, &o, &err);
+	if (!rc)
+		rc = loader_load(l, &err);
+	if (rc) {
+		unit_fail(__FILE__, __LINE__, "pinned loader: %s", err.msg);
+		loader_close(l);
+		return NULL;
+	}
+	*pins = loader_pins(l, npins);
+	return l;
+}
+
+static void pins_are(const struct pin_map *pins, unsigned int n, enum pin_state tracked,
+		     enum pin_state channels)
+{
+	CHECK_EQ(n, 2);
+	for (unsigned int i = 0; i < n; i++)
+		CHECK_EQ(pins[i].state, !strcmp(pins[i].name, "tracked") ? tracked : channels);
+}
+
+struct seen_tracked {
+	bool found;
+	struct mw_tracked t;
+};
+
+static void on_tracked(void *ctx, uint32_t tgid, const struct mw_tracked *t)
+{
+	struct seen_tracked *s = ctx;
+
+	if (tgid == PIN_TEST_TGID) {
+		s->found = true;
+		s->t = *t;
+	}
+}
+
+/* What one loader writes in the pinned tracked map, the next one finds; a pin of another
+ * layout is replaced, not reused, and so are the pins that go with it. */
+static void test_pins_outlive_the_loader(void)
+{
+	char dir[64], path[96];
+	const struct pin_map *pins;
+	struct seen_tracked seen = { 0 };
+	struct loader *l;
+	unsigned int n = 0;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/mcpwarden-bpf-test-%d", (int)getpid());
+	l = pinned_loader(dir, &n, &pins);
+	if (!l)
+		return;
+	pins_are(pins, n, PIN_CREATED, PIN_CREATED);
+	CHECK_EQ(loader_track(l, PIN_TEST_TGID, PIN_TEST_TICK * MW_NS_PER_TICK, 1, MW_TRACK_TRAFFIC),
+		 0);
+	loader_close(l);
+	l = pinned_loader(dir, &n, &pins);
+	if (!l)
+		return;
+	pins_are(pins, n, PIN_REUSED, PIN_REUSED);
+	CHECK_EQ(loader_tracked_each(l, on_tracked, &seen), 0);
+	CHECK(seen.found);
+	CHECK_EQ(seen.t.start_tick, PIN_TEST_TICK);
+	CHECK_EQ(seen.t.root_tgid, 1);
+	CHECK_EQ(seen.t.reason, MW_TRACK_TRAFFIC);
+	loader_close(l);
+	snprintf(path, sizeof(path), "%s/tracked", dir);
+	CHECK_EQ(unlink(path), 0);
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "tracked", sizeof(uint32_t), sizeof(uint64_t), 16,
+			    NULL);
+	CHECK(fd >= 0 && bpf_obj_pin(fd, path) == 0);
+	close(fd);
+	l = pinned_loader(dir, &n, &pins);
+	if (!l)
+		return;
+	pins_are(pins, n, PIN_REPLACED, PIN_REPLACED);   /* the channels go with it */
+	CHECK(strstr(pins[0].note, "value 8 B") || strstr(pins[1].note, "value 8 B"));
+	CHECK(strstr(pins[0].note, "goes with") || strstr(pins[1].note, "goes with"));
+	loader_close(l);
+	CHECK_EQ(unlink(path), 0);                      /* one missing: none is reused */
+	l = pinned_loader(dir, &n, &pins);
+	if (l) {
+		pins_are(pins, n, PIN_CREATED, PIN_REPLACED);
+		loader_close(l);
+	}
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/channels", dir);
+	unlink(path);
+	CHECK_EQ(rmdir(dir), 0);
+}
+
 static int setup(void)
 {
 	struct mw_error err = { "" };
@@ -880,6 +989,7 @@ int main(void)
 		UNIT_TEST(test_unix_connect_path),
 		UNIT_TEST(test_pid_reuse_not_confused),
 		UNIT_TEST(test_no_kernel_losses),
+		UNIT_TEST(test_pins_outlive_the_loader),
 	};
 	int rc;
 

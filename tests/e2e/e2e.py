@@ -16,10 +16,11 @@ import time
 import traceback
 
 from harness import (CLIENTS, MCPWARDEN, READY_TIMEOUT_S, STOP_TIMEOUT_S, Failure,
-                     Monitor, canon, check, run_client, tally)
+                     Monitor, canon, check, pin_args, remove_pins, run_client, tally)
 from policy_e2e import CASES as POLICY_CASES
 from enforce_e2e import CASES as ENFORCE_CASES
 from http_e2e import CASES as HTTP_CASES
+from restart_e2e import CASES as RESTART_CASES
 
 
 def sdk_cmd(tmp, scenario, launch, extra=()):
@@ -427,7 +428,7 @@ def cli_errors_case(tmp):
         (["--jsonl", os.path.join(tmp, "no", "such", "dir.jsonl")], 1, "cannot open '"),
     ]
     for args, rc, text in cases:
-        r = run_mcpwarden(args)
+        r = run_mcpwarden(args + pin_args(tmp))
         check(r.returncode == rc, "%r: exit %d, want %d (%s)" % (args, r.returncode, rc, r.stderr))
         check(text in r.stderr, "%r: stderr lacks %r: %r" % (args, text, r.stderr))
     r = run_mcpwarden(["--quiet", "--duration", "1"], user=65534)   # nobody
@@ -440,8 +441,8 @@ def cli_errors_case(tmp):
 def jsonl_stdout_sigterm_case(tmp):
     """--jsonl - writes records on stdout (console to stderr); SIGTERM stops cleanly."""
     out = open(os.path.join(tmp, "stdout"), "w+")
-    proc = subprocess.Popen([MCPWARDEN, "--jsonl", "-", "--color", "never"], stdout=out,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([MCPWARDEN, "--jsonl", "-", "--color", "never"] + pin_args(tmp),
+                            stdout=out, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + READY_TIMEOUT_S
     while time.time() < deadline and os.path.getsize(out.name) == 0:
         time.sleep(0.05)
@@ -456,7 +457,8 @@ def jsonl_stdout_sigterm_case(tmp):
 
 
 def duration_case(tmp):
-    r = run_mcpwarden(["--quiet", "--duration", "1", "--jsonl", os.path.join(tmp, "o.jsonl")])
+    r = run_mcpwarden(["--quiet", "--duration", "1", "--jsonl", os.path.join(tmp, "o.jsonl")]
+                      + pin_args(tmp))
     check(r.returncode == 0, "--duration 1: exit %d: %s" % (r.returncode, r.stderr))
     recs = [json.loads(x) for x in open(os.path.join(tmp, "o.jsonl"))]
     check(recs[-1]["event"] == "stats", "no stats record at the end")
@@ -489,7 +491,7 @@ CASES[3].__name__ = "max_message_truncates_and_resyncs"
 CASES[4].__name__ = "sdk_filesystem_npx_grandchild"
 CASES[8].__name__ = "prestarted_server_by_pid"
 CASES[9].__name__ = "prestarted_server_by_match"
-CASES += POLICY_CASES + ENFORCE_CASES + HTTP_CASES
+CASES += POLICY_CASES + ENFORCE_CASES + HTTP_CASES + RESTART_CASES
 
 
 def main():
@@ -512,6 +514,8 @@ def main():
             print("FAIL %-34s %s (artifacts in %s)" % (case.__name__, e, tmp), flush=True)
             if not isinstance(e, Failure):
                 traceback.print_exc()
+        finally:
+            remove_pins(tmp)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed or not passed else 0
 

@@ -13,6 +13,9 @@ READY_TIMEOUT_S = 30
 CLIENT_TIMEOUT_S = 120
 STOP_TIMEOUT_S = 30
 SETTLE_S = 0.5
+# mcpwarden pins maps between runs (bpffs); each case pins under a directory of its own, so it
+# never inherits from an earlier case (or from another mcpwarden on the host), and removes it.
+PIN_ROOT = "/sys/fs/bpf"
 
 
 class Failure(Exception):
@@ -24,14 +27,35 @@ def check(cond, what):
         raise Failure(what)
 
 
-class Monitor:
-    """A running mcpwarden writing JSON lines to a temporary file."""
+def pin_dir(tmp):
+    """The case's own pin directory (tmp: the case's temporary directory)."""
+    return os.path.join(PIN_ROOT, os.path.basename(os.path.normpath(tmp)))
 
-    def __init__(self, tmp, args):
+
+def pin_args(tmp):
+    return ["--pin-dir", pin_dir(tmp)]
+
+
+def remove_pins(tmp):
+    """Unpin what the case left (pinned maps are files on bpffs; the maps go with them)."""
+    d = pin_dir(tmp)
+    if not os.path.isdir(d):
+        return
+    for name in os.listdir(d):
+        os.unlink(os.path.join(d, name))
+    os.rmdir(d)
+
+
+class Monitor:
+    """A running mcpwarden writing JSON lines to a temporary file. Unless args say otherwise
+    its maps are pinned in the directory of the case (pin_dir(pin_tmp or tmp))."""
+
+    def __init__(self, tmp, args, pin_tmp=None):
         self.path = os.path.join(tmp, "out.jsonl")
         self.log = open(os.path.join(tmp, "mcpwarden.stderr"), "w")
         payload = [] if "--payload" in args else ["--payload", "full"]
-        cmd = [MCPWARDEN, "--jsonl", self.path, "--quiet"] + payload + args
+        pins = [] if "--no-pin" in args or "--pin-dir" in args else pin_args(pin_tmp or tmp)
+        cmd = [MCPWARDEN, "--jsonl", self.path, "--quiet"] + payload + pins + args
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.log)
         try:
             self.wait_ready()

@@ -25,7 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 E2E = os.path.join(os.path.dirname(HERE), "e2e")
 sys.path.insert(0, E2E)
 
-from harness import Failure, Monitor, canon, check, tally  # noqa: E402
+from harness import Failure, Monitor, canon, check, remove_pins, tally  # noqa: E402
 
 SERVER = os.path.join(E2E, "servers", "eager_server.py")
 PROTOCOL_VERSION = "2025-06-18"
@@ -301,6 +301,8 @@ def main():
             failed += 1
             print("FAIL %-28s %s (artifacts in %s)" % (name, e, tmp))
             continue
+        finally:
+            remove_pins(tmp)
         passed += 1
         print("PASS %-28s %5.1fs" % (name, time.time() - t0))
     print("%d passed, %d failed" % (passed, failed))

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Unit tests of user/decode.c: the whole pipeline from chunks to correlated messages. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 struct rec {
 	char log[1 << 15];
 	size_t used;
-	unsigned msgs, skipped, truncated, gaps;
+	unsigned msgs, skipped, truncated, gaps, joined;
 	struct decode_note last_gap, last_trunc;
 	int last_reason;
 	char last_preview[MW_PREVIEW_MAX + 8];
@@ -122,11 +123,21 @@ static void rec_gap(void *ctx, const struct decode_note *n)
 	rec_printf(r, "G@%llu+%llu|", (unsigned long long)n->offset, (unsigned long long)n->size);
 }
 
+static void rec_joined(void *ctx, const struct decode_note *n)
+{
+	struct rec *r = ctx;
+
+	r->joined++;
+	rec_printf(r, "J%d@%llu+%llu:%s|", n->dir, (unsigned long long)n->offset,
+		   (unsigned long long)n->size, n->preview);
+}
+
 static const struct decode_sink rec_sink = {
 	.message = rec_message,
 	.truncated = rec_truncated,
 	.skipped = rec_skipped,
 	.gap = rec_gap,
+	.joined = rec_joined,
 };
 
 static struct decoder *dec_new(struct rec *r, size_t cap)
@@ -146,6 +157,15 @@ static int feed(struct decoder *d, uint64_t chan, enum mw_dir dir, uint64_t off,
 	};
 
 	return decoder_feed(d, &c);
+}
+
+static int join(struct decoder *d, uint64_t chan, enum mw_dir dir, uint64_t off)
+{
+	struct decode_chunk c = {
+		.chan = chan, .dir = dir, .session_key = 1, .tgid = 100, .start_ns = 5,
+	};
+
+	return decoder_join(d, &c, off);
 }
 
 /* One client-to-server channel with most of what a stdio stream can carry. */
@@ -630,6 +650,118 @@ static void test_crlf_blank_lines(void)
 	decoder_free(d);
 }
 
+/* ---- channels joined mid-stream (a restarted collector) ---- */
+
+static const char ping_line[] = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}\n";
+
+/* The tail of a message written across the restart: one note, no bad JSON, then messages. */
+static void test_join_skips_partial_line(void)
+{
+	char in[256];
+	struct rec r;
+	struct decoder *d = dec_new(&r, MW_MESSAGE_CAP_DEFAULT);
+	struct decode_stats st;
+	size_t n = (size_t)snprintf(in, sizeof(in), "ams\":{}}\n%s", ping_line);
+
+	CHECK_EQ(join(d, 1, MW_DIR_C2S, 1000), 0);
+	CHECK_EQ(feed(d, 1, MW_DIR_C2S, 1000, in, 5, 1), 0);   /* the tail split in two */
+	CHECK_EQ(feed(d, 1, MW_DIR_C2S, 1005, in + 5, n - 5, 2), 0);
+	decoder_flush(d);
+	CHECK_STR(r.log, "J0@1000+8:ams\":{}}|M0:req:ping:n:7@1009+40 "
+		  "{\"id\":7,\"jsonrpc\":\"2.0\",\"method\":\"ping\"}|");
+	decoder_stats(d, &st);
+	CHECK_EQ(st.joined, 1);
+	CHECK_EQ(st.joined_bytes, 8);
+	CHECK_EQ(st.lines_bad_json + st.lines_not_json + st.gaps + st.lost_bytes, 0);
+	decoder_free(d);
+}
+
+/* Joined right at a line boundary: the first line is a message on its own and is kept. */
+static void test_join_keeps_whole_line(void)
+{
+	static const char batch[] = "[{\"jsonrpc\":\"2.0\",\"method\":\"a\"}]\n";
+	struct rec r;
+	struct decoder *d = dec_new(&r, MW_MESSAGE_CAP_DEFAULT);
+	size_t n = strlen(ping_line);
+
+	CHECK_EQ(join(d, 1, MW_DIR_S2C, 500), 0);
+	CHECK_EQ(feed(d, 1, MW_DIR_S2C, 500, ping_line, n, 1), 0);
+	CHECK_EQ(r.msgs, 1);
+	CHECK_EQ(r.last_msg.offset, 500);
+	CHECK_EQ(r.joined, 0);
+	CHECK_EQ(join(d, 2, MW_DIR_S2C, 70), 0);
+	CHECK_EQ(feed(d, 2, MW_DIR_S2C, 70, batch, strlen(batch), 2), 0);
+	CHECK_EQ(r.msgs, 2);
+	CHECK_EQ(r.joined, 0);
+	decoder_free(d);
+}
+
+/* Only the line at the join offset is in doubt: a blank line first makes the next one
+ * certain, and later bad lines are bad JSON as ever. */
+static void test_join_only_first_line(void)
+{
+	char in[256];
+	struct rec r;
+	struct decoder *d = dec_new(&r, MW_MESSAGE_CAP_DEFAULT);
+	size_t n = (size_t)snprintf(in, sizeof(in), "\nlog line\n{\"x\":\n");
+
+	CHECK_EQ(join(d, 1, MW_DIR_S2C, 10), 0);
+	CHECK_EQ(feed(d, 1, MW_DIR_S2C, 10, in, n, 1), 0);
+	CHECK_STR(r.log, "S1@11+8:log line|S2@20+5:{\"x\":|");
+	CHECK_EQ(r.joined, 0);
+	decoder_free(d);
+}
+
+/* A line that is not a message at the join offset is reported as joined, whatever it is;
+ * one that parses but is not JSON-RPC too. */
+static void test_join_first_line_not_message(void)
+{
+	static const char in[] = "{\"not\":\"rpc\"}\nstarted\n";
+	struct rec r;
+	struct decoder *d = dec_new(&r, MW_MESSAGE_CAP_DEFAULT);
+
+	CHECK_EQ(join(d, 1, MW_DIR_S2C, 0), 0);
+	CHECK_EQ(feed(d, 1, MW_DIR_S2C, 0, in, strlen(in), 1), 0);
+	CHECK_STR(r.log, "J1@0+13:{\"not\":\"rpc\"}|S1@14+7:started|");
+	decoder_free(d);
+}
+
+/* Bytes lost after the join point are a gap as ever; the line they cut is lost, not joined. */
+static void test_join_then_hole(void)
+{
+	char in[256];
+	struct rec r;
+	struct decoder *d = dec_new(&r, MW_MESSAGE_CAP_DEFAULT);
+	struct decode_stats st;
+	size_t n = (size_t)snprintf(in, sizeof(in), "ams\":{}}\n%s", ping_line);
+
+	CHECK_EQ(join(d, 1, MW_DIR_C2S, 100), 0);
+	CHECK_EQ(feed(d, 1, MW_DIR_C2S, 110, in, n, 1), 0);
+	decoder_flush(d);
+	CHECK_STR(r.log, "G@100+10|M0:req:ping:n:7@119+40 "
+		  "{\"id\":7,\"jsonrpc\":\"2.0\",\"method\":\"ping\"}|");
+	decoder_stats(d, &st);
+	CHECK_EQ(st.gaps, 1);
+	CHECK_EQ(st.lost_bytes, 8);
+	CHECK_EQ(st.joined_bytes, 0);
+	decoder_free(d);
+}
+
+static void test_join_too_late(void)
+{
+	struct rec r;
+	struct decoder *d = dec_new(&r, MW_MESSAGE_CAP_DEFAULT);
+	struct decode_stats st;
+
+	CHECK_EQ(feed(d, 1, MW_DIR_C2S, 0, ping_line, strlen(ping_line), 1), 0);
+	CHECK_EQ(join(d, 1, MW_DIR_C2S, 4096), -EALREADY);
+	CHECK_EQ(feed(d, 1, MW_DIR_C2S, strlen(ping_line), ping_line, strlen(ping_line), 2), 0);
+	CHECK_EQ(r.msgs, 2);
+	decoder_stats(d, &st);
+	CHECK_EQ(st.joined, 0);
+	decoder_free(d);
+}
+
 UNIT_MAIN(UNIT_TEST(test_whole_stream),
 	  UNIT_TEST(test_split_everywhere),
 	  UNIT_TEST(test_byte_by_byte),
@@ -647,4 +779,10 @@ UNIT_MAIN(UNIT_TEST(test_whole_stream),
 	  UNIT_TEST(test_error_null_id),
 	  UNIT_TEST(test_channel_identity),
 	  UNIT_TEST(test_end_session),
-	  UNIT_TEST(test_crlf_blank_lines))
+	  UNIT_TEST(test_crlf_blank_lines),
+	  UNIT_TEST(test_join_skips_partial_line),
+	  UNIT_TEST(test_join_keeps_whole_line),
+	  UNIT_TEST(test_join_only_first_line),
+	  UNIT_TEST(test_join_first_line_not_message),
+	  UNIT_TEST(test_join_then_hole),
+	  UNIT_TEST(test_join_too_late))

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Unit tests of user/httpmcp.c: MCP messages out of captured HTTP byte streams. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -395,6 +396,30 @@ static void test_end_process(void)
 	httpmcp_free(c.h);
 }
 
+/* Both sides joined where an earlier run's capture stopped, between exchanges (a keep-alive
+ * connection across a restart): decoded from there, with no hole declared. */
+static void test_joined_between_exchanges(void)
+{
+	struct got g = { 0 };
+	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 13,
+			  .off = { 4000, 9000 } };
+	struct httpmcp_chunk k = { .conn = 13, .tgid = 77, .start_ns = 5 };
+
+	k.op = MW_OP_READ;
+	CHECK_EQ(httpmcp_join(c.h, &k, 4000), 0);
+	k.op = MW_OP_WRITE;
+	CHECK_EQ(httpmcp_join(c.h, &k, 9000), 0);
+	req(&c, init_post);
+	res(&c, init_answer);
+	httpmcp_expire(c.h, 1u << 30);
+	CHECK_EQ(g.n, 2);
+	CHECK_EQ(g.abandoned, 0);
+	CHECK_EQ(httpmcp_stats(c.h)->gaps, 0);
+	CHECK_EQ(httpmcp_stats(c.h)->joined, 2);
+	CHECK_EQ(httpmcp_join(c.h, &k, 1), -EALREADY);
+	httpmcp_free(c.h);
+}
+
 UNIT_MAIN(UNIT_TEST(test_streamable_session),
 	  UNIT_TEST(test_any_split),
 	  UNIT_TEST(test_get_stream_replay_dropped),
@@ -407,4 +432,5 @@ UNIT_MAIN(UNIT_TEST(test_streamable_session),
 	  UNIT_TEST(test_client_side_capture),
 	  UNIT_TEST(test_gzip_answer),
 	  UNIT_TEST(test_not_http_abandoned),
-	  UNIT_TEST(test_end_process))
+	  UNIT_TEST(test_end_process),
+	  UNIT_TEST(test_joined_between_exchanges))

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Unit tests of user/stream.c: ordering, duplicates, holes. */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "mcpwarden/limits.h"
@@ -228,6 +229,48 @@ static void test_flush(void)
 	rec_free(&r, s);
 }
 
+/* A stream joined mid-way starts where the capture joined it: no hole before, bytes before it
+ * are duplicates, a hole after it is still one. */
+static void test_start_at(void)
+{
+	uint8_t src[40];
+	struct rec r;
+	struct stream *s = rec_new(&r, sizeof(src));
+
+	fill(src, sizeof(src));
+	r.next = 10;
+	CHECK_EQ(stream_start_at(s, 10), 0);
+	CHECK_EQ(stream_next_offset(s), 10);
+	CHECK_EQ(stream_feed(s, 10, src + 10, 5, 1), 0);
+	CHECK_EQ(stream_feed(s, 5, src + 5, 12, 2), 0);         /* 5..15 seen, 15..17 new */
+	CHECK_EQ(stream_feed(s, 20, src + 20, 5, 3), 0);
+	stream_flush(s);
+	CHECK_EQ(r.ngaps, 1);
+	CHECK_EQ(r.gap_off[0], 17);
+	CHECK_EQ(r.gap_len[0], 3);
+	CHECK_EQ(stream_stats(s)->duplicate, 10);
+	CHECK_EQ(stream_stats(s)->delivered, 12);
+	CHECK_MEM(r.buf + 10, 7, src + 10, 7);
+	CHECK(!r.order_broken);
+	CHECK_EQ(stream_start_at(s, 100), -EALREADY);          /* too late: it has begun */
+	CHECK_EQ(stream_next_offset(s), 25);
+	rec_free(&r, s);
+}
+
+static void test_start_at_after_held(void)
+{
+	uint8_t src[8];
+	struct rec r;
+	struct stream *s = rec_new(&r, sizeof(src));
+
+	fill(src, sizeof(src));
+	CHECK_EQ(stream_feed(s, 4, src + 4, 4, 1), 0);          /* held behind a hole */
+	CHECK_EQ(stream_start_at(s, 4), -EALREADY);
+	stream_flush(s);
+	CHECK_EQ(r.ngaps, 1);
+	rec_free(&r, s);
+}
+
 static void test_held_overflow(void)
 {
 	size_t half = MW_STREAM_REORDER_MAX / 2 + 1;
@@ -312,5 +355,7 @@ UNIT_MAIN(UNIT_TEST(test_in_order),
 	  UNIT_TEST(test_expire_declares_hole),
 	  UNIT_TEST(test_expire_keeps_recent),
 	  UNIT_TEST(test_flush),
+	  UNIT_TEST(test_start_at),
+	  UNIT_TEST(test_start_at_after_held),
 	  UNIT_TEST(test_held_overflow),
 	  UNIT_TEST(test_random_reassembly))
