@@ -88,7 +88,8 @@ struct scan {
 	unsigned char in_object[DEPTH_MAX];
 	bool expect_key;
 	char *out;              /* allocated at the first long string */
-	size_t out_n, copied;   /* input bytes [0, copied) are in out */
+	size_t out_n, out_cap;
+	size_t copied;          /* input bytes [0, copied) are in out */
 	struct jsonshort_stats st;
 };
 
@@ -168,8 +169,22 @@ static size_t utf8_len(const unsigned char *p, size_t left)
 	return n;
 }
 
+/* Append to out, growing it: a cut string usually shrinks the text, but with small limits
+ * its suffix can be longer than what it replaced. */
 static bool emit(struct scan *s, const void *p, size_t n)
 {
+	if (s->out_n + n > s->out_cap) {
+		size_t cap = s->out_cap ? s->out_cap : s->n + SUFFIX_MAX;
+		char *grown;
+
+		while (cap < s->out_n + n)
+			cap *= 2;
+		grown = realloc(s->out, cap);
+		if (!grown)
+			return false;
+		s->out = grown;
+		s->out_cap = cap;
+	}
 	memcpy(s->out + s->out_n, p, n);
 	s->out_n += n;
 	return true;
@@ -181,11 +196,9 @@ static bool shorten_here(struct scan *s, size_t cut, size_t close, size_t dec, s
 	char suffix[SUFFIX_MAX];
 	int k;
 
-	if (!s->out && !(s->out = malloc(s->n + SUFFIX_MAX)))
-		return false;
-	emit(s, s->p + s->copied, cut - s->copied);
 	k = snprintf(suffix, sizeof(suffix), "...[%zu bytes]\"", dec);
-	emit(s, suffix, (size_t)k);
+	if (!emit(s, s->p + s->copied, cut - s->copied) || !emit(s, suffix, (size_t)k))
+		return false;
 	s->copied = close + 1;
 	s->st.strings++;
 	s->st.bytes += dec - kept;
@@ -304,7 +317,10 @@ enum jsonshort_result jsonshort_text(const char *in, size_t n, size_t over, size
 	} else if (!s->out) {
 		r = JSONSHORT_NONE;
 	} else {
-		emit(s, s->p + s->copied, n - s->copied);
+		if (!emit(s, s->p + s->copied, n - s->copied)) {
+			free(s->out);
+			return JSONSHORT_UNSURE;
+		}
 		*out = s->out;
 		*out_n = s->out_n;
 		st->strings += s->st.strings;

@@ -134,6 +134,26 @@ static void test_fuzz_regressions(void)
 	json_decref(a);
 	json_decref(b);
 	free(out);
+	/* small limits: each cut string's suffix is longer than what it replaced, so the text
+	 * grows (an early version wrote past its buffer) */
+	{
+		char text[1024], *p = text;
+		struct jsonshort_stats g = { 0 };
+
+		p += sprintf(p, "{\"a\":[");
+		for (int i = 0; i < 40; i++)
+			p += sprintf(p, "%s\"abcdefghijklm\"", i ? "," : "");
+		p += sprintf(p, "]}");
+		CHECK_EQ(jsonshort_text(text, (size_t)(p - text), 12, 5, &out, &n, &g), JSONSHORT_DONE);
+		CHECK(n > (size_t)(p - text));
+		CHECK_EQ(g.strings, 40);
+		a = json_loadb(out, n, 0, NULL);
+		CHECK(a && json_array_size(json_object_get(a, "a")) == 40);
+		CHECK_STR(json_string_value(json_array_get(json_object_get(a, "a"), 39)),
+			  "abcde...[13 bytes]");
+		json_decref(a);
+		free(out);
+	}
 }
 
 UNIT_MAIN(UNIT_TEST(test_short_messages_untouched),
