@@ -20,7 +20,7 @@ import sys
 
 TARGET_UNTRACKED_MAX = 1.10     # monitored time / baseline time
 TARGET_TRACKED_MIN = 0.98       # monitored calls/s / baseline calls/s
-TARGET_DECODE_MIN = 200_000     # messages/s on one core
+TARGET_DECODE_MIN = 500_000     # messages/s on one core (issue 7; issue 2 asked 200k)
 
 
 def records(path):
