@@ -212,7 +212,7 @@ def summarize_decode(raw):
     return out
 
 
-ACTION_MONITORS = ("mcpwarden", "execsnoop", "opensnoop")
+ACTION_MONITORS = ("mcpwarden", "execsnoop", "opensnoop", "strace")
 
 
 def summarize_actions(raw):
@@ -312,12 +312,13 @@ def print_table(res):
     if a and a["cases"]:
         print()
         print("d. untracked timeline actions/s  baseline   slowdown: mcpwarden  execsnoop  opensnoop"
-              "  target  met")
+              "  strace -f  target  met")
         for c in a["cases"]:
             m = c["monitors"]
             print(f"   {c['case']:<27} {fmt(c['baseline_ops_per_s']):>9}"
                   f"   {fmt(m['mcpwarden']['slowdown'], 3):>15}x {fmt(m['execsnoop']['slowdown'], 3):>9}x"
-                  f" {fmt(m['opensnoop']['slowdown'], 3):>9}x  <={c['target_max']:.2f}x  {yes(c['met'])}")
+                  f" {fmt(m['opensnoop']['slowdown'], 3):>9}x {fmt(m['strace']['slowdown'], 3):>9}x"
+                  f"  <={c['target_max']:.2f}x  {yes(c['met'])}")
         cpu = a["monitor_cpu_s"]
         print(f"   monitor CPU s per round (all three loops): mcpwarden {fmt(cpu['mcpwarden'], 2)},"
               f" execsnoop {fmt(cpu['execsnoop'], 2)}, opensnoop {fmt(cpu['opensnoop'], 2)}")

@@ -12,7 +12,8 @@
 #   d. timeline actions of an untracked process: bench/action_loop.c doing fork+exec of
 #      /bin/true, openat()+close() of a file, and loopback TCP connect()+close(), with no
 #      monitor, with mcpwarden (not tracking the loop), and with libbpf-tools' execsnoop and
-#      opensnoop (output to /dev/null) for comparison (installed with apt-get if missing)
+#      opensnoop (output to /dev/null) and strace -f for comparison (installed with apt-get if
+#      missing)
 #   f. load (bench/load.py): collector memory with 1, 100 and 1000 tracked servers; loss under
 #      10k requests/s for 60 s and under 200 MB bursts; strace -f as a peer on the tracked server
 #   e. enforcement: bench/enforce.sh (kill latency, and the cost of the checks on a tracked
@@ -124,6 +125,10 @@ preflight() {
 			die "libbpf-tools installed no execsnoop/opensnoop"
 	fi
 	SNOOP_VERSION=$(dpkg-query -W -f '${Version}' libbpf-tools 2>/dev/null || echo unknown)
+	if ! command -v strace >/dev/null; then
+		log "installing strace for the comparisons in d and f"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y strace >&2 || die "cannot install strace"
+	fi
 	tests/e2e/install.sh >&2 || die "tests/e2e/install.sh failed (the tracked benchmark needs the MCP SDK)"
 	mkdir -p "$BENCH"
 	rm -f "$BENCH"/*.jsonl "$BENCH"/*.err
@@ -525,21 +530,27 @@ snoop_stop() {
 	[ "$rc" -eq 0 ] || [ "$rc" -eq 130 ] || die "the tool exited with status $rc"
 }
 
-run_actions() {
-	local round=$1 variant=$2 c name mode cal factor out
+# strace as a peer: the loop run under strace -f, tracing the syscalls mcpwarden's timeline
+# hooks for these loops (it can only trace what it runs or attaches to).
+STRACE_ACTIONS=(strace -f -qq -o /dev/null -e trace=execve,openat,connect)
 
+run_actions() {
+	local round=$1 variant=$2 c name mode cal factor out wrap=()
+
+	[ "$variant" = strace ] && wrap=("${STRACE_ACTIONS[@]}")
 	for c in "${ACTION_CASES[@]}"; do
 		read -r name mode cal factor <<<"$c"
-		out=$("$BENCH/action_loop" "$mode" "${ACTION_COUNT[$name]}") ||
-			die "action_loop $mode ${ACTION_COUNT[$name]} failed"
+		out=$("${wrap[@]}" "$BENCH/action_loop" "$mode" "${ACTION_COUNT[$name]}") ||
+			die "action_loop $mode ${ACTION_COUNT[$name]} failed (variant $variant)"
 		printf '{"bench":"actions","case":"%s","variant":"%s","round":%d,"data":%s}\n' \
 			"$name" "$variant" "$round" "$out" >>"$RAW"
 	done
 }
 
 # Variants: baseline (no monitor); mcpwarden (default options, the loop not tracked: its
-# JSONL goes to a file only to check that); execsnoop; opensnoop. Each monitor is started
-# once per round and runs the three loops; its CPU time over them is recorded.
+# JSONL goes to a file only to check that); execsnoop; opensnoop; strace -f (the loop runs
+# under it). Each monitor is started once per round and runs the three loops; its CPU time
+# over them is recorded (strace's is counted in the loop's own time: recorded as 0).
 bench_actions() {
 	local r v jsonl check comm
 
@@ -547,12 +558,15 @@ bench_actions() {
 	calibrate_actions
 	for r in $(seq 1 "$ROUNDS"); do
 		log "d. timeline actions: round $r/$ROUNDS"
-		for v in $(variants "$r" baseline mcpwarden execsnoop opensnoop); do
+		for v in $(variants "$r" baseline mcpwarden execsnoop opensnoop strace); do
 			check_quiet
 			case "$v" in
 			baseline)
 				run_actions "$r" "$v"
 				continue;;
+			strace)
+				run_actions "$r" "$v"
+				MON_CPU_S=0;;
 			mcpwarden)
 				jsonl="$BENCH/actions.r$r.jsonl"
 				mw_start "$jsonl"
