@@ -58,7 +58,17 @@ run() {
 		[ -s "$WORK/mw.jsonl" ] || { cat "$WORK/mw.err" >&2; exit 1; }
 	fi
 	touch "$hold"
-	wait "$pid" || { echo "bench/enforce.sh: enforce_bench $* failed" >&2; exit 1; }
+	if ! wait "$pid"; then
+		echo "bench/enforce.sh: enforce_bench $* failed; mcpwarden's records kept in" \
+			"$OUTDIR/enforce-failed.jsonl" >&2
+		if [ -n "$MW_PID" ]; then
+			kill -INT "$MW_PID"
+			wait "$MW_PID" || true
+			MW_PID=
+		fi
+		cp "$WORK/mw.jsonl" "$OUTDIR/enforce-failed.jsonl" 2>/dev/null
+		exit 1
+	fi
 	if [ -n "$MW_PID" ]; then
 		kill -INT "$MW_PID"
 		wait "$MW_PID" || true

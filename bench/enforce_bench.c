@@ -64,7 +64,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* One violation: the child stamps *stamp and opens the forbidden file; ns from stamp to reap. */
-static int one_kill(const char *forbidden, volatile uint64_t *stamp, uint64_t *ns)
+static int one_kill(const char *forbidden, volatile uint64_t *stamp, uint64_t *ns, uint64_t i)
 {
 	int status;
 	pid_t pid = fork();
@@ -81,7 +81,8 @@ static int one_kill(const char *forbidden, volatile uint64_t *stamp, uint64_t *n
 		return -errno;
 	*ns = now_ns() - *stamp;
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
-		fprintf(stderr, "enforce_bench: the child was not killed (status 0x%x)\n", status);
+		fprintf(stderr, "enforce_bench: child %llu (pid %d) was not killed (status 0x%x)\n",
+			(unsigned long long)i, (int)pid, status);
 		return -1;
 	}
 	return 0;
@@ -96,7 +97,7 @@ static int run_latency(uint64_t count, const char *forbidden)
 	if (stamp == MAP_FAILED || !lat)
 		return 1;
 	for (uint64_t i = 0; i < count; i++)
-		if (one_kill(forbidden, stamp, &lat[i]))
+		if (one_kill(forbidden, stamp, &lat[i], i))
 			return 1;
 	qsort(lat, count, sizeof(*lat), cmp_u64);
 	printf("{\"mode\":\"latency\",\"kills\":%llu,\"p50_us\":%.1f,\"p90_us\":%.1f,"
