@@ -6,7 +6,8 @@
 
 rss        the collector's memory with 1, 100 and 1000 tracked servers (bench/mini_server,
            found by their initialize; one tools/call each), against the same collector idle,
-           and at 1000 servers with an 8 MiB ring buffer (BENCH_RSS_SMALL_RINGBUF_MB)
+           (default ring buffer), and at 1000 servers with a 64 MiB one
+           (BENCH_RSS_LARGE_RINGBUF_MB)
 sustained  one server answering tools/call requests paced at BENCH_LOAD_RATE per second
            (10000) for BENCH_LOAD_SECONDS (60): every loss counter must read zero
 ceiling    the sustained run at rising rates (BENCH_CEILING_RATES: 20k, 40k, 80k, 160k
@@ -17,6 +18,8 @@ burst      one server writing BENCH_BURST_MB (200) of 1 MiB notifications as fas
 strace     server-everything's echo tool (bench/tools_call_bench.mjs): no tracer, mcpwarden,
            and `strace -f` attached to the server capturing the same syscalls with their data,
            rotated over BENCH_STRACE_ROUNDS (5) rounds
+
+BENCH_COLLECTOR_ARGS adds options to every mcpwarden the script starts (e.g. "--payload full").
 
 Nothing asserts a timing. The exit status is non-zero when something does not run, or when a
 sustained run loses anything (the loss is reported, with the rate reached). Results (JSON) go
@@ -65,8 +68,9 @@ class Collector:
         self.err = open(jsonl + ".stderr", "w+")
         if os.path.exists(jsonl):
             os.unlink(jsonl)
+        extra = list(extra) + os.environ.get("BENCH_COLLECTOR_ARGS", "").split()
         self.proc = subprocess.Popen([MCPWARDEN, "--quiet", "--no-default-match", "--jsonl",
-                                      jsonl] + list(extra), stdout=subprocess.DEVNULL,
+                                      jsonl] + extra, stdout=subprocess.DEVNULL,
                                      stderr=self.err)
         deadline = time.time() + READY_TIMEOUT_S
         while not self.ready():
@@ -84,7 +88,7 @@ class Collector:
 
     def memory_kb(self):
         """VmRSS and friends, and how much of it is BPF map memory mapped into the process
-        (the ring buffer: its data pages are mapped twice, so 64 MiB shows as 128 MiB)."""
+        (the ring buffer: its data pages are mapped twice, so 8 MiB shows as 16 MiB)."""
         st = open("/proc/%d/status" % self.proc.pid).read()
         mem = {k: int(re.search(r"^%s:\s+(\d+) kB" % k, st, re.M).group(1))
                for k in ("VmRSS", "VmHWM", "RssAnon", "RssFile")}
@@ -169,10 +173,10 @@ def rss_section(work):
     counts = [int(x) for x in os.environ.get("BENCH_RSS_SERVERS", "1,100,1000").split(",")]
     raise_nofile(4 * max(counts) + 64)
     out = []
-    small = env_int("BENCH_RSS_SMALL_RINGBUF_MB", 8)
-    for n, ringbuf in [(c, 64) for c in [0] + counts] + [(max(counts), small)]:
+    large = env_int("BENCH_RSS_LARGE_RINGBUF_MB", 64)
+    for n, ringbuf in [(c, None) for c in [0] + counts] + [(max(counts), large)]:
         jsonl = os.path.join(work, "rss.jsonl")
-        col = Collector(jsonl, ["--ringbuf-mb", str(ringbuf)])
+        col = Collector(jsonl, ["--ringbuf-mb", str(ringbuf)] if ringbuf else [])
         servers = [Mini() for _ in range(n)]
         for s in servers:
             s.start()
@@ -190,8 +194,8 @@ def rss_section(work):
         row = {"servers": n, "ringbuf_mb": ringbuf, "sessions_seen": len(sessions),
                "rss_kb": mem["VmRSS"], "hwm_kb": mem["VmHWM"], "anon_kb": mem["RssAnon"],
                "bpf_maps_kb": mem["bpf_maps"], "own_kb": mem["own"], "summary": summary}
-        log("rss: %d servers (--ringbuf-mb %d), %d sessions seen, VmRSS %d kB = %d kB BPF "
-            "maps mapped + %d kB own (RssAnon %d kB)" % (n, ringbuf, len(sessions),
+        log("rss: %d servers (--ringbuf-mb %s), %d sessions seen, VmRSS %d kB = %d kB BPF "
+            "maps mapped + %d kB own (RssAnon %d kB)" % (n, ringbuf or "default", len(sessions),
             mem["VmRSS"], mem["bpf_maps"], mem["own"], mem["RssAnon"]))
         if len(sessions) != n:
             raise SystemExit("load: rss: %d of %d sessions seen" % (len(sessions), n))

@@ -398,6 +398,8 @@ tracked_run() {
 
 	if [ "$v" = attached ]; then
 		mw_start "$jsonl" --no-detect --no-default-match
+	elif [ "$v" = paused ]; then
+		mw_start "$jsonl" --ringbuf-mb 64    # holds the whole run while the collector is stopped
 	else
 		mw_start "$jsonl"
 	fi
