@@ -148,6 +148,30 @@ void mon_on_fork(void *ctx, const struct mw_fork *e)
 		action_done(&a);
 }
 
+struct root_probe {
+	uint32_t root;
+	bool found;
+};
+
+static void probe_root(void *ctx, struct proc_info *p)
+{
+	struct root_probe *r = ctx;
+
+	if (p->root == r->root)
+		r->found = true;
+}
+
+/* Does a process of root's tree live on? A server's state (its facts, calls, roots and its
+ * kernel enforcement entry) outlives the server while a descendant runs: an orphan is judged
+ * under its server's policy entry, not under the defaults. */
+static bool root_has_members(struct monitor *m, uint32_t root)
+{
+	struct root_probe r = { .root = root };
+
+	proc_for_each(m->procs, probe_root, &r);
+	return r.found;
+}
+
 void mon_on_exit_rec(void *ctx, const struct mw_exit *e)
 {
 	struct monitor *m = ctx;
@@ -162,12 +186,12 @@ void mon_on_exit_rec(void *ctx, const struct mw_exit *e)
 	chans_forget(m->chans, e->h.tgid);
 	httpmcp_end_process(m->http, e->h.tgid);
 	socks_forget(m->socks, e->h.tgid);
-	if (e->h.tgid == e->h.root) {
+	if (p)
+		proc_forget(m->procs, e->h.tgid);
+	if (e->h.root && !root_has_members(m, e->h.root)) {
 		attrib_forget(m->attrib, e->h.root);
 		guard_forget(m->guard, e->h.root);
 	}
-	if (p)
-		proc_forget(m->procs, e->h.tgid);
 }
 
 void mon_on_track(void *ctx, const struct mw_track *e)

@@ -10,14 +10,20 @@ by its traffic but user space has not yet written the server's enforcement state
 
 Tools: `noop` answers "ok" (with its arguments echoed), so a client can prove the server lives
 on afterwards; `spew` writes the garbage lines given in its `lines` argument (bytes as
-Latin-1 characters) to stdout before answering; `half` writes the first half of its answer and kills itself (SIGKILL). Lines that
-are not JSON are ignored, as a tolerant server would.
+Latin-1 characters) to stdout before answering; `half` writes the first half of its answer and
+kills itself (SIGKILL); `orphan` forks a child that outlives the server: once the server has
+exited (and ORPHAN_DELAY_S more), it copies the file `read` to `out` (its pid in `out`.pid).
+Lines that are not JSON are ignored, as a tolerant server would.
 """
 import json
 import os
 import signal
 import subprocess
 import sys
+import time
+
+ORPHAN_DELAY_S = 1.0
+ORPHAN_WAIT_S = 30.0
 
 
 def options(argv):
@@ -55,6 +61,31 @@ def answer(req):
     return None
 
 
+def orphan(args):
+    """Fork a child that waits for this server to exit, then copies args["read"] to
+    args["out"]."""
+    parent = os.getpid()
+    if os.fork():
+        return
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    with open(args["out"] + ".pid", "w") as f:
+        f.write(str(os.getpid()))
+    deadline = time.time() + ORPHAN_WAIT_S
+    while os.getppid() == parent and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(ORPHAN_DELAY_S)
+    try:
+        with open(args["read"]) as f:
+            data = f.read()
+    except OSError as e:
+        data = "error: %s" % e
+    with open(args["out"], "w") as f:
+        f.write(data)
+    os._exit(0)
+
+
 def special(req, out):
     """What the spew and half tools do before (instead of) answering."""
     if req.get("method") != "tools/call":
@@ -64,6 +95,8 @@ def special(req, out):
         for line in req["params"]["arguments"]["lines"]:
             sys.stdout.buffer.write(line.encode("latin-1") + b"\n")
         sys.stdout.flush()
+    elif name == "orphan":
+        orphan(req["params"]["arguments"])
     elif name == "half":
         data = json.dumps(out).encode()
         sys.stdout.buffer.write(data[:len(data) // 2])
