@@ -188,7 +188,7 @@ static __always_inline bool open_judged(const struct mw_tracked *t, const struct
 
 /* After the walk: kill (or hold, while the server is pending) when a rule that kills is broken.
  * record: a record will carry MW_F_HELD to user space. Returns MW_F_KILLED, MW_F_HELD or 0. */
-static __always_inline __u32 open_verdict(const struct open_judge *j, __u32 flags, __u32 rflags,
+static __always_inline __u32 open_verdict(const struct open_judge *j, __u32 flags,
 					  bool record)
 {
 	struct mw_walk *w = walk_get();
@@ -198,12 +198,11 @@ static __always_inline __u32 open_verdict(const struct open_judge *j, __u32 flag
 		return 0;
 	if (j->sensitive && w->enf.sensitive)
 		return enf_kill_or_hold(MW_ENF_FILE_SENSITIVE, j->server_flags, record);
+	/* A walk that stopped short of the root (deeper than MW_PATH_DEPTH components or
+	 * MW_PATHBUF bytes) found no root or runtime entry in the part it saw: judged outside,
+	 * fail closed. A path only too long to report in full was judged whole. */
 	if (!j->scope || w->enf.in_root || w->enf.pseudo || (w->enf.runtime & acc) == acc)
 		return 0;
-	if (rflags & MW_F_RESOLVED_TRUNC) {     /* too deep to judge: counted, not killed */
-		count_drop(MW_DROP_ENFORCE_STATE, 0);
-		return 0;
-	}
 	return enf_kill_or_hold(MW_ENF_FILE_OUT_OF_SCOPE, j->server_flags, record);
 }
 
@@ -270,7 +269,7 @@ static __always_inline int on_file_exit(long ret, __u8 sys)
 		if (e) {
 			e->h.flags = 0;
 			resolve_fd(task, (int)ret, e, &j.want);
-			open_verdict(&j, a.flags, e->h.flags, false);
+			open_verdict(&j, a.flags, false);
 		}
 		return 0;
 	}
@@ -287,7 +286,7 @@ static __always_inline int on_file_exit(long ret, __u8 sys)
 	if (a.op == MW_FILE_OPEN && ret >= 0) {
 		resolve_fd(task, (int)ret, e, judged ? &j.want : NULL);
 		if (judged)
-			e->h.flags |= open_verdict(&j, a.flags, e->h.flags, true);
+			e->h.flags |= open_verdict(&j, a.flags, true);
 	} else if (a.fd >= 0) {
 		resolve_fd(task, a.fd, e, NULL);
 	} else {

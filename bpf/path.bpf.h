@@ -25,8 +25,8 @@ struct mw_walk {
 	__u64 root_mnt;         /* struct mount * of the process root */
 	__u32 pos;              /* first used byte of buf */
 	__u32 done;
-	__u32 trunc;
-	__u32 _pad;
+	__u32 trunc;            /* the path does not fit (MW_F_RESOLVED_TRUNC) */
+	__u32 partial;          /* the walk stopped short of the root: enf saw a leaf part only */
 	struct mw_enf_walk enf;         /* enforcement lookups along the way (mode NONE: none) */
 	char buf[MW_PATHBUF * 2];       /* filled from MW_PATHBUF - 1 down; doubled for bounds */
 };
@@ -93,6 +93,7 @@ static long walk_step(__u32 i, void *data)
 	len = BPF_CORE_READ(d, d_name.len) & MW_NAME_MAX;
 	if (len + 1 >= w->pos) {
 		w->trunc = 1;
+		w->partial = 1;
 		w->done = 1;
 		return 1;
 	}
@@ -133,11 +134,11 @@ static __always_inline __u32 path_resolve(struct task_struct *task, struct vfsmo
 	w->root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry);
 	w->root_mnt = (__u64)real_mount_of(BPF_CORE_READ(task, fs, root.mnt));
 	w->pos = MW_PATHBUF - 1;
-	w->done = w->trunc = 0;
+	w->done = w->trunc = w->partial = 0;
 	w->buf[MW_PATHBUF - 1] = '\0';
 	bpf_loop(MW_PATH_DEPTH, walk_step, NULL, 0);
 	if (!w->done)
-		w->trunc = 1;
+		w->trunc = w->partial = 1;
 	if (w->pos >= MW_PATHBUF - 1) {         /* the root itself */
 		out[0] = '/';
 		out[1] = '\0';

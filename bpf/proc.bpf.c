@@ -58,9 +58,9 @@ static __always_inline __u32 exec_path(struct task_struct *task, struct linux_bi
 
 	if (!judged || !w)
 		return flags;
-	if (flags & MW_F_RESOLVED_TRUNC)        /* too deep to judge: counted, not killed */
-		count_drop(MW_DROP_ENFORCE_STATE, 0);
-	else if (!w->enf.exec_ok)
+	/* Judged on the inodes walked: a walk that stopped short of the root found no exec.allow
+	 * entry in the part it saw, and is killed (fail closed) like any other. */
+	if (!w->enf.exec_ok)
 		flags |= enf_kill_or_hold(MW_ENF_EXEC_SPAWN, server_flags, record);
 	return flags;
 }

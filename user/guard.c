@@ -459,6 +459,7 @@ struct hit_ctx {
 	struct guard *g;
 	const struct guard_action *a;
 	struct detect_server *s;
+	unsigned int hits;
 };
 
 static void on_hit(void *ctx, struct detect_hit *h)
@@ -471,6 +472,7 @@ static void on_hit(void *ctx, struct detect_hit *h)
 	uint64_t id;
 	json_t *rec;
 
+	x->hits++;
 	action = carry_out(x->g, a, h, x->s->root, &by);
 	kill_scope(x->g, h, action, x->s->root);
 	if (!alerts_note(x->g->alerts, x->s->root, h->rule, h->cause, a->h->ts_ns, &id)) {
@@ -518,6 +520,7 @@ static bool begin(struct guard *g, const struct guard_action *a, struct hit_ctx 
 {
 	x->g = g;
 	x->a = a;
+	x->hits = 0;
 	x->s = detect_server(g->det, a->h->root, false);
 	if (!x->s)
 		return false;
@@ -544,6 +547,27 @@ static unsigned int file_access(const struct mw_file *e)
 	       ((a & ~EVFMT_ACCESS_READ) ? POLICY_ACCESS_WRITE : 0);
 }
 
+/*
+ * The kernel killed for a record user space found nothing wrong with: it judged what user
+ * space cannot, a path too long to report in full or too deep to walk whole (fail closed).
+ * Every kill is an alert: raised for rule with what the record shows.
+ */
+static void kernel_only_hit(struct hit_ctx *x, enum policy_rule rule, const char *path)
+{
+	struct detect_hit h = { .rule = rule, .cfg = &x->s->ps->rules[rule], .call = -1 };
+	char summary[ALERT_WHAT_LEN];
+
+	if (!(x->a->h->flags & MW_F_KILLED) || x->hits)
+		return;
+	snprintf(h.cause, sizeof(h.cause), "kernel:%s", path);
+	snprintf(summary, sizeof(summary), "%s (judged in the kernel%s)", path,
+		 (x->a->h->flags & MW_F_RESOLVED_TRUNC) ? ", path too long or too deep" : "");
+	h.summary = summary;
+	h.detail = json_pack("{s:s, s:s, s:b}", "path", path, "judged_by", "kernel", "truncated",
+			     (x->a->h->flags & MW_F_RESOLVED_TRUNC) != 0);
+	on_hit(x, &h);
+}
+
 void guard_file(struct guard *g, const struct guard_action *a, const struct mw_file *e)
 {
 	struct detect_call calls[GUARD_CALLS_MAX];
@@ -559,6 +583,7 @@ void guard_file(struct guard *g, const struct guard_action *a, const struct mw_f
 	if (!begin(g, a, &x, &c, &pr, calls))
 		return;
 	detect_file(&c, &f, on_hit, &x);
+	kernel_only_hit(&x, POLICY_FILE_OUT_OF_SCOPE, f.path ? f.path : "");
 	if (e->op != MW_FILE_RENAME)
 		return;
 	/* a rename also removes its source */
@@ -613,6 +638,7 @@ void guard_exec(struct guard *g, const struct guard_action *a, const struct mw_e
 	snprintf(exe, sizeof(exe), "%.*s", (int)MW_RPATH_MAX, e->resolved);
 	pr.exe = exe;
 	detect_exec(&c, &d, on_hit, &x);
+	kernel_only_hit(&x, POLICY_EXEC_SPAWN, exe);
 }
 
 void guard_raw_alert(struct guard *g, const char *rule, const char *severity, uint32_t root,

@@ -1,13 +1,14 @@
-"""End-to-end tests of how long a server's enforcement state lives: a descendant that outlives
-its MCP server is still judged under the server's policy entry and roots."""
+"""End-to-end tests of the edges of enforcement: a descendant that outlives its MCP server is
+still judged under the server's policy entry and roots; a path too long to report in full, or
+too deep for the kernel's walk, is still judged in the kernel."""
 import json
 import os
 import sys
 import time
 
 from harness import Monitor, check
-from enforce_e2e import EAGER_SERVER, eager_policy, escape_fixture
-from policy_e2e import alerts_of, find_alert, policy_client
+from enforce_e2e import EAGER_SERVER, eager_policy, escape_fixture, write_policy
+from policy_e2e import VULNERABLE_FS, alerts_of, find_alert, policy_client
 
 ORPHAN_WAIT_S = 20
 
@@ -51,6 +52,55 @@ def orphan_kill_case(tmp):
     check(ex and ex[0].get("signal_name") == "KILL", "orphan exit: %r" % ex)
 
 
-CASES = [orphan_kill_case]
+LONG_NAME = "d" * 100
+DEEP = 60                       # components: more than the kernel walks (MW_PATH_DEPTH, 48)
+
+
+def long_path_run(tmp, parts):
+    """The vulnerable server-filesystem reads a file outside its root (the prefix-colliding
+    sibling) under parts more directories: killed by the kernel at the open."""
+    allowed, secret = escape_fixture(tmp)
+    d = os.path.dirname(secret)
+    fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    try:                        # relative steps: no single path is longer than PATH_MAX
+        for name in parts:
+            os.mkdir(name, dir_fd=fd)
+            nfd = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = nfd
+        wfd = os.open("secret.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(wfd, b"TOP-SECRET-CONTENT\n")
+        os.close(wfd)
+    finally:
+        os.close(fd)
+    far = os.path.join(d, *parts, "secret.txt")
+    calls = [{"tool": "read_file", "arguments": {"path": far}}]
+    mon = Monitor(tmp, ["--no-default-match", "--policy", write_policy(tmp, "enforce")])
+    try:
+        summ = policy_client(tmp, calls, ["node", VULNERABLE_FS, allowed], allow_fail=True)
+    finally:
+        recs = mon.stop()
+    check("TOP-SECRET" not in json.dumps(summ) and
+          "TOP-SECRET" not in open(os.path.join(tmp, "record.json")).read(),
+          "the secret reached the client")
+    a = find_alert(alerts_of(recs), "file.out_of_scope", lambda a: a["trigger"]["event"] ==
+                   "file.open" and a["trigger"].get("truncated") is True)
+    check(a["action"] == "killed" and a["enforcement"]["by"] == "kernel", "alert %r" % a)
+    ex = [r for r in recs if r["event"] == "process.exit" and r["process"]["pid"] == summ["serverPid"]]
+    check(ex and ex[0].get("signal_name") == "KILL", "server exit: %r" % ex)
+
+
+def long_path_kill_case(tmp):
+    """A path longer than the kernel reports (MW_RPATH_MAX) but walked whole: judged whole."""
+    long_path_run(os.path.realpath(tmp), [LONG_NAME] * 6)
+
+
+def deep_path_kill_case(tmp):
+    """A path deeper than the kernel walks: no root seen in the part walked, judged outside
+    (fail closed)."""
+    long_path_run(os.path.realpath(tmp), ["d%d" % i for i in range(DEEP)])
+
+
+CASES = [orphan_kill_case, long_path_kill_case, deep_path_kill_case]
 for c in CASES:
     c.__name__ = "enforce_" + c.__name__[:-len("_case")]
