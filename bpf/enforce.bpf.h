@@ -122,8 +122,10 @@ static __always_inline bool enf_signal(__u32 rule, __u32 sig, enum mw_enf_outcom
 
 	if (tgid <= 1 || tgid == cfg_self_tgid)
 		return false;
-	if (bpf_send_signal(sig))
+	if (bpf_send_signal(sig)) {
+		count_drop(MW_DROP_SIGNAL, 0);
 		return false;
+	}
 	enf_count(rule, o);
 	return true;
 }

@@ -436,6 +436,24 @@ int loader_map_fd(const struct loader *l, const char *name)
 	return m ? bpf_map__fd(m) : -ENOENT;
 }
 
+/* Runs of our programs the kernel skipped (a program already running on that CPU). */
+static uint64_t prog_misses(const struct loader *l)
+{
+	struct bpf_program *p;
+	uint64_t n = 0;
+
+	bpf_object__for_each_program(p, l->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
 int loader_read_drops(const struct loader *l, struct mw_drop out[MW_DROP__COUNT])
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -448,6 +466,10 @@ int loader_read_drops(const struct loader *l, struct mw_drop out[MW_DROP__COUNT]
 		return -ENOMEM;
 	for (uint32_t r = 0; r < MW_DROP__COUNT; r++) {
 		out[r].count = out[r].bytes = 0;
+		if (r == MW_DROP_PROG_MISSED) {
+			out[r].count = prog_misses(l);
+			continue;
+		}
 		if (bpf_map__lookup_elem(l->skel->maps.drops, &r, sizeof(r), per,
 					 sizeof(*per) * (size_t)ncpu, 0))
 			continue;

@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #endif
 
-#define MW_ABI_VERSION 5u
+#define MW_ABI_VERSION 6u
 
 /* Kernel start times are compared at the resolution /proc exposes them (clock ticks). */
 #define MW_USER_HZ      100u
@@ -92,7 +92,10 @@ enum mw_drop_reason {
 	MW_DROP_TRACKED_FULL = 3,  /* tracked-process map full: a process went untracked */
 	MW_DROP_CHANNEL_FULL = 4,  /* channel map update failed: bytes not captured */
 	MW_DROP_ENFORCE_STATE = 5, /* an enforcement map refused an entry (judged fail-closed) */
-	MW_DROP__COUNT = 6,
+	MW_DROP_SIGNAL = 6,        /* bpf_send_signal() failed: a kill or hold did not happen */
+	MW_DROP_PROG_MISSED = 7,   /* program runs the kernel skipped (bpf_prog_info
+				    * recursion_misses); summed by user space, not by BPF */
+	MW_DROP__COUNT = 8,
 };
 
 /* Header flags. */
