@@ -62,12 +62,14 @@ struct {
 	__type(value, __u32);                   /* rule | action << 16 */
 } enf_denied SEC(".maps") __weak;
 
-/* The server a tracked root runs under. Missing state is judged fail-closed: the defaults
- * entry, past its startup grace (user space writes the entry before it tracks a root). */
+/* The server a tracked root runs under. Missing state (user space writes the entry before it
+ * tracks a root; a full map or a failed write leaves none) is judged fail-closed: the defaults
+ * entry, past its startup grace, pending, so what a kill rule forbids with no roots known is
+ * held for user space, which knows the server, to kill or release. */
 static __always_inline struct mw_enf_server enf_server_of(__u32 root)
 {
 	struct mw_enf_server *s = bpf_map_lookup_elem(&enf_servers, &root);
-	struct mw_enf_server fallback = { .pidx = 0, .flags = MW_ENF_SPOKE };
+	struct mw_enf_server fallback = { .pidx = 0, .flags = MW_ENF_SPOKE | MW_ENF_PENDING };
 
 	if (s)
 		return *s;
@@ -154,15 +156,16 @@ static __always_inline __u64 held_wakeup(__u16 flags)
 }
 
 /* Kill, or hold for user space's verdict while the server is pending and a record will carry
- * the hold to user space. Returns MW_F_KILLED, MW_F_HELD or 0. */
+ * the hold to user space. With no record (the ring buffer is full) nobody would settle a
+ * hold: killed, fail closed, and counted. Returns MW_F_KILLED, MW_F_HELD or 0. */
 static __always_inline __u32 enf_kill_or_hold(__u32 rule, __u32 server_flags, bool record)
 {
 	if (!(server_flags & MW_ENF_PENDING))
 		return enf_kill(rule) ? MW_F_KILLED : 0;
 	if (record)
 		return enf_hold(rule) ? MW_F_HELD : 0;
-	count_drop(MW_DROP_ENFORCE_STATE, 0);   /* no record to carry a hold: not judged */
-	return 0;
+	count_drop(MW_DROP_ENFORCE_STATE, 0);
+	return enf_kill(rule) ? MW_F_KILLED : 0;
 }
 
 /* What one walk of a path found (in struct mw_walk). */

@@ -835,6 +835,89 @@ static void test_no_kernel_losses(void)
 	}
 }
 
+/* ---- enforcement without the server's state ---- */
+
+static void child_open_outside(void *arg)
+{
+	int fd = open("/etc/hostname", O_RDONLY);
+
+	(void)arg;
+	_exit(fd >= 0 ? 0 : 4);
+}
+
+/* A loader with enforcement on, beside T's (which keeps it off); NULL on failure. */
+static struct loader *enforcing_loader(struct reader **r)
+{
+	struct mw_error err = { "" };
+	struct loader_opts o = {
+		.self_tgid = (uint32_t)getpid(), .detect = false, .ringbuf_mb = 1, .enforce = true,
+	};
+	struct reader_handlers h = {
+		.payload = on_payload, .exec = on_exec, .fork = on_fork, .exit = on_exit_ev,
+		.track = on_track, .file = on_file, .net = on_net,
+	};
+	struct loader *l = NULL;
+	int rc = loader_open(&l, &err);
+
+	if (!rc)
+		rc = loader_configure(l, &o, &err);
+	if (!rc)
+		rc = loader_load(l, &err);
+	if (!rc)
+		rc = loader_attach(l, &err);
+	if (rc) {
+		fprintf(stderr, "bpf_test: enforcing loader: %s\n", err.msg);
+		loader_close(l);
+		return NULL;
+	}
+	*r = reader_new(loader_events_fd(l), &h, NULL);
+	return l;
+}
+
+/*
+ * A tracked process whose server has no entry in the kernel's enforcement state (a full map,
+ * a failed write) under a defaults entry that kills file.out_of_scope: the open of a file
+ * outside any root is held (SIGSTOP at the syscall's exit) for user space to judge, not let
+ * through because no roots are known, and the missing state is counted.
+ */
+static void test_enforce_missing_state_holds(void)
+{
+	__u32 key = 0 * MW_ENF_RULES + MW_ENF_FILE_OUT_OF_SCOPE, kill_action = MW_ENF_KILL;
+	struct mw_drop d0[MW_DROP__COUNT], d1[MW_DROP__COUNT];
+	struct reader *r = NULL;
+	struct loader *l = enforcing_loader(&r);
+	struct rec *e = NULL;
+	int go[2], st = 0;
+	pid_t pid;
+
+	CHECK(l && r);
+	if (!l || !r)
+		return;
+	reset();
+	CHECK_EQ(bpf_map_update_elem(loader_map_fd(l, "enf_rules"), &key, &kill_action, BPF_ANY), 0);
+	CHECK_EQ(loader_read_drops(l, d0), 0);
+	pid = spawn(go, child_open_outside, NULL);
+	CHECK_EQ(loader_track(l, (uint32_t)pid, start_ns_of(pid), (uint32_t)pid, MW_TRACK_PID), 0);
+	CHECK_EQ(write(go[1], "g", 1), 1);
+	close(go[1]);
+	CHECK_EQ(waitpid(pid, &st, WUNTRACED), pid);
+	CHECK(WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP);
+	for (int i = 0; i < PUMP_MS / 50; i++)
+		reader_poll(r, 50);
+	for (size_t n = 0; (e = find(MW_EV_FILE, (uint32_t)pid, n)); n++)
+		if (e->u.fl.op == MW_FILE_OPEN && strstr(e->u.fl.path, "/etc/hostname"))
+			break;
+	CHECK(e && (e->h.flags & MW_F_HELD) && !(e->h.flags & MW_F_KILLED));
+	CHECK_EQ(loader_read_drops(l, d1), 0);
+	CHECK(d1[MW_DROP_ENFORCE_STATE].count > d0[MW_DROP_ENFORCE_STATE].count);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	reader_free(r);
+	loader_close(l);
+	reset();
+}
+
 /* ---- pinned maps (a restarted collector) ---- */
 
 #define PIN_TEST_TGID   424242u
@@ -988,6 +1071,7 @@ int main(void)
 		UNIT_TEST(test_udp_connect_v4_mapped),
 		UNIT_TEST(test_unix_connect_path),
 		UNIT_TEST(test_pid_reuse_not_confused),
+		UNIT_TEST(test_enforce_missing_state_holds),
 		UNIT_TEST(test_no_kernel_losses),
 		UNIT_TEST(test_pins_outlive_the_loader),
 	};
