@@ -412,7 +412,7 @@ static const char *carry_out(struct guard *g, const struct guard_action *a,
 	*by = held ? "kernel hold" : "user space";
 	if (held && g->held_killed)
 		return "killed";
-	if (kill((pid_t)tgid, SIGKILL))
+	if (proc_signal(tgid, a->h->start_ns, SIGKILL))
 		return "alert";
 	if (held)
 		g->held_killed = true;
@@ -424,6 +424,7 @@ static const char *carry_out(struct guard *g, const struct guard_action *a,
 void guard_settle(struct guard *g, const struct mw_event_hdr *h)
 {
 	bool killed = g->held_killed;
+	int rc;
 
 	g->held_killed = false;
 	if (!(h->flags & MW_F_HELD))
@@ -432,10 +433,11 @@ void guard_settle(struct guard *g, const struct mw_event_hdr *h)
 		g->held_kills++;
 		return;
 	}
-	if (kill((pid_t)h->tgid, SIGCONT) && errno != ESRCH) {
+	rc = proc_signal(h->tgid, h->start_ns, SIGCONT);
+	if (rc && rc != -ESRCH) {
 		g->held_errors++;
 		output_console(g->out, h->ts_ns, "ENFORCEMENT: cannot release held process %u: %s",
-			       h->tgid, strerror(errno));
+			       h->tgid, strerror(-rc));
 		return;
 	}
 	g->held_releases++;

@@ -318,7 +318,7 @@ static void kill_visit(void *ctx, struct proc_info *p)
 	const struct kill_ctx *k = ctx;
 
 	if (p->root == k->root && p->tgid > 1 && p->tgid != k->self)
-		kill((pid_t)p->tgid, SIGKILL);
+		proc_signal(p->tgid, p->start_ns, SIGKILL);
 }
 
 /* scope: server: every known process of the tree (never mcpwarden, never pid 1). */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "evfmt.h"
 #include "proc.h"
@@ -148,6 +149,26 @@ static int parse_stat(const char *buf, struct proc_info *p, uint64_t *start_tick
 	p->ppid = ppid;
 	*start_tick = start;
 	return 0;
+}
+
+int proc_signal(uint32_t tgid, uint64_t start_ns, int sig)
+{
+	struct proc_info p = { .tgid = tgid };
+	char path[64], buf[PROC_STAT_MAX];
+	uint64_t tick;
+	int fd, rc = 0;
+
+	fd = (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "/proc/%u/stat", tgid);
+	if (read_file(path, buf, sizeof(buf)) < 0 || parse_stat(buf, &p, &tick) ||
+	    tick != start_ns / MW_NS_PER_TICK)
+		rc = -ESRCH;
+	else if (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0))
+		rc = -errno;
+	close(fd);
+	return rc;
 }
 
 /* The cgroup v2 id of a "0::/path" line: the inode of its directory under CGROUP2_ROOT. */

@@ -49,6 +49,11 @@ struct proc_info *proc_on_exec(struct proc_table *t, const struct mw_exec *e);
 struct proc_info *proc_on_fork(struct proc_table *t, const struct mw_fork *e);
 void proc_forget(struct proc_table *t, uint32_t tgid);
 
+/* Send sig to the process (tgid, start_ns) and to no other: a pidfd pins the process and its
+ * start time proves it is the one meant, not a later one with the recycled pid. 0, or -errno
+ * (-ESRCH: gone, or another process has the pid now). */
+int proc_signal(uint32_t tgid, uint64_t start_ns, int sig);
+
 /* Fill the table from /proc. Returns the number of processes, or -errno. */
 int proc_scan(struct proc_table *t);
 /* Visit every known process. */

@@ -25,6 +25,7 @@
 
 #include "loader.h"
 #include "pin.h"
+#include "proc.h"
 #include "reader.h"
 #include "unit.h"
 
@@ -918,6 +919,27 @@ static void test_enforce_missing_state_holds(void)
 	reset();
 }
 
+/* User-space kills name (pid, start): a process with another start time is not signalled. */
+static void test_proc_signal_exact(void)
+{
+	pid_t pid = fork();
+	uint64_t start;
+	int st = 0;
+
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	start = start_ns_of(pid);
+	CHECK(start > 0);
+	CHECK_EQ(proc_signal((uint32_t)pid, start + 3 * MW_NS_PER_TICK, SIGKILL), -ESRCH);
+	CHECK_EQ(kill(pid, 0), 0);
+	CHECK_EQ(proc_signal((uint32_t)pid, start, SIGKILL), 0);
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	CHECK_EQ(proc_signal((uint32_t)pid, start, SIGKILL), -ESRCH);
+}
+
 /* ---- pinned maps (a restarted collector) ---- */
 
 #define PIN_TEST_TGID   424242u
@@ -1072,6 +1094,7 @@ int main(void)
 		UNIT_TEST(test_unix_connect_path),
 		UNIT_TEST(test_pid_reuse_not_confused),
 		UNIT_TEST(test_enforce_missing_state_holds),
+		UNIT_TEST(test_proc_signal_exact),
 		UNIT_TEST(test_no_kernel_losses),
 		UNIT_TEST(test_pins_outlive_the_loader),
 	};
