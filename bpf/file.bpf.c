@@ -206,6 +206,29 @@ static __always_inline __u32 open_verdict(const struct open_judge *j, __u32 flag
 	return enf_kill_or_hold(MW_ENF_FILE_OUT_OF_SCOPE, j->server_flags, record);
 }
 
+/*
+ * A rename or hard link that succeeded, under enforcement: the kernel has no dentry for the
+ * new name here (a tracepoint sees only the strings), so it cannot judge the paths itself. It
+ * stops the process (SIGSTOP) before the syscall returns, and user space, resolving both
+ * paths, kills it or lets it go on (the hold of enf_hold). The rule held for, or -1 when the
+ * operation is not judged.
+ */
+static __always_inline int moved_rule(const struct mw_tracked *t, const struct file_args *a,
+				      long ret)
+{
+	struct mw_enf_server s;
+
+	if (!cfg_enforce || ret != 0 || (a->op != MW_FILE_RENAME && a->op != MW_FILE_LINK))
+		return -1;
+	s = enf_server_of(t->root_tgid);
+	if ((enf_rule(s.pidx, MW_ENF_FILE_OUT_OF_SCOPE) & 0xff) == MW_ENF_KILL &&
+	    (s.flags & MW_ENF_SPOKE) && (s.flags & (MW_ENF_HAS_ROOTS | MW_ENF_PENDING)))
+		return MW_ENF_FILE_OUT_OF_SCOPE;
+	if ((enf_rule(s.pidx, MW_ENF_FILE_SENSITIVE) & 0xff) == MW_ENF_KILL)
+		return MW_ENF_FILE_SENSITIVE;
+	return -1;
+}
+
 /* No record could be reserved: judge the open all the same, walking into the spare buffer. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -256,15 +279,19 @@ static __always_inline int on_file_exit(long ret, __u8 sys)
 	struct open_judge j = {};
 	__u32 zero = 0;
 	bool judged;
+	int moved;
 
 	if (!t)
 		return 0;
 	read_regs(task, &r);
 	map_args(sys, &r, &a);
 	judged = open_judged(t, &a, ret, &j);
+	moved = moved_rule(t, &a, ret);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_drop(MW_DROP_RINGBUF_FULL, 0);
+		if (moved >= 0)         /* no record to carry a hold: fail closed */
+			enf_kill_or_hold((__u32)moved, MW_ENF_PENDING, false);
 		e = judged ? bpf_map_lookup_elem(&file_spare, &zero) : NULL;
 		if (e) {
 			e->h.flags = 0;
@@ -294,6 +321,8 @@ static __always_inline int on_file_exit(long ret, __u8 sys)
 		if (rel[0] && rel[0] != '/')
 			resolve_dir(task, a.dirfd, e);
 	}
+	if (moved >= 0)
+		e->h.flags |= enf_kill_or_hold((__u32)moved, MW_ENF_PENDING, true);
 	bpf_ringbuf_submit(e, held_wakeup(e->h.flags));
 	return 0;
 }

@@ -586,9 +586,9 @@ void guard_file(struct guard *g, const struct guard_action *a, const struct mw_f
 		return;
 	detect_file(&c, &f, on_hit, &x);
 	kernel_only_hit(&x, POLICY_FILE_OUT_OF_SCOPE, f.path ? f.path : "");
-	if (e->op != MW_FILE_RENAME)
+	if (e->op != MW_FILE_RENAME && e->op != MW_FILE_LINK)
 		return;
-	/* a rename also removes its source */
+	/* a rename also removes its source; a hard link gives its source a new name */
 	snprintf(dir, sizeof(dir), "%.*s", (int)MW_RPATH_MAX, e->resolved);
 	snprintf(req, sizeof(req), "%.*s", (int)MW_FPATH_MAX, e->path);
 	if (req[0] != '/' && !(e->h.flags & MW_F_RESOLVED_DIR))

@@ -101,6 +101,75 @@ def deep_path_kill_case(tmp):
     long_path_run(os.path.realpath(tmp), ["d%d" % i for i in range(DEEP)])
 
 
-CASES = [orphan_kill_case, long_path_kill_case, deep_path_kill_case]
+def moved_run(tmp, tool, src, dst, marker):
+    """The eager server renames (or hard-links) src to dst in a tool call, then creates
+    marker; returns the client's summary and the records."""
+    mon = Monitor(tmp, ["--no-default-match", "--policy", eager_policy(tmp)])
+    try:
+        summ = policy_client(tmp, [{"tool": "noop", "arguments": {}},
+                                   {"tool": tool, "arguments": {"src": src, "dst": dst,
+                                                                "marker": marker}}],
+                             [sys.executable, EAGER_SERVER, os.path.dirname(marker)],
+                             allow_fail=True)
+    finally:
+        recs = mon.stop()
+    return summ, recs
+
+
+def check_held_kill(summ, recs, marker, event, path):
+    check(not os.path.exists(marker), "the server ran on after its %s" % event)
+    a = find_alert(alerts_of(recs), "file.out_of_scope", lambda a: a["trigger"]["event"] == event
+                   and a["evidence"]["path"] == path)
+    check(a["action"] == "killed" and a["enforcement"]["by"] == "kernel hold" and
+          a["trigger"].get("held") is True, "alert %r" % a)
+    check([c["tool"] for c in a["calls"]] in (["move"], ["link"]), "calls %r" % a["calls"])
+    ex = [r for r in recs if r["event"] == "process.exit" and r["process"]["pid"] == summ["serverPid"]]
+    check(ex and ex[0].get("signal_name") == "KILL", "server exit: %r" % ex)
+    stats = [r for r in recs if r["event"] == "stats"][-1]
+    check(stats["holds"]["killed"] >= 1 and stats["holds"]["errors"] == 0, "holds %r"
+          % stats["holds"])
+
+
+def rename_out_kill_case(tmp):
+    """A rename of a file in the root onto a path outside it: the process is stopped at the
+    rename's exit, judged by the collector, killed; it never runs on (the rename itself is
+    done: the file is at its new place)."""
+    tmp = os.path.realpath(tmp)
+    allowed, _ = escape_fixture(tmp)
+    src, dst = os.path.join(allowed, "notes.txt"), os.path.join(tmp, "outside-notes.txt")
+    marker = os.path.join(allowed, "after")
+    summ, recs = moved_run(tmp, "move", src, dst, marker)
+    check(os.path.exists(dst), "the rename did not happen")
+    check_held_kill(summ, recs, marker, "file.rename", dst)
+
+
+def link_in_kill_case(tmp):
+    """A hard link inside the root to a file outside it (the file would then be read through
+    an inode inside the root): held at the link's exit and killed."""
+    tmp = os.path.realpath(tmp)
+    allowed, secret = escape_fixture(tmp)
+    dst, marker = os.path.join(allowed, "innocent.txt"), os.path.join(allowed, "after")
+    summ, recs = moved_run(tmp, "link", secret, dst, marker)
+    check_held_kill(summ, recs, marker, "file.link", secret)
+
+
+def rename_inside_released_case(tmp):
+    """A rename within the root: held, judged fine, released; the server runs on."""
+    tmp = os.path.realpath(tmp)
+    allowed, _ = escape_fixture(tmp)
+    src, dst = os.path.join(allowed, "notes.txt"), os.path.join(allowed, "renamed.txt")
+    marker = os.path.join(allowed, "after")
+    summ, recs = moved_run(tmp, "move", src, dst, marker)
+    check(summ["ok"] and os.path.exists(marker), "the server did not run on: %r" % summ)
+    check(not alerts_of(recs), "alerts: %r" % [a["rule"] for a in alerts_of(recs)])
+    mv = [r for r in recs if r["event"] == "file.rename" and r["process"]["pid"] == summ["serverPid"]]
+    check(len(mv) == 1 and mv[0].get("held") is True, "file.rename records %r" % mv)
+    stats = [r for r in recs if r["event"] == "stats"][-1]
+    check(stats["holds"]["released"] >= 1 and stats["holds"]["killed"] == 0 and
+          stats["holds"]["errors"] == 0, "holds %r" % stats["holds"])
+
+
+CASES = [orphan_kill_case, long_path_kill_case, deep_path_kill_case, rename_out_kill_case,
+         link_in_kill_case, rename_inside_released_case]
 for c in CASES:
     c.__name__ = "enforce_" + c.__name__[:-len("_case")]

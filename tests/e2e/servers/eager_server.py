@@ -12,7 +12,8 @@ Tools: `noop` answers "ok" (with its arguments echoed), so a client can prove th
 on afterwards; `spew` writes the garbage lines given in its `lines` argument (bytes as
 Latin-1 characters) to stdout before answering; `half` writes the first half of its answer and
 kills itself (SIGKILL); `orphan` forks a child that outlives the server: once the server has
-exited (and ORPHAN_DELAY_S more), it copies the file `read` to `out` (its pid in `out`.pid).
+exited (and ORPHAN_DELAY_S more), it copies the file `read` to `out` (its pid in `out`.pid);
+`move` renames (`link`: hard-links) `src` to `dst`, then creates the file `marker`.
 Lines that are not JSON are ignored, as a tolerant server would.
 """
 import json
@@ -95,6 +96,10 @@ def special(req, out):
         for line in req["params"]["arguments"]["lines"]:
             sys.stdout.buffer.write(line.encode("latin-1") + b"\n")
         sys.stdout.flush()
+    elif name in ("move", "link"):
+        args = req["params"]["arguments"]
+        (os.rename if name == "move" else os.link)(args["src"], args["dst"])
+        open(args["marker"], "w").close()
     elif name == "orphan":
         orphan(req["params"]["arguments"])
     elif name == "half":
