@@ -10,8 +10,10 @@
  *    (the initialize answer assigns it); without one (2026-07-28 stateless servers) by
  *    connection and time (a new session after HTTPMCP_STATELESS_IDLE_NS of silence). SSE
  *    replays (Last-Event-ID) are dropped by (session, event id).
- *  - Legacy HTTP+SSE: a GET stream whose first event, "endpoint", names the POST path (and its
- *    sessionId); POSTs there are answered 202 and their responses come on the GET stream.
+ *  - Legacy HTTP+SSE: a GET stream whose first event, "endpoint", names the POST target (path
+ *    and query, often with a sessionId= or session_id= parameter); POSTs to exactly that target
+ *    are of the stream's session, answered 202, their responses come on the GET stream. POSTs
+ *    to no learned target are legacy by their query's session parameter.
  *  - 2026-07-28 headers Mcp-Method / Mcp-Name that disagree with the body are reported (the
  *    body is what counts).
  *
@@ -40,7 +42,7 @@ struct httpmcp_envelope {
 	int status;                     /* of the exchange's answer, 0 before it */
 	const char *host, *origin;      /* request headers, NULL when absent */
 	bool authorization;             /* an Authorization header was present (never its value) */
-	const char *session_id;         /* Mcp-Session-Id, or the legacy sessionId, or NULL */
+	const char *session_id;         /* Mcp-Session-Id, the legacy query's, or NULL */
 	const char *event_id;           /* the SSE event's id, NULL */
 	const char *content_type;       /* of the body the message came in */
 	uint64_t conn;                  /* the socket inode */

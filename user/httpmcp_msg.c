@@ -139,10 +139,11 @@ static void on_event(void *ctx, const struct sse_event *e)
 	uint64_t key;
 
 	if (!strcmp(e->type, EVENT_ENDPOINT) && e->data_len) {
-		hm_learn_endpoint(h, x->c->tgid, e->data);
 		x->legacy = true;
 		if (!x->sid)
 			x->sid = hm_query_session(e->data);
+		x->legacy_key = hm_session_key(x);
+		hm_learn_endpoint(h, x->c->tgid, e->data, x->legacy_key);
 		return;
 	}
 	if (!e->data_len || strcmp(e->type, EVENT_MESSAGE))
@@ -157,8 +158,9 @@ static void on_event(void *ctx, const struct sse_event *e)
 	x->event_id = NULL;
 }
 
-/* A POST naming its session in the query, not in Mcp-Session-Id: the legacy transport (its
- * endpoint event may not have been seen). */
+/* A POST to no learned endpoint naming its session in the query (sessionId=, session_id=),
+ * not in Mcp-Session-Id: the legacy transport whose endpoint event was not seen (its stream
+ * opened before the server was tracked). */
 static bool legacy_post(const struct http_tx *tx)
 {
 	char *sid;
@@ -186,7 +188,7 @@ static void note_orphan(struct httpmcp *h, uint32_t tgid, const struct http_tx *
 			return;
 		}
 	}
-	o = &h->orphans[h->norphans < ENDPOINTS_MAX ? h->norphans++ : ENDPOINTS_MAX - 1];
+	o = &h->orphans[h->norphans < ORPHANS_MAX ? h->norphans++ : ORPHANS_MAX - 1];
 	o->tgid = tgid;
 	o->linked = false;
 	snprintf(o->sid, sizeof(o->sid), "%s", sid);
@@ -335,7 +337,9 @@ static void on_req_headers(void *ctx, struct http_tx *tx)
 	x->tx = tx;
 	x->epoch = c->epoch;
 	x->req_ts = c->last_ts;
-	x->legacy = hm_is_endpoint(c->h, c->tgid, tx->path) || legacy_post(tx);
+	x->legacy_key = strcmp(tx->method, "POST") ? 0 :
+			hm_endpoint_session(c->h, c->tgid, tx->path);
+	x->legacy = x->legacy_key || legacy_post(tx);
 	c->h->st.exchanges++;
 	note_orphan(c->h, c->tgid, tx);
 }

@@ -228,6 +228,80 @@ static void test_legacy_sse(void)
 	httpmcp_free(get.h);
 }
 
+static void chunked(struct conn *c, const char *ev)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%zx\r\n%s\r\n", strlen(ev), ev);
+	res(c, buf);
+}
+
+/* The Python SDK's legacy transport: CRLF events, chunked, and its endpoint names the session
+ * in session_id=. The POSTs and the stream are one session: the answer meets its request. */
+static void test_legacy_sse_python(void)
+{
+	struct got g = { 0 };
+	struct conn get = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 40 };
+	struct conn post = { .h = get.h, .ino = 41 };
+	const char *sid = "8e1b6c0ad2f54b0c9b3e2f1a7d6c5b4a";
+	char buf[512];
+
+	req(&get, "GET /sse HTTP/1.1\r\nhost: 127.0.0.1:8000\r\naccept: text/event-stream\r\n\r\n");
+	res(&get, "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\n"
+		"transfer-encoding: chunked\r\n\r\n");
+	snprintf(buf, sizeof(buf), "event: endpoint\r\ndata: /messages/?session_id=%s\r\n\r\n", sid);
+	chunked(&get, buf);
+	CHECK_EQ(g.n, 0);
+	snprintf(buf, sizeof(buf), "POST /messages/?session_id=%s HTTP/1.1\r\n"
+		 "content-type: application/json\r\ncontent-length: 40\r\n\r\n"
+		 "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}", sid);
+	req(&post, buf);
+	res(&post, "HTTP/1.1 202 Accepted\r\ncontent-length: 8\r\n\r\nAccepted");
+	chunked(&get, "event: message\r\ndata: {\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{}}\r\n\r\n");
+	CHECK_EQ(g.n, 2);
+	CHECK_EQ(g.dir[0], MW_DIR_C2S);
+	CHECK_EQ(g.dir[1], MW_DIR_S2C);
+	CHECK(strstr(g.text[0], "\"id\":5") && strstr(g.text[1], "\"id\":5"));
+	CHECK_STR(g.transport[0], HTTPMCP_TRANSPORT_SSE);
+	CHECK_STR(g.transport[1], HTTPMCP_TRANSPORT_SSE);
+	CHECK_STR(g.sid[0], sid);
+	CHECK_STR(g.sid[1], sid);
+	CHECK_EQ(g.key[0], g.key[1]);
+	CHECK_EQ(g.abandoned, 0);
+	httpmcp_free(get.h);
+}
+
+/* An endpoint whose target names no session at all: only the endpoint event ties its POSTs to
+ * the stream (another target of the same process is not of that session). */
+static void test_legacy_endpoint_learned(void)
+{
+	struct got g = { 0 };
+	struct conn get = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 42 };
+	struct conn post = { .h = get.h, .ino = 43 };
+	const char *ping = "content-length: 40\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"ping\"}";
+	char buf[512];
+
+	req(&get, "GET /events HTTP/1.1\r\naccept: text/event-stream\r\n\r\n");
+	res(&get, "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+		"connection: keep-alive\r\n\r\nevent: endpoint\ndata: http://127.0.0.1:9/rpc/abc\n\n");
+	snprintf(buf, sizeof(buf), "POST /rpc/abc HTTP/1.1\r\n%s", ping);
+	req(&post, buf);
+	res(&post, "HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n");
+	res(&get, "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":6,\"result\":{}}\n\n");
+	snprintf(buf, sizeof(buf), "POST /rpc/other HTTP/1.1\r\n%s", ping);
+	req(&post, buf);
+	res(&post, "HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n");
+	CHECK_EQ(g.n, 3);
+	CHECK_STR(g.transport[0], HTTPMCP_TRANSPORT_SSE);
+	CHECK_STR(g.transport[1], HTTPMCP_TRANSPORT_SSE);
+	CHECK_STR(g.sid[0], "");
+	CHECK_EQ(g.dir[1], MW_DIR_S2C);
+	CHECK_EQ(g.key[0], g.key[1]);
+	CHECK_STR(g.transport[2], HTTPMCP_TRANSPORT_STREAMABLE);
+	CHECK(g.key[2] != g.key[1]);
+	httpmcp_free(get.h);
+}
+
 /* A legacy GET stream opened before the server was tracked: joined mid-way (chunked, or not),
  * and linked to the one legacy session its POSTs name. */
 static void test_adopted_stream(void)
@@ -425,6 +499,8 @@ UNIT_MAIN(UNIT_TEST(test_streamable_session),
 	  UNIT_TEST(test_get_stream_replay_dropped),
 	  UNIT_TEST(test_batch_and_json_answer),
 	  UNIT_TEST(test_legacy_sse),
+	  UNIT_TEST(test_legacy_sse_python),
+	  UNIT_TEST(test_legacy_endpoint_learned),
 	  UNIT_TEST(test_adopted_stream),
 	  UNIT_TEST(test_404_reinitialize),
 	  UNIT_TEST(test_stateless_idle),
