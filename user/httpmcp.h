@@ -14,8 +14,8 @@
  *    and query, often with a sessionId= or session_id= parameter); POSTs to exactly that target
  *    are of the stream's session, answered 202, their responses come on the GET stream. POSTs
  *    to no learned target are legacy by their query's session parameter.
- *  - 2026-07-28 headers Mcp-Method / Mcp-Name that disagree with the body are reported (the
- *    body is what counts).
+ *  - 2026-07-28 headers Mcp-Method / Mcp-Name (decoded from =?base64?...?=) that disagree with
+ *    the body are reported (the body is what counts).
  *
  * Messages go to the caller as whole texts with an envelope; the caller decodes them like
  * stdio lines. Pure: no I/O, no globals.
@@ -60,10 +60,13 @@ struct httpmcp_msg {
 	const struct httpmcp_envelope *env;
 };
 
-/* Mcp-Method / Mcp-Name headers that disagree with the body of the same POST. */
+/* Mcp-Method / Mcp-Name headers that disagree with the body of the same POST (a value in the
+ * =?base64?...?= form is compared decoded). */
 struct httpmcp_mismatch {
 	const char *header;             /* "Mcp-Method" or "Mcp-Name" */
-	const char *header_value;
+	const char *header_value;       /* what it stands for (decoded), or as sent when it does
+					 * not decode */
+	const char *header_raw;         /* as sent, when it was decoded; else NULL */
 	const char *body_value;         /* NULL when the body has none */
 	const struct httpmcp_msg *msg;  /* the message, as it will be handed on */
 };
@@ -79,6 +82,7 @@ struct httpmcp_sink {
 struct httpmcp_stats {
 	uint64_t connections, exchanges, messages, replays_dropped;
 	uint64_t not_http, parse_errors, gaps, oversize_bodies;
+	uint64_t header_mismatches;     /* Mcp-Method / Mcp-Name headers unlike the body */
 	uint64_t adopted;               /* event streams joined mid-way */
 	uint64_t joined;                /* sides joined mid-stream (httpmcp_join) */
 };

@@ -29,6 +29,8 @@
 #define EVENT_ENDPOINT   "endpoint"
 #define EVENT_MESSAGE    "message"
 #define STATUS_LINE      "HTTP/"
+#define HDR_METHOD       "Mcp-Method"
+#define HDR_NAME         "Mcp-Name"
 #define TOKEN_MAX        16u
 
 struct hconn;
@@ -126,6 +128,10 @@ bool hm_first_sighting(struct httpmcp *h, uint64_t session, const char *id);
 char *hm_query_session(const char *path);
 uint64_t hm_endpoint_session(const struct httpmcp *h, uint32_t tgid, const char *target);
 void hm_learn_endpoint(struct httpmcp *h, uint32_t tgid, const char *url, uint64_t session_key);
+
+/* httpmcp_hdr.c: the 2026-07-28 headers against the body */
+const char *hm_header_decode(const char *v, char **buf);
+void hm_check_headers(struct hx *x, const struct httpmcp_msg *m);
 
 /* httpmcp_msg.c: the HTTP parser's sink, and event streams joined mid-way */
 extern const struct http_sink httpmcp_http_sink;

@@ -52,50 +52,6 @@ static void emit(struct hx *x, enum mw_dir dir, const char *text, size_t len, ui
 		h->sink.message(h->ctx, &m);
 }
 
-/* The value the Mcp-Name header stands for: params.name, or params.uri. */
-static const char *body_name(json_t *params)
-{
-	const char *v = json_string_value(json_object_get(params, "name"));
-
-	return v ? v : json_string_value(json_object_get(params, "uri"));
-}
-
-static void report_mismatch(struct hx *x, const char *hdr, const char *hv, const char *bv,
-			    const struct httpmcp_msg *m)
-{
-	struct httpmcp *h = x->c->h;
-	struct httpmcp_mismatch mm = { .header = hdr, .header_value = hv, .body_value = bv,
-				       .msg = m };
-
-	if (h->sink.mismatch)
-		h->sink.mismatch(h->ctx, &mm);
-}
-
-/* 2026-07-28: the headers must say what the body says. */
-static void check_headers(struct hx *x, const struct httpmcp_msg *m)
-{
-	const char *hm = header(x, HTTP_REQUEST, "mcp-method");
-	const char *hn = header(x, HTTP_REQUEST, "mcp-name");
-	json_t *root, *params;
-	const char *bm, *bn;
-
-	if (!hm && !hn)
-		return;
-	root = json_loadb(m->text, m->len, 0, NULL);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return;
-	}
-	bm = json_string_value(json_object_get(root, "method"));
-	params = json_object_get(root, "params");
-	bn = body_name(params);
-	if (hm && (!bm || strcmp(hm, bm)))
-		report_mismatch(x, "Mcp-Method", hm, bm, m);
-	if (hn && (!bn || strcmp(hn, bn)))
-		report_mismatch(x, "Mcp-Name", hn, bn, m);
-	json_decref(root);
-}
-
 /* The session of the exchange: the request's header, else the answer's, else legacy's query. */
 static void settle_sid(struct hx *x)
 {
@@ -126,7 +82,7 @@ static void send_request(struct hx *x)
 	m = (struct httpmcp_msg){ .text = x->req, .len = x->req_len, .dir = MW_DIR_C2S,
 		.ts_ns = x->req_ts, .session_key = hm_session_key(x), .tgid = x->c->tgid,
 		.start_ns = x->c->start_ns, .env = &env };
-	check_headers(x, &m);
+	hm_check_headers(x, &m);
 	emit(x, MW_DIR_C2S, x->req, x->req_len, x->req_ts, ctype);
 }
 

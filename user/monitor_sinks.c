@@ -96,8 +96,9 @@ void mon_on_http_mismatch(void *ctx, const struct httpmcp_mismatch *x)
 		 x->body_value ? x->body_value : "(none)");
 	guard_raw_alert(m->guard, "http.header_mismatch", "high", root_of(m, hm->tgid),
 			proc_get(m->procs, hm->tgid, hm->start_ns),
-			json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s?}", "header", x->header,
-				  "header_value", x->header_value, "body_value", x->body_value,
+			json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:s, s:s?}", "header", x->header,
+				  "header_value", x->header_value, "header_raw", x->header_raw,
+				  "body_value", x->body_value,
 				  "http_method", hm->env->method, "path", hm->env->path,
 				  "session_id", hm->env->session_id), what, hm->ts_ns);
 }

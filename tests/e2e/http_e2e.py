@@ -75,8 +75,39 @@ def sdk_http_case(transport, tname):
     return case
 
 
+def check_envelope(mine, sent, summ):
+    """Origin and Authorization presence on every message, the answer's status on each."""
+    for r in mine:
+        h = r["http"]
+        check(h.get("origin") == summ["origin"] and h.get("authorization") is True,
+              "envelope %r" % h)
+    status = {}
+    for r in mine:
+        status.setdefault((r["dir"], canon(r["msg"])), set()).add(r["http"]["status"])
+    for e in sent:
+        got = status.get((e["dir"], canon(e["msg"])))
+        check(got == {e["status"]}, "status of %s %.100s: JSONL %r, client %d"
+              % (e["dir"], canon(e["msg"]), got, e["status"]))
+
+
+def check_smuggled(recs, mine, summ):
+    """The tools/call with a wrong Mcp-Name: one alert, and its message decoded once."""
+    alerts = [r for r in recs if r["event"] == "alert" and r["rule"] == "http.header_mismatch"]
+    check(len(alerts) == 1, "http.header_mismatch alerts: %r" % alerts)
+    ev = alerts[0]["evidence"]
+    want = {"header": "Mcp-Name", "header_value": summ["wrong_name"], "body_value": "echo",
+            "http_method": "POST", "path": "/mcp", "session_id": summ["session"]}
+    check(all(ev.get(k) == v for k, v in want.items()), "evidence %r, want %r" % (ev, want))
+    check(alerts[0]["server"]["pid"] == summ["serverPid"], "alert server %r"
+          % alerts[0]["server"])
+    calls = [r for r in mine if r["dir"] == "c2s" and r["msg"].get("id") == 5]
+    check(len(calls) == 1 and calls[0]["msg"]["params"]["name"] == "echo",
+          "the smuggling tools/call: %r" % calls)
+
+
 def python_http_case(tmp):
-    """Raw standard-library requests: a batch and an invalid body included."""
+    """Raw standard-library requests: a batch, an invalid body and a header mismatch included;
+    the envelope (Origin, Authorization, status) on every message, the token never written."""
     summary = os.path.join(tmp, "summary.json")
     mon = Monitor(tmp, ["--no-default-match"])
     try:
@@ -97,6 +128,15 @@ def python_http_case(tmp):
           % [r.get("batch") for r in batch])
     err = [r for r in mine if r["kind"] == "error"]
     check(err and err[0]["http"]["status"] >= 400, "invalid body answer %r" % err)
+    sessions = {r.get("session") for r in mine}
+    check(len(sessions) == 1 and None not in sessions, "messages span sessions %r" % sessions)
+    check({r["http"]["session_id"] for r in mine} == {summ["session"]}, "Mcp-Session-Id %r"
+          % {r["http"]["session_id"] for r in mine})
+    check_envelope(mine, sent, summ)
+    check_smuggled(recs, mine, summ)
+    for name in ("out.jsonl", "mcpwarden.stderr"):
+        with open(os.path.join(tmp, name), encoding="utf-8") as f:
+            check(summ["token"] not in f.read(), "the Authorization token is in %s" % name)
     check_clean(recs)
 
 

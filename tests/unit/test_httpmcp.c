@@ -23,7 +23,7 @@ struct got {
 	char method[MAXMSG][8];
 	int status[MAXMSG];
 	unsigned int mismatches;
-	char mm_header[32];
+	char mm_header[32], mm_value[64], mm_raw[64], mm_body[64];
 	unsigned int abandoned;
 	char why[64];
 };
@@ -50,6 +50,9 @@ static void on_mismatch(void *ctx, const struct httpmcp_mismatch *x)
 
 	g->mismatches++;
 	snprintf(g->mm_header, sizeof(g->mm_header), "%s", x->header);
+	snprintf(g->mm_value, sizeof(g->mm_value), "%s", x->header_value);
+	snprintf(g->mm_raw, sizeof(g->mm_raw), "%s", x->header_raw ?: "");
+	snprintf(g->mm_body, sizeof(g->mm_body), "%s", x->body_value ?: "");
 }
 
 static void on_abandoned(void *ctx, uint64_t conn, uint32_t tgid, const char *why)
@@ -384,22 +387,94 @@ static void test_stateless_idle(void)
 	httpmcp_free(c.h);
 }
 
-static void test_header_mismatch(void)
+/* A POST of one request with the given 2026-07-28 headers; what it raised is in *g. */
+static void post_with_headers(struct got *g, const char *headers, const char *method,
+			      const char *params)
 {
-	struct got g = { 0 };
-	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 8 };
-	const char *body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
-			   "\"params\":{\"name\":\"delete_all\"}}";
-	char buf[512];
+	struct conn c = { .h = httpmcp_new(&sink, g, CAP, 1000), .ino = 8 };
+	char body[256], buf[768];
 
-	snprintf(buf, sizeof(buf), "POST /mcp HTTP/1.1\r\nmcp-method: tools/call\r\n"
-		 "mcp-name: read_file\r\ncontent-length: %zu\r\n\r\n%s", strlen(body), body);
+	memset(g, 0, sizeof(*g));
+	snprintf(body, sizeof(body), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\","
+		 "\"params\":%s}", method, params);
+	snprintf(buf, sizeof(buf), "POST /mcp HTTP/1.1\r\n%scontent-length: %zu\r\n\r\n%s",
+		 headers, strlen(body), body);
 	req(&c, buf);
 	res(&c, "HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n");
+	CHECK_EQ(g->n, 1);              /* the body is decoded, whatever the headers say */
+	CHECK_EQ(httpmcp_stats(c.h)->header_mismatches, g->mismatches);
+	httpmcp_free(c.h);
+}
+
+static void test_header_mismatch(void)
+{
+	struct got g;
+
+	post_with_headers(&g, "mcp-method: tools/call\r\nmcp-name: read_file\r\n", "tools/call",
+			  "{\"name\":\"delete_all\"}");
 	CHECK_EQ(g.mismatches, 1);
 	CHECK_STR(g.mm_header, "Mcp-Name");
-	CHECK_EQ(g.n, 1);               /* the body is still what is decoded */
-	httpmcp_free(c.h);
+	CHECK_STR(g.mm_value, "read_file");
+	CHECK_STR(g.mm_body, "delete_all");
+	CHECK_STR(g.mm_raw, "");
+	post_with_headers(&g, "mcp-method: tools/list\r\nmcp-name: read_file\r\n", "tools/call",
+			  "{\"name\":\"read_file\"}");
+	CHECK_EQ(g.mismatches, 1);
+	CHECK_STR(g.mm_header, "Mcp-Method");
+	CHECK_STR(g.mm_value, "tools/list");
+	CHECK_STR(g.mm_body, "tools/call");
+	post_with_headers(&g, "mcp-method: tools/call\r\nmcp-name: read_file\r\n", "tools/call",
+			  "{\"name\":\"read_file\"}");
+	CHECK_EQ(g.mismatches, 0);
+}
+
+/* resources/read: Mcp-Name stands for params.uri. */
+static void test_header_name_from_uri(void)
+{
+	struct got g;
+
+	post_with_headers(&g, "mcp-method: resources/read\r\nmcp-name: file:///tmp/a.txt\r\n",
+			  "resources/read", "{\"uri\":\"file:///tmp/a.txt\"}");
+	CHECK_EQ(g.mismatches, 0);
+	post_with_headers(&g, "mcp-method: resources/read\r\nmcp-name: file:///tmp/a.txt\r\n",
+			  "resources/read", "{\"uri\":\"file:///etc/shadow\"}");
+	CHECK_EQ(g.mismatches, 1);
+	CHECK_STR(g.mm_header, "Mcp-Name");
+	CHECK_STR(g.mm_body, "file:///etc/shadow");
+}
+
+/* =?base64?...?= is decoded before the comparison. */
+static void test_header_base64_name(void)
+{
+	struct got g;
+
+	/* "café_工具", the body's name: no alert */
+	post_with_headers(&g, "mcp-name: =?base64?Y2Fmw6lf5bel5YW3?=\r\n", "tools/call",
+			  "{\"name\":\"caf\xc3\xa9_\xe5\xb7\xa5\xe5\x85\xb7\"}");
+	CHECK_EQ(g.mismatches, 0);
+	/* "café" against "cafe": reported with what it stands for and how it came */
+	post_with_headers(&g, "mcp-name: =?base64?Y2Fmw6k=?=\r\n", "tools/call",
+			  "{\"name\":\"cafe\"}");
+	CHECK_EQ(g.mismatches, 1);
+	CHECK_STR(g.mm_value, "caf\xc3\xa9");
+	CHECK_STR(g.mm_raw, "=?base64?Y2Fmw6k=?=");
+	/* an encoded value that looks like the sentinel itself (the spec's example) */
+	post_with_headers(&g, "mcp-name: =?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?=\r\n", "tools/call",
+			  "{\"name\":\"=?base64?literal?=\"}");
+	CHECK_EQ(g.mismatches, 0);
+	/* both markers, no Base64 between them: stands for nothing */
+	post_with_headers(&g, "mcp-name: =?base64?***?=\r\n", "tools/call",
+			  "{\"name\":\"***\"}");
+	CHECK_EQ(g.mismatches, 1);
+	CHECK_STR(g.mm_value, "=?base64?***?=");
+	CHECK_STR(g.mm_raw, "");
+	/* Base64 of bytes that are not UTF-8 (0xff 0xfe) */
+	post_with_headers(&g, "mcp-name: =?base64?//4=?=\r\n", "tools/call", "{\"name\":\"x\"}");
+	CHECK_EQ(g.mismatches, 1);
+	/* the prefix alone is literal text */
+	post_with_headers(&g, "mcp-name: =?base64?abc\r\n", "tools/call",
+			  "{\"name\":\"=?base64?abc\"}");
+	CHECK_EQ(g.mismatches, 0);
 }
 
 /* A process that is the client: what it writes are requests. */
@@ -505,6 +580,8 @@ UNIT_MAIN(UNIT_TEST(test_streamable_session),
 	  UNIT_TEST(test_404_reinitialize),
 	  UNIT_TEST(test_stateless_idle),
 	  UNIT_TEST(test_header_mismatch),
+	  UNIT_TEST(test_header_name_from_uri),
+	  UNIT_TEST(test_header_base64_name),
 	  UNIT_TEST(test_client_side_capture),
 	  UNIT_TEST(test_gzip_answer),
 	  UNIT_TEST(test_not_http_abandoned),
