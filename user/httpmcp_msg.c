@@ -102,13 +102,13 @@ static void on_event(void *ctx, const struct sse_event *e)
 		hm_learn_endpoint(h, x->c->tgid, e->data, x->legacy_key);
 		return;
 	}
-	if (!e->data_len || strcmp(e->type, EVENT_MESSAGE))
-		return;                 /* priming events, other event types */
-	key = hm_session_key(x);
-	if (e->id_set && e->id && !hm_first_sighting(h, key, e->id)) {
+	key = hm_session_key(x);        /* every event id, priming events' too, is remembered */
+	if (e->id_set && e->id && e->id[0] && !hm_first_sighting(h, key, e->id)) {
 		h->st.replays_dropped++;
 		return;
 	}
+	if (!e->data_len || strcmp(e->type, EVENT_MESSAGE))
+		return;                 /* priming events, other event types */
 	x->event_id = e->id_set ? (char *)e->id : NULL;
 	emit(x, MW_DIR_S2C, e->data, e->data_len, x->res_ts, CT_SSE);
 	x->event_id = NULL;

@@ -96,6 +96,15 @@ static void res(struct conn *c, const char *s)
 	put(c, MW_OP_WRITE, s, strlen(s));
 }
 
+/* One SSE event as one chunk of a chunked answer. */
+static void chunked(struct conn *c, const char *ev)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%zx\r\n%s\r\n", strlen(ev), ev);
+	res(c, buf);
+}
+
 static const char init_post[] =
 	"POST /mcp HTTP/1.1\r\nhost: 127.0.0.1:3001\r\ncontent-type: application/json\r\n"
 	"accept: application/json, text/event-stream\r\ncontent-length: 58\r\n\r\n"
@@ -179,6 +188,36 @@ static void test_get_stream_replay_dropped(void)
 	httpmcp_free(c.h);
 }
 
+/* A GET stream starts with a priming event (an id, empty data). A reconnection with
+ * Last-Event-ID from before it gets it replayed with the rest: each replayed event, the priming
+ * one included, is dropped by its id; only the new event is handed on. */
+static void test_priming_event_replay(void)
+{
+	struct got g = { 0 };
+	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 44 };
+	struct conn d = { .h = c.h, .ino = 45 };
+	const char *head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+			   "transfer-encoding: chunked\r\n\r\n";
+	const char *prime = "id: s-7_0\r\ndata:\r\n\r\n";
+	const char *e1 = "id: s-7_1\r\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/a\"}\r\n\r\n";
+	const char *e2 = "id: s-7_2\r\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/b\"}\r\n\r\n";
+
+	req(&c, "GET /mcp HTTP/1.1\r\nmcp-session-id: s-7\r\naccept: text/event-stream\r\n\r\n");
+	res(&c, head);
+	chunked(&c, prime);
+	chunked(&c, e1);
+	CHECK_EQ(g.n, 1);
+	req(&d, "GET /mcp HTTP/1.1\r\nmcp-session-id: s-7\r\nlast-event-id: s-6_9\r\n\r\n");
+	res(&d, head);
+	chunked(&d, prime);
+	chunked(&d, e1);
+	chunked(&d, e2);
+	CHECK_EQ(g.n, 2);
+	CHECK(strstr(g.text[1], "notifications/b") != NULL);
+	CHECK_EQ(httpmcp_stats(c.h)->replays_dropped, 2);
+	httpmcp_free(c.h);
+}
+
 static void test_batch_and_json_answer(void)
 {
 	struct got g = { 0 };
@@ -229,14 +268,6 @@ static void test_legacy_sse(void)
 	CHECK_EQ(g.key[0], g.key[1]);
 	CHECK_EQ(g.dir[1], MW_DIR_S2C);
 	httpmcp_free(get.h);
-}
-
-static void chunked(struct conn *c, const char *ev)
-{
-	char buf[512];
-
-	snprintf(buf, sizeof(buf), "%zx\r\n%s\r\n", strlen(ev), ev);
-	res(c, buf);
 }
 
 /* The Python SDK's legacy transport: CRLF events, chunked, and its endpoint names the session
@@ -572,6 +603,7 @@ static void test_joined_between_exchanges(void)
 UNIT_MAIN(UNIT_TEST(test_streamable_session),
 	  UNIT_TEST(test_any_split),
 	  UNIT_TEST(test_get_stream_replay_dropped),
+	  UNIT_TEST(test_priming_event_replay),
 	  UNIT_TEST(test_batch_and_json_answer),
 	  UNIT_TEST(test_legacy_sse),
 	  UNIT_TEST(test_legacy_sse_python),
