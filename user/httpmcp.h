@@ -6,7 +6,7 @@
  *
  *  - Streamable HTTP: a POST body (one message or a batch) is client to server; its answer is
  *    JSON, an SSE stream (events before the response included) or 202; a GET opens the
- *    standalone server-to-client stream; DELETE ends the session. Sessions by Mcp-Session-Id
+ *    standalone server-to-client stream; a DELETE answered 2xx ends the session. Sessions by Mcp-Session-Id
  *    (the initialize answer assigns it); without one (2026-07-28 stateless servers) by
  *    connection and time (a new session after HTTPMCP_STATELESS_IDLE_NS of silence). SSE
  *    replays (Last-Event-ID) are dropped by (session, event id).
@@ -74,6 +74,8 @@ struct httpmcp_mismatch {
 struct httpmcp_sink {
 	void (*message)(void *ctx, const struct httpmcp_msg *m);
 	void (*mismatch)(void *ctx, const struct httpmcp_mismatch *x);
+	/* a DELETE naming its session (Mcp-Session-Id) was answered 2xx: the session ended */
+	void (*session_end)(void *ctx, uint64_t session_key, uint32_t tgid);
 	/* a connection that is not HTTP, or whose bytes were lost, or failed to parse; it is
 	 * ignored from then on */
 	void (*abandoned)(void *ctx, uint64_t conn, uint32_t tgid, const char *why);
@@ -83,6 +85,7 @@ struct httpmcp_stats {
 	uint64_t connections, exchanges, messages, replays_dropped;
 	uint64_t not_http, parse_errors, gaps, oversize_bodies;
 	uint64_t header_mismatches;     /* Mcp-Method / Mcp-Name headers unlike the body */
+	uint64_t sessions_ended;        /* by a DELETE answered 2xx */
 	uint64_t adopted;               /* event streams joined mid-way */
 	uint64_t joined;                /* sides joined mid-stream (httpmcp_join) */
 };

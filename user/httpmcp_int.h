@@ -29,6 +29,8 @@
 #define EVENT_ENDPOINT   "endpoint"
 #define EVENT_MESSAGE    "message"
 #define STATUS_LINE      "HTTP/"
+#define HTTP_OK_MIN      200             /* 2xx: a DELETE that ended its session */
+#define HTTP_OK_MAX      299
 #define HDR_METHOD       "Mcp-Method"
 #define HDR_NAME         "Mcp-Name"
 #define TOKEN_MAX        16u

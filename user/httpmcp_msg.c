@@ -327,6 +327,22 @@ static bool is_ctype(const char *v, const char *want)
 	return v && !strncasecmp(v, want, strlen(want));
 }
 
+/* A DELETE of a named session, answered 2xx: the server ended it. */
+static void end_session(struct hx *x)
+{
+	struct httpmcp *h = x->c->h;
+
+	if (strcmp(x->tx->method, "DELETE") || x->tx->status < HTTP_OK_MIN ||
+	    x->tx->status > HTTP_OK_MAX)
+		return;
+	settle_sid(x);
+	if (!x->sid)
+		return;
+	h->st.sessions_ended++;
+	if (h->sink.session_end)
+		h->sink.session_end(h->ctx, hm_session_key(x), x->c->tgid);
+}
+
 static void on_res_headers(void *ctx, struct http_tx *tx)
 {
 	struct hconn *c = ctx;
@@ -336,6 +352,7 @@ static void on_res_headers(void *ctx, struct http_tx *tx)
 		return;
 	x->res_ts = c->last_ts;
 	send_request(x);
+	end_session(x);
 	if (is_ctype(header(x, HTTP_RESPONSE, "content-type"), CT_SSE))
 		x->sse = sse_new(c->h->body_cap, on_event, x);
 }

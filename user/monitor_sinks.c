@@ -103,6 +103,15 @@ void mon_on_http_mismatch(void *ctx, const struct httpmcp_mismatch *x)
 				  "session_id", hm->env->session_id), what, hm->ts_ns);
 }
 
+/* A DELETE ended an HTTP session: forget it like a stdio session whose process ended (its
+ * pending requests with it). */
+void mon_on_http_session_end(void *ctx, uint64_t session_key, uint32_t tgid)
+{
+	struct monitor *m = ctx;
+
+	decoder_end_session(m->dec, session_key);
+}
+
 void mon_on_http_abandoned(void *ctx, uint64_t conn, uint32_t tgid, const char *why)
 {
 	struct monitor *m = ctx;

@@ -58,15 +58,17 @@ def sdk_http_case(transport, tname):
         check(all(h["host"] == "127.0.0.1:%d" % summ["port"] for h in http
                   if h["method"] == "POST"), "Host header")
         check(any(h["method"] == "POST" for h in http), "no POST exchange")
+        stats = [r for r in recs if r["event"] == "stats"][-1]["http"]
         if transport == "streamable":
             check(all(h["session_id"] for h in http), "messages without Mcp-Session-Id")
+            check(stats["sessions_ended"] == 1, "terminateSession's DELETE: %r" % stats)
             check(any(h["method"] == "GET" and h["content_type"] == "text/event-stream"
                       for h in http), "no message from the standalone GET stream")
         else:
             check(any(h["method"] == "GET" for h in http), "nothing on the SSE stream")
-            stats = [r for r in recs if r["event"] == "stats"][-1]
-            check(stats["http"]["adopted"] == 1, "the GET stream (opened before tracking) was "
-                  "not joined: %r" % stats["http"])
+            check(stats["adopted"] == 1, "the GET stream (opened before tracking) was "
+                  "not joined: %r" % stats)
+            check(stats["sessions_ended"] == 0, "legacy sessions have no DELETE: %r" % stats)
             posts = [h for h in http if h["method"] == "POST"]
             check(posts and all(h["path"].startswith("/message") for h in posts),
                   "legacy POSTs: %r" % {h["path"] for h in posts})
@@ -134,6 +136,10 @@ def python_http_case(tmp):
           % {r["http"]["session_id"] for r in mine})
     check_envelope(mine, sent, summ)
     check_smuggled(recs, mine, summ)
+    stats = [r for r in recs if r["event"] == "stats"][-1]["http"]
+    check(summ["delete_status"] == 200 and stats["sessions_ended"] == 1,
+          "the DELETE (answered %r) ended %r sessions" % (summ["delete_status"], stats))
+    check(stats["header_mismatches"] == 1, "header mismatches %r" % stats)
     for name in ("out.jsonl", "mcpwarden.stderr"):
         with open(os.path.join(tmp, name), encoding="utf-8") as f:
             check(summ["token"] not in f.read(), "the Authorization token is in %s" % name)

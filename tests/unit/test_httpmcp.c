@@ -6,6 +6,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "decode.h"
 #include "httpmcp.h"
 #include "mcpwarden/events.h"
 #include "unit.h"
@@ -26,6 +27,8 @@ struct got {
 	char mm_header[32], mm_value[64], mm_raw[64], mm_body[64];
 	unsigned int abandoned;
 	char why[64];
+	unsigned int ended;
+	uint64_t ended_key;
 };
 
 static void on_msg(void *ctx, const struct httpmcp_msg *m)
@@ -63,8 +66,17 @@ static void on_abandoned(void *ctx, uint64_t conn, uint32_t tgid, const char *wh
 	snprintf(g->why, sizeof(g->why), "%s", why);
 }
 
+static void on_session_end(void *ctx, uint64_t key, uint32_t tgid)
+{
+	struct got *g = ctx;
+
+	g->ended++;
+	g->ended_key = key;
+}
+
 static const struct httpmcp_sink sink = {
 	.message = on_msg, .mismatch = on_mismatch, .abandoned = on_abandoned,
+	.session_end = on_session_end,
 };
 
 struct conn {
@@ -508,6 +520,106 @@ static void test_header_base64_name(void)
 	CHECK_EQ(g.mismatches, 0);
 }
 
+/* A DELETE answered 2xx ends its session; refused, or naming none, it does not. */
+static void test_delete_ends_session(void)
+{
+	struct got g = { 0 };
+	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 46 };
+
+	req(&c, init_post);
+	res(&c, init_answer);
+	req(&c, "DELETE /mcp HTTP/1.1\r\nmcp-session-id: s-1\r\n\r\n");
+	res(&c, "HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\n\r\n");
+	req(&c, "DELETE /mcp HTTP/1.1\r\n\r\n");
+	res(&c, "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+	CHECK_EQ(g.ended, 0);
+	req(&c, "DELETE /mcp HTTP/1.1\r\nmcp-session-id: s-1\r\n\r\n");
+	res(&c, "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+	CHECK_EQ(g.ended, 1);
+	CHECK_EQ(g.ended_key, g.key[0]);
+	CHECK_EQ(httpmcp_stats(c.h)->sessions_ended, 1);
+	CHECK_EQ(g.n, 2);
+	httpmcp_free(c.h);
+}
+
+/* httpmcp wired to the decoder as the monitor does: a DELETE ends the decoder session, so a
+ * request still in flight is forgotten (its late answer meets no request, in a new session). */
+struct wired {
+	struct decoder *d;
+	unsigned int n;
+	bool matched;
+	uint64_t session_id, first_session_id;
+};
+
+static void wired_msg(void *ctx, const struct httpmcp_msg *m)
+{
+	struct wired *w = ctx;
+	struct decode_text t = {
+		.chan = m->env->conn, .text = m->text, .len = m->len, .ts_ns = m->ts_ns,
+		.dir = m->dir, .session_key = m->session_key, .tgid = m->tgid,
+		.start_ns = m->start_ns, .envelope = m->env,
+	};
+
+	decoder_text(w->d, &t);
+}
+
+static void wired_decoded(void *ctx, const struct decode_msg *dm)
+{
+	struct wired *w = ctx;
+
+	w->n++;
+	w->matched = dm->corr.matched;
+	w->session_id = dm->session ? dm->session->id : 0;
+	if (!w->first_session_id)
+		w->first_session_id = w->session_id;
+}
+
+static void wired_end(void *ctx, uint64_t key, uint32_t tgid)
+{
+	decoder_end_session(((struct wired *)ctx)->d, key);
+}
+
+static void run_wired(bool delete, struct wired *w)
+{
+	static const struct httpmcp_sink hs = { .message = wired_msg, .session_end = wired_end };
+	static const struct decode_sink ds = { .message = wired_decoded };
+	struct decode_opts o = { .message_cap = CAP, .reorder_wait_ns = 1000 };
+	struct conn c, s;
+
+	memset(w, 0, sizeof(*w));
+	w->d = decoder_new(&o, &ds, w);
+	c = (struct conn){ .h = httpmcp_new(&hs, w, CAP, 1000), .ino = 47 };
+	s = (struct conn){ .h = c.h, .ino = 48 };
+	req(&c, init_post);
+	res(&c, init_answer);
+	/* a tools/call whose answer is an event stream that has not said anything yet */
+	req(&s, "POST /mcp HTTP/1.1\r\nmcp-session-id: s-1\r\ncontent-length: 71\r\n\r\n"
+		"{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\"}}");
+	res(&s, "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+		"transfer-encoding: chunked\r\n\r\n");
+	if (delete) {
+		req(&c, "DELETE /mcp HTTP/1.1\r\nmcp-session-id: s-1\r\n\r\n");
+		res(&c, "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+	}
+	chunked(&s, "data: {\"jsonrpc\":\"2.0\",\"id\":9,\"result\":{}}\n\n");
+	httpmcp_free(c.h);
+	decoder_free(w->d);
+}
+
+static void test_delete_ends_decoder_session(void)
+{
+	struct wired w;
+
+	run_wired(false, &w);
+	CHECK_EQ(w.n, 4);
+	CHECK(w.matched);
+	CHECK_EQ(w.session_id, w.first_session_id);
+	run_wired(true, &w);
+	CHECK_EQ(w.n, 4);
+	CHECK(!w.matched);
+	CHECK(w.session_id != w.first_session_id);
+}
+
 /* A process that is the client: what it writes are requests. */
 static void test_client_side_capture(void)
 {
@@ -614,6 +726,8 @@ UNIT_MAIN(UNIT_TEST(test_streamable_session),
 	  UNIT_TEST(test_header_mismatch),
 	  UNIT_TEST(test_header_name_from_uri),
 	  UNIT_TEST(test_header_base64_name),
+	  UNIT_TEST(test_delete_ends_session),
+	  UNIT_TEST(test_delete_ends_decoder_session),
 	  UNIT_TEST(test_client_side_capture),
 	  UNIT_TEST(test_gzip_answer),
 	  UNIT_TEST(test_not_http_abandoned),
