@@ -2,7 +2,10 @@
 SSE mode on 127.0.0.1, driven by the official SDK client and by a Python standard-library
 client; the JSONL must hold every message the client recorded exactly once, in the right
 direction, decoded from the server's TCP traffic, with the transport, the HTTP envelope and
-one session."""
+one session. The SDK runs must show progress (s2c), cancellation (c2s) and the server's roots,
+sampling and elicitation requests (s2c, answered c2s); the Python run checks Origin,
+Authorization (present, its token never written), each answer's status, a DELETE ending the
+session, and one tools/call whose Mcp-Name header lies (one http.header_mismatch alert)."""
 import json
 import os
 
@@ -31,6 +34,38 @@ def check_exactly_once(tmp, recs, server_pid, transport):
     return mine
 
 
+# (method, direction, kind) the SDK scenario must yield; a server request also needs the
+# client's answer (c2s result correlated to it)
+SDK_FLOWS = [("notifications/progress", "s2c", "notification"),
+             ("notifications/cancelled", "c2s", "notification"),
+             ("roots/list", "s2c", "request"),
+             ("sampling/createMessage", "s2c", "request"),
+             ("elicitation/create", "s2c", "request")]
+
+
+def check_flows(tmp, mine, summ):
+    """Progress, cancellation, and the server's roots, sampling and elicitation requests: each
+    in the JSONL with its direction, as often as the client recorded it."""
+    sent = json.load(open(os.path.join(tmp, "record.json"), encoding="utf-8"))
+    for method, d, kind in SDK_FLOWS:
+        want = [e for e in sent if e["dir"] == d and e["msg"].get("method") == method]
+        got = [r for r in mine if r["dir"] == d and r.get("method") == method]
+        check(want and len(got) == len(want), "%s %s: JSONL %d, client %d"
+              % (d, method, len(got), len(want)))
+        check(all(r["kind"] == kind for r in got), "%s kinds %r" % (method, {r["kind"]
+                                                                      for r in got}))
+        if kind == "request":
+            answers = [r for r in mine if r["dir"] == "c2s" and r["kind"] == "result"
+                       and r.get("request_method") == method]
+            check(len(answers) == len(got) and not any(r["is_error"] for r in answers),
+                  "answers to %s: %r" % (method, answers))
+    calls = {r["id"] for r in mine if r["dir"] == "c2s" and r.get("method") == "tools/call"}
+    cancelled = [r["msg"]["params"]["requestId"] for r in mine
+                 if r.get("method") == "notifications/cancelled"]
+    check(summ["cancelled"] and all(i in calls for i in cancelled),
+          "cancelled %r, tools/call ids %r" % (cancelled, calls))
+
+
 def check_clean(recs):
     stats = [r for r in recs if r["event"] == "stats"][-1]
     for reason, v in stats["kernel_drops"].items():
@@ -51,6 +86,7 @@ def sdk_http_case(transport, tname):
             recs = mon.stop()
         summ = json.load(open(summary))
         mine = check_exactly_once(tmp, recs, summ["serverPid"], tname)
+        check_flows(tmp, mine, summ)
         check(any(len(json.dumps(r["msg"])) > 1024 * 1024 for r in mine),
               "the ~1 MiB message is missing")
         http = [r["http"] for r in mine]
