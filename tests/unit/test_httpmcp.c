@@ -181,20 +181,18 @@ static void test_get_stream_replay_dropped(void)
 	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 3 };
 	struct conn d = { .h = c.h, .ino = 4 };
 	const char *ev = "id: e1\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/x\"}\n\n";
-	char chunk[256];
 
 	req(&c, "GET /mcp HTTP/1.1\r\nmcp-session-id: s-9\r\naccept: text/event-stream\r\n\r\n");
 	res(&c, "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
 		"transfer-encoding: chunked\r\n\r\n");
-	snprintf(chunk, sizeof(chunk), "%zx\r\n%s\r\n", strlen(ev), ev);
-	res(&c, chunk);
+	chunked(&c, ev);
 	CHECK_EQ(g.n, 1);
 	CHECK_STR(g.method[0], "GET");
 	/* a second GET after Last-Event-ID replays e1: dropped */
 	req(&d, "GET /mcp HTTP/1.1\r\nmcp-session-id: s-9\r\nlast-event-id: e0\r\n\r\n");
 	res(&d, "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
 		"transfer-encoding: chunked\r\n\r\n");
-	res(&d, chunk);
+	chunked(&d, ev);
 	CHECK_EQ(g.n, 1);
 	CHECK_EQ(httpmcp_stats(c.h)->replays_dropped, 1);
 	httpmcp_free(c.h);
