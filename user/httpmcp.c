@@ -5,6 +5,7 @@
  * them are in httpmcp_msg.c.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,13 +17,14 @@ uint64_t hm_session_key(const struct hx *x)
 {
 	uint64_t h = fnv(FNV_OFFSET, "http", 4);
 
+	if (x->legacy_key)
+		return x->legacy_key;
 	h = fnv(h, &x->c->tgid, sizeof(x->c->tgid));
 	if (x->sid)
 		return fnv(h, x->sid, strlen(x->sid)) | 1;
 	h = fnv(h, &x->epoch, sizeof(x->epoch));
 	return fnv(h, &x->c->conn, sizeof(x->c->conn)) | 1;
 }
-
 /* True the first time (session, id) is seen. */
 bool hm_first_sighting(struct httpmcp *h, uint64_t session, const char *id)
 {
@@ -44,8 +46,9 @@ bool hm_first_sighting(struct httpmcp *h, uint64_t session, const char *id)
 	return true;
 }
 
-/* "/messages?sessionId=abc&x" -> "abc" (malloc'd), NULL when absent. */
-char *hm_query_session(const char *path)
+/* The value of query parameter param= in path ("abc" of "/m?x=1&param=abc"), malloc'd; NULL
+ * when absent or empty. */
+static char *query_param(const char *path, const char *param)
 {
 	const char *q = path ? strchr(path, '?') : NULL, *p;
 	size_t n;
@@ -53,50 +56,63 @@ char *hm_query_session(const char *path)
 	if (!q)
 		return NULL;
 	for (p = q + 1; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
-		if (strncmp(p, SID_PARAM, strlen(SID_PARAM)))
+		if (strncmp(p, param, strlen(param)))
 			continue;
-		p += strlen(SID_PARAM);
+		p += strlen(param);
 		n = strcspn(p, "&#");
 		return n ? strndup(p, n) : NULL;
 	}
 	return NULL;
 }
 
-static void path_key(const char *path, char *out)
+/* "/message?sessionId=abc" (TypeScript SDK) or "/messages/?session_id=abc" (Python SDK) ->
+ * "abc" (malloc'd), NULL when absent. */
+char *hm_query_session(const char *path)
 {
-	size_t n = path ? strcspn(path, "?#") : 0;
+	char *sid = query_param(path, SID_PARAM_TS);
 
-	if (n >= PATH_KEY_MAX)
-		n = PATH_KEY_MAX - 1;
-	memcpy(out, path ? path : "", n);
-	out[n] = '\0';
+	return sid ? sid : query_param(path, SID_PARAM_PY);
 }
 
-bool hm_is_endpoint(const struct httpmcp *h, uint32_t tgid, const char *path)
+static struct endpoint *find_endpoint(const struct httpmcp *h, uint32_t tgid, const char *target)
 {
-	char k[PATH_KEY_MAX];
-
-	path_key(path, k);
 	for (unsigned int i = 0; i < h->nendpoints; i++)
-		if (h->endpoints[i].tgid == tgid && !strcmp(h->endpoints[i].path, k))
-			return true;
-	return false;
+		if (h->endpoints[i].tgid == tgid && !strcmp(h->endpoints[i].target, target))
+			return (struct endpoint *)&h->endpoints[i];
+	return NULL;
 }
 
-void hm_learn_endpoint(struct httpmcp *h, uint32_t tgid, const char *url)
+/* The session whose endpoint event named exactly this request target; 0 when none did. */
+uint64_t hm_endpoint_session(const struct httpmcp *h, uint32_t tgid, const char *target)
+{
+	const struct endpoint *e = target ? find_endpoint(h, tgid, target) : NULL;
+
+	return e ? e->session_key : 0;
+}
+
+/* An endpoint event's URL (absolute, or a path with its query) is where the POSTs of the
+ * stream's session go. Targets too long to keep are not learned: their POSTs are told by their
+ * query alone (hm_query_session). */
+void hm_learn_endpoint(struct httpmcp *h, uint32_t tgid, const char *url, uint64_t session_key)
 {
 	const char *p = strstr(url, "://");
 	struct endpoint *e;
 
-	if (p)                          /* an absolute URL: keep its path */
+	if (p)                          /* an absolute URL: keep its path and query */
 		p = strchr(p + 3, '/');
 	else
 		p = url;
-	if (!p || hm_is_endpoint(h, tgid, p))
+	if (!p || strlen(p) >= PATH_KEY_MAX)
 		return;
-	e = &h->endpoints[h->nendpoints < ENDPOINTS_MAX ? h->nendpoints++ : ENDPOINTS_MAX - 1];
-	e->tgid = tgid;
-	path_key(p, e->path);
+	e = find_endpoint(h, tgid, p);
+	if (!e) {                       /* a new one replaces the oldest when full */
+		e = &h->endpoints[h->next_endpoint++ % ENDPOINTS_MAX];
+		if (h->nendpoints < ENDPOINTS_MAX)
+			h->nendpoints++;
+		e->tgid = tgid;
+		snprintf(e->target, sizeof(e->target), "%s", p);
+	}
+	e->session_key = session_key;
 }
 
 /* ---- connections ---- */

@@ -6,14 +6,16 @@
  *
  *  - Streamable HTTP: a POST body (one message or a batch) is client to server; its answer is
  *    JSON, an SSE stream (events before the response included) or 202; a GET opens the
- *    standalone server-to-client stream; DELETE ends the session. Sessions by Mcp-Session-Id
+ *    standalone server-to-client stream; a DELETE answered 2xx ends the session. Sessions by Mcp-Session-Id
  *    (the initialize answer assigns it); without one (2026-07-28 stateless servers) by
  *    connection and time (a new session after HTTPMCP_STATELESS_IDLE_NS of silence). SSE
  *    replays (Last-Event-ID) are dropped by (session, event id).
- *  - Legacy HTTP+SSE: a GET stream whose first event, "endpoint", names the POST path (and its
- *    sessionId); POSTs there are answered 202 and their responses come on the GET stream.
- *  - 2026-07-28 headers Mcp-Method / Mcp-Name that disagree with the body are reported (the
- *    body is what counts).
+ *  - Legacy HTTP+SSE: a GET stream whose first event, "endpoint", names the POST target (path
+ *    and query, often with a sessionId= or session_id= parameter); POSTs to exactly that target
+ *    are of the stream's session, answered 202, their responses come on the GET stream. POSTs
+ *    to no learned target are legacy by their query's session parameter.
+ *  - 2026-07-28 headers Mcp-Method / Mcp-Name (decoded from =?base64?...?=) that disagree with
+ *    the body are reported (the body is what counts).
  *
  * Messages go to the caller as whole texts with an envelope; the caller decodes them like
  * stdio lines. Pure: no I/O, no globals.
@@ -40,7 +42,7 @@ struct httpmcp_envelope {
 	int status;                     /* of the exchange's answer, 0 before it */
 	const char *host, *origin;      /* request headers, NULL when absent */
 	bool authorization;             /* an Authorization header was present (never its value) */
-	const char *session_id;         /* Mcp-Session-Id, or the legacy sessionId, or NULL */
+	const char *session_id;         /* Mcp-Session-Id, the legacy query's, or NULL */
 	const char *event_id;           /* the SSE event's id, NULL */
 	const char *content_type;       /* of the body the message came in */
 	uint64_t conn;                  /* the socket inode */
@@ -58,10 +60,13 @@ struct httpmcp_msg {
 	const struct httpmcp_envelope *env;
 };
 
-/* Mcp-Method / Mcp-Name headers that disagree with the body of the same POST. */
+/* Mcp-Method / Mcp-Name headers that disagree with the body of the same POST (a value in the
+ * =?base64?...?= form is compared decoded). */
 struct httpmcp_mismatch {
 	const char *header;             /* "Mcp-Method" or "Mcp-Name" */
-	const char *header_value;
+	const char *header_value;       /* what it stands for (decoded), or as sent when it does
+					 * not decode */
+	const char *header_raw;         /* as sent, when it was decoded; else NULL */
 	const char *body_value;         /* NULL when the body has none */
 	const struct httpmcp_msg *msg;  /* the message, as it will be handed on */
 };
@@ -69,6 +74,8 @@ struct httpmcp_mismatch {
 struct httpmcp_sink {
 	void (*message)(void *ctx, const struct httpmcp_msg *m);
 	void (*mismatch)(void *ctx, const struct httpmcp_mismatch *x);
+	/* a DELETE naming its session (Mcp-Session-Id) was answered 2xx: the session ended */
+	void (*session_end)(void *ctx, uint64_t session_key, uint32_t tgid);
 	/* a connection that is not HTTP, or whose bytes were lost, or failed to parse; it is
 	 * ignored from then on */
 	void (*abandoned)(void *ctx, uint64_t conn, uint32_t tgid, const char *why);
@@ -77,6 +84,8 @@ struct httpmcp_sink {
 struct httpmcp_stats {
 	uint64_t connections, exchanges, messages, replays_dropped;
 	uint64_t not_http, parse_errors, gaps, oversize_bodies;
+	uint64_t header_mismatches;     /* Mcp-Method / Mcp-Name headers unlike the body */
+	uint64_t sessions_ended;        /* by a DELETE answered 2xx */
 	uint64_t adopted;               /* event streams joined mid-way */
 	uint64_t joined;                /* sides joined mid-stream (httpmcp_join) */
 };

@@ -17,9 +17,11 @@
 #define CONN_BUCKETS     1024u
 #define SEEN_CAP         65536u          /* (session, event id) pairs remembered */
 #define SEEN_FULL        (SEEN_CAP / 4 * 3)
-#define ENDPOINTS_MAX    64u             /* legacy POST paths remembered */
+#define ENDPOINTS_MAX    256u            /* legacy endpoints remembered (oldest replaced) */
+#define ORPHANS_MAX      64u             /* legacy sessions of POSTs no stream claimed yet */
 #define PATH_KEY_MAX     512u
-#define SID_PARAM        "sessionId="
+#define SID_PARAM_TS     "sessionId="    /* the legacy session in a POST's query: TypeScript */
+#define SID_PARAM_PY     "session_id="   /* and Python SDKs */
 #define FNV_OFFSET       0xcbf29ce484222325ull
 #define FNV_PRIME        0x100000001b3ull
 #define CT_JSON          "application/json"
@@ -27,6 +29,10 @@
 #define EVENT_ENDPOINT   "endpoint"
 #define EVENT_MESSAGE    "message"
 #define STATUS_LINE      "HTTP/"
+#define HTTP_OK_MIN      200             /* 2xx: a DELETE that ended its session */
+#define HTTP_OK_MAX      299
+#define HDR_METHOD       "Mcp-Method"
+#define HDR_NAME         "Mcp-Name"
 #define TOKEN_MAX        16u
 
 struct hconn;
@@ -59,13 +65,15 @@ struct hconn {
 	uint64_t dc_left;
 };
 
+/* A legacy endpoint event: the POST target (path and query) of one GET stream's session. */
 struct endpoint {
 	uint32_t tgid;
-	char path[PATH_KEY_MAX];        /* without the query */
+	uint64_t session_key;           /* of the GET stream that announced it */
+	char target[PATH_KEY_MAX];
 };
 
-/* A legacy session seen in POST paths (sessionId=...), for linking a GET stream whose start
- * was not captured. */
+/* A legacy session seen in POST paths (sessionId=, session_id=), for linking a GET stream
+ * whose start was not captured. */
 struct orphan {
 	uint32_t tgid;
 	bool linked;
@@ -81,8 +89,8 @@ struct httpmcp {
 	uint64_t *seen;                 /* open addressing; 0 is empty */
 	size_t nseen;
 	struct endpoint endpoints[ENDPOINTS_MAX];
-	unsigned int nendpoints;
-	struct orphan orphans[ENDPOINTS_MAX];
+	unsigned int nendpoints, next_endpoint;
+	struct orphan orphans[ORPHANS_MAX];
 	unsigned int norphans;
 	struct httpmcp_stats st;
 };
@@ -101,6 +109,7 @@ struct hx {
 	uint64_t res_ts;
 	bool adopted;                   /* no exchange: an event stream joined mid-way */
 	uint32_t epoch;                 /* the connection's epoch when the exchange began */
+	uint64_t legacy_key;            /* the session its legacy endpoint names, 0 when none */
 };
 
 static inline uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -119,8 +128,12 @@ static inline int side_index(int op)
 uint64_t hm_session_key(const struct hx *x);
 bool hm_first_sighting(struct httpmcp *h, uint64_t session, const char *id);
 char *hm_query_session(const char *path);
-bool hm_is_endpoint(const struct httpmcp *h, uint32_t tgid, const char *path);
-void hm_learn_endpoint(struct httpmcp *h, uint32_t tgid, const char *url);
+uint64_t hm_endpoint_session(const struct httpmcp *h, uint32_t tgid, const char *target);
+void hm_learn_endpoint(struct httpmcp *h, uint32_t tgid, const char *url, uint64_t session_key);
+
+/* httpmcp_hdr.c: the 2026-07-28 headers against the body */
+const char *hm_header_decode(const char *v, char **buf);
+void hm_check_headers(struct hx *x, const struct httpmcp_msg *m);
 
 /* httpmcp_msg.c: the HTTP parser's sink, and event streams joined mid-way */
 extern const struct http_sink httpmcp_http_sink;

@@ -52,50 +52,6 @@ static void emit(struct hx *x, enum mw_dir dir, const char *text, size_t len, ui
 		h->sink.message(h->ctx, &m);
 }
 
-/* The value the Mcp-Name header stands for: params.name, or params.uri. */
-static const char *body_name(json_t *params)
-{
-	const char *v = json_string_value(json_object_get(params, "name"));
-
-	return v ? v : json_string_value(json_object_get(params, "uri"));
-}
-
-static void report_mismatch(struct hx *x, const char *hdr, const char *hv, const char *bv,
-			    const struct httpmcp_msg *m)
-{
-	struct httpmcp *h = x->c->h;
-	struct httpmcp_mismatch mm = { .header = hdr, .header_value = hv, .body_value = bv,
-				       .msg = m };
-
-	if (h->sink.mismatch)
-		h->sink.mismatch(h->ctx, &mm);
-}
-
-/* 2026-07-28: the headers must say what the body says. */
-static void check_headers(struct hx *x, const struct httpmcp_msg *m)
-{
-	const char *hm = header(x, HTTP_REQUEST, "mcp-method");
-	const char *hn = header(x, HTTP_REQUEST, "mcp-name");
-	json_t *root, *params;
-	const char *bm, *bn;
-
-	if (!hm && !hn)
-		return;
-	root = json_loadb(m->text, m->len, 0, NULL);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return;
-	}
-	bm = json_string_value(json_object_get(root, "method"));
-	params = json_object_get(root, "params");
-	bn = body_name(params);
-	if (hm && (!bm || strcmp(hm, bm)))
-		report_mismatch(x, "Mcp-Method", hm, bm, m);
-	if (hn && (!bn || strcmp(hn, bn)))
-		report_mismatch(x, "Mcp-Name", hn, bn, m);
-	json_decref(root);
-}
-
 /* The session of the exchange: the request's header, else the answer's, else legacy's query. */
 static void settle_sid(struct hx *x)
 {
@@ -126,7 +82,7 @@ static void send_request(struct hx *x)
 	m = (struct httpmcp_msg){ .text = x->req, .len = x->req_len, .dir = MW_DIR_C2S,
 		.ts_ns = x->req_ts, .session_key = hm_session_key(x), .tgid = x->c->tgid,
 		.start_ns = x->c->start_ns, .env = &env };
-	check_headers(x, &m);
+	hm_check_headers(x, &m);
 	emit(x, MW_DIR_C2S, x->req, x->req_len, x->req_ts, ctype);
 }
 
@@ -139,26 +95,28 @@ static void on_event(void *ctx, const struct sse_event *e)
 	uint64_t key;
 
 	if (!strcmp(e->type, EVENT_ENDPOINT) && e->data_len) {
-		hm_learn_endpoint(h, x->c->tgid, e->data);
 		x->legacy = true;
 		if (!x->sid)
 			x->sid = hm_query_session(e->data);
+		x->legacy_key = hm_session_key(x);
+		hm_learn_endpoint(h, x->c->tgid, e->data, x->legacy_key);
+		return;
+	}
+	key = hm_session_key(x);        /* every event id, priming events' too, is remembered */
+	if (e->id_set && e->id && e->id[0] && !hm_first_sighting(h, key, e->id)) {
+		h->st.replays_dropped++;
 		return;
 	}
 	if (!e->data_len || strcmp(e->type, EVENT_MESSAGE))
 		return;                 /* priming events, other event types */
-	key = hm_session_key(x);
-	if (e->id_set && e->id && !hm_first_sighting(h, key, e->id)) {
-		h->st.replays_dropped++;
-		return;
-	}
 	x->event_id = e->id_set ? (char *)e->id : NULL;
 	emit(x, MW_DIR_S2C, e->data, e->data_len, x->res_ts, CT_SSE);
 	x->event_id = NULL;
 }
 
-/* A POST naming its session in the query, not in Mcp-Session-Id: the legacy transport (its
- * endpoint event may not have been seen). */
+/* A POST to no learned endpoint naming its session in the query (sessionId=, session_id=),
+ * not in Mcp-Session-Id: the legacy transport whose endpoint event was not seen (its stream
+ * opened before the server was tracked). */
 static bool legacy_post(const struct http_tx *tx)
 {
 	char *sid;
@@ -186,7 +144,7 @@ static void note_orphan(struct httpmcp *h, uint32_t tgid, const struct http_tx *
 			return;
 		}
 	}
-	o = &h->orphans[h->norphans < ENDPOINTS_MAX ? h->norphans++ : ENDPOINTS_MAX - 1];
+	o = &h->orphans[h->norphans < ORPHANS_MAX ? h->norphans++ : ORPHANS_MAX - 1];
 	o->tgid = tgid;
 	o->linked = false;
 	snprintf(o->sid, sizeof(o->sid), "%s", sid);
@@ -335,7 +293,9 @@ static void on_req_headers(void *ctx, struct http_tx *tx)
 	x->tx = tx;
 	x->epoch = c->epoch;
 	x->req_ts = c->last_ts;
-	x->legacy = hm_is_endpoint(c->h, c->tgid, tx->path) || legacy_post(tx);
+	x->legacy_key = strcmp(tx->method, "POST") ? 0 :
+			hm_endpoint_session(c->h, c->tgid, tx->path);
+	x->legacy = x->legacy_key || legacy_post(tx);
 	c->h->st.exchanges++;
 	note_orphan(c->h, c->tgid, tx);
 }
@@ -367,6 +327,22 @@ static bool is_ctype(const char *v, const char *want)
 	return v && !strncasecmp(v, want, strlen(want));
 }
 
+/* A DELETE of a named session, answered 2xx: the server ended it. */
+static void end_session(struct hx *x)
+{
+	struct httpmcp *h = x->c->h;
+
+	if (strcmp(x->tx->method, "DELETE") || x->tx->status < HTTP_OK_MIN ||
+	    x->tx->status > HTTP_OK_MAX)
+		return;
+	settle_sid(x);
+	if (!x->sid)
+		return;
+	h->st.sessions_ended++;
+	if (h->sink.session_end)
+		h->sink.session_end(h->ctx, hm_session_key(x), x->c->tgid);
+}
+
 static void on_res_headers(void *ctx, struct http_tx *tx)
 {
 	struct hconn *c = ctx;
@@ -376,6 +352,7 @@ static void on_res_headers(void *ctx, struct http_tx *tx)
 		return;
 	x->res_ts = c->last_ts;
 	send_request(x);
+	end_session(x);
 	if (is_ctype(header(x, HTTP_RESPONSE, "content-type"), CT_SSE))
 		x->sse = sse_new(c->h->body_cap, on_event, x);
 }

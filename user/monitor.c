@@ -211,12 +211,14 @@ static json_t *decoder_json(const struct decode_stats *s)
 
 static json_t *http_json(const struct httpmcp_stats *s)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "adopted",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "adopted",
 		(json_int_t)s->adopted, "joined", (json_int_t)s->joined,
 		"connections", (json_int_t)s->connections, "exchanges", (json_int_t)s->exchanges,
 		"messages", (json_int_t)s->messages, "replays_dropped", (json_int_t)s->replays_dropped,
 		"not_http", (json_int_t)s->not_http, "parse_errors", (json_int_t)s->parse_errors,
-		"gaps", (json_int_t)s->gaps, "oversize_bodies", (json_int_t)s->oversize_bodies);
+		"gaps", (json_int_t)s->gaps, "oversize_bodies", (json_int_t)s->oversize_bodies,
+		"header_mismatches", (json_int_t)s->header_mismatches,
+		"sessions_ended", (json_int_t)s->sessions_ended);
 }
 
 /* Final statistics: a "stats" record and a summary on stderr. */
@@ -280,6 +282,7 @@ static int open_sinks(struct monitor *m, struct mw_error *err)
 	};
 	struct httpmcp_sink http_sink = {
 		.message = mon_on_http_message, .mismatch = mon_on_http_mismatch,
+		.session_end = mon_on_http_session_end,
 		.abandoned = mon_on_http_abandoned,
 	};
 

@@ -90,6 +90,7 @@ void mon_on_gap(void *ctx, const struct decode_note *n);
 void mon_on_joined(void *ctx, const struct decode_note *n);
 void mon_on_http_message(void *ctx, const struct httpmcp_msg *hm);
 void mon_on_http_mismatch(void *ctx, const struct httpmcp_mismatch *x);
+void mon_on_http_session_end(void *ctx, uint64_t session_key, uint32_t tgid);
 void mon_on_http_abandoned(void *ctx, uint64_t conn, uint32_t tgid, const char *why);
 void mon_on_sock(void *ctx, const struct mw_sock *e);
 

@@ -96,10 +96,20 @@ void mon_on_http_mismatch(void *ctx, const struct httpmcp_mismatch *x)
 		 x->body_value ? x->body_value : "(none)");
 	guard_raw_alert(m->guard, "http.header_mismatch", "high", root_of(m, hm->tgid),
 			proc_get(m->procs, hm->tgid, hm->start_ns),
-			json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s?}", "header", x->header,
-				  "header_value", x->header_value, "body_value", x->body_value,
+			json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:s, s:s?}", "header", x->header,
+				  "header_value", x->header_value, "header_raw", x->header_raw,
+				  "body_value", x->body_value,
 				  "http_method", hm->env->method, "path", hm->env->path,
 				  "session_id", hm->env->session_id), what, hm->ts_ns);
+}
+
+/* A DELETE ended an HTTP session: forget it like a stdio session whose process ended (its
+ * pending requests with it). */
+void mon_on_http_session_end(void *ctx, uint64_t session_key, uint32_t tgid)
+{
+	struct monitor *m = ctx;
+
+	decoder_end_session(m->dec, session_key);
 }
 
 void mon_on_http_abandoned(void *ctx, uint64_t conn, uint32_t tgid, const char *why)

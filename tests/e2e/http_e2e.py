@@ -2,7 +2,10 @@
 SSE mode on 127.0.0.1, driven by the official SDK client and by a Python standard-library
 client; the JSONL must hold every message the client recorded exactly once, in the right
 direction, decoded from the server's TCP traffic, with the transport, the HTTP envelope and
-one session."""
+one session. The SDK runs must show progress (s2c), cancellation (c2s) and the server's roots,
+sampling and elicitation requests (s2c, answered c2s); the Python run checks Origin,
+Authorization (present, its token never written), each answer's status, a DELETE ending the
+session, and one tools/call whose Mcp-Name header lies (one http.header_mismatch alert)."""
 import json
 import os
 
@@ -31,6 +34,38 @@ def check_exactly_once(tmp, recs, server_pid, transport):
     return mine
 
 
+# (method, direction, kind) the SDK scenario must yield; a server request also needs the
+# client's answer (c2s result correlated to it)
+SDK_FLOWS = [("notifications/progress", "s2c", "notification"),
+             ("notifications/cancelled", "c2s", "notification"),
+             ("roots/list", "s2c", "request"),
+             ("sampling/createMessage", "s2c", "request"),
+             ("elicitation/create", "s2c", "request")]
+
+
+def check_flows(tmp, mine, summ):
+    """Progress, cancellation, and the server's roots, sampling and elicitation requests: each
+    in the JSONL with its direction, as often as the client recorded it."""
+    sent = json.load(open(os.path.join(tmp, "record.json"), encoding="utf-8"))
+    for method, d, kind in SDK_FLOWS:
+        want = [e for e in sent if e["dir"] == d and e["msg"].get("method") == method]
+        got = [r for r in mine if r["dir"] == d and r.get("method") == method]
+        check(want and len(got) == len(want), "%s %s: JSONL %d, client %d"
+              % (d, method, len(got), len(want)))
+        check(all(r["kind"] == kind for r in got), "%s kinds %r" % (method, {r["kind"]
+                                                                      for r in got}))
+        if kind == "request":
+            answers = [r for r in mine if r["dir"] == "c2s" and r["kind"] == "result"
+                       and r.get("request_method") == method]
+            check(len(answers) == len(got) and not any(r["is_error"] for r in answers),
+                  "answers to %s: %r" % (method, answers))
+    calls = {r["id"] for r in mine if r["dir"] == "c2s" and r.get("method") == "tools/call"}
+    cancelled = [r["msg"]["params"]["requestId"] for r in mine
+                 if r.get("method") == "notifications/cancelled"]
+    check(summ["cancelled"] and all(i in calls for i in cancelled),
+          "cancelled %r, tools/call ids %r" % (cancelled, calls))
+
+
 def check_clean(recs):
     stats = [r for r in recs if r["event"] == "stats"][-1]
     for reason, v in stats["kernel_drops"].items():
@@ -51,6 +86,7 @@ def sdk_http_case(transport, tname):
             recs = mon.stop()
         summ = json.load(open(summary))
         mine = check_exactly_once(tmp, recs, summ["serverPid"], tname)
+        check_flows(tmp, mine, summ)
         check(any(len(json.dumps(r["msg"])) > 1024 * 1024 for r in mine),
               "the ~1 MiB message is missing")
         http = [r["http"] for r in mine]
@@ -58,15 +94,17 @@ def sdk_http_case(transport, tname):
         check(all(h["host"] == "127.0.0.1:%d" % summ["port"] for h in http
                   if h["method"] == "POST"), "Host header")
         check(any(h["method"] == "POST" for h in http), "no POST exchange")
+        stats = [r for r in recs if r["event"] == "stats"][-1]["http"]
         if transport == "streamable":
             check(all(h["session_id"] for h in http), "messages without Mcp-Session-Id")
+            check(stats["sessions_ended"] == 1, "terminateSession's DELETE: %r" % stats)
             check(any(h["method"] == "GET" and h["content_type"] == "text/event-stream"
                       for h in http), "no message from the standalone GET stream")
         else:
             check(any(h["method"] == "GET" for h in http), "nothing on the SSE stream")
-            stats = [r for r in recs if r["event"] == "stats"][-1]
-            check(stats["http"]["adopted"] == 1, "the GET stream (opened before tracking) was "
-                  "not joined: %r" % stats["http"])
+            check(stats["adopted"] == 1, "the GET stream (opened before tracking) was "
+                  "not joined: %r" % stats)
+            check(stats["sessions_ended"] == 0, "legacy sessions have no DELETE: %r" % stats)
             posts = [h for h in http if h["method"] == "POST"]
             check(posts and all(h["path"].startswith("/message") for h in posts),
                   "legacy POSTs: %r" % {h["path"] for h in posts})
@@ -75,8 +113,39 @@ def sdk_http_case(transport, tname):
     return case
 
 
+def check_envelope(mine, sent, summ):
+    """Origin and Authorization presence on every message, the answer's status on each."""
+    for r in mine:
+        h = r["http"]
+        check(h.get("origin") == summ["origin"] and h.get("authorization") is True,
+              "envelope %r" % h)
+    status = {}
+    for r in mine:
+        status.setdefault((r["dir"], canon(r["msg"])), set()).add(r["http"]["status"])
+    for e in sent:
+        got = status.get((e["dir"], canon(e["msg"])))
+        check(got == {e["status"]}, "status of %s %.100s: JSONL %r, client %d"
+              % (e["dir"], canon(e["msg"]), got, e["status"]))
+
+
+def check_smuggled(recs, mine, summ):
+    """The tools/call with a wrong Mcp-Name: one alert, and its message decoded once."""
+    alerts = [r for r in recs if r["event"] == "alert" and r["rule"] == "http.header_mismatch"]
+    check(len(alerts) == 1, "http.header_mismatch alerts: %r" % alerts)
+    ev = alerts[0]["evidence"]
+    want = {"header": "Mcp-Name", "header_value": summ["wrong_name"], "body_value": "echo",
+            "http_method": "POST", "path": "/mcp", "session_id": summ["session"]}
+    check(all(ev.get(k) == v for k, v in want.items()), "evidence %r, want %r" % (ev, want))
+    check(alerts[0]["server"]["pid"] == summ["serverPid"], "alert server %r"
+          % alerts[0]["server"])
+    calls = [r for r in mine if r["dir"] == "c2s" and r["msg"].get("id") == 5]
+    check(len(calls) == 1 and calls[0]["msg"]["params"]["name"] == "echo",
+          "the smuggling tools/call: %r" % calls)
+
+
 def python_http_case(tmp):
-    """Raw standard-library requests: a batch and an invalid body included."""
+    """Raw standard-library requests: a batch, an invalid body and a header mismatch included;
+    the envelope (Origin, Authorization, status) on every message, the token never written."""
     summary = os.path.join(tmp, "summary.json")
     mon = Monitor(tmp, ["--no-default-match"])
     try:
@@ -97,6 +166,19 @@ def python_http_case(tmp):
           % [r.get("batch") for r in batch])
     err = [r for r in mine if r["kind"] == "error"]
     check(err and err[0]["http"]["status"] >= 400, "invalid body answer %r" % err)
+    sessions = {r.get("session") for r in mine}
+    check(len(sessions) == 1 and None not in sessions, "messages span sessions %r" % sessions)
+    check({r["http"]["session_id"] for r in mine} == {summ["session"]}, "Mcp-Session-Id %r"
+          % {r["http"]["session_id"] for r in mine})
+    check_envelope(mine, sent, summ)
+    check_smuggled(recs, mine, summ)
+    stats = [r for r in recs if r["event"] == "stats"][-1]["http"]
+    check(summ["delete_status"] == 200 and stats["sessions_ended"] == 1,
+          "the DELETE (answered %r) ended %r sessions" % (summ["delete_status"], stats))
+    check(stats["header_mismatches"] == 1, "header mismatches %r" % stats)
+    for name in ("out.jsonl", "mcpwarden.stderr"):
+        with open(os.path.join(tmp, name), encoding="utf-8") as f:
+            check(summ["token"] not in f.read(), "the Authorization token is in %s" % name)
     check_clean(recs)
 
 

@@ -43,7 +43,8 @@ static void on_message(void *ctx, const struct httpmcp_msg *m)
 
 static void on_mismatch(void *ctx, const struct httpmcp_mismatch *x)
 {
-	*(size_t *)ctx += str_len(x->header) + str_len(x->header_value) + str_len(x->body_value);
+	*(size_t *)ctx += str_len(x->header) + str_len(x->header_value) + str_len(x->header_raw) +
+			  str_len(x->body_value);
 }
 
 static void on_abandoned(void *ctx, uint64_t conn, uint32_t tgid, const char *why)

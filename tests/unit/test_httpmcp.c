@@ -6,6 +6,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "decode.h"
 #include "httpmcp.h"
 #include "mcpwarden/events.h"
 #include "unit.h"
@@ -23,9 +24,11 @@ struct got {
 	char method[MAXMSG][8];
 	int status[MAXMSG];
 	unsigned int mismatches;
-	char mm_header[32];
+	char mm_header[32], mm_value[64], mm_raw[64], mm_body[64];
 	unsigned int abandoned;
 	char why[64];
+	unsigned int ended;
+	uint64_t ended_key;
 };
 
 static void on_msg(void *ctx, const struct httpmcp_msg *m)
@@ -50,6 +53,9 @@ static void on_mismatch(void *ctx, const struct httpmcp_mismatch *x)
 
 	g->mismatches++;
 	snprintf(g->mm_header, sizeof(g->mm_header), "%s", x->header);
+	snprintf(g->mm_value, sizeof(g->mm_value), "%s", x->header_value);
+	snprintf(g->mm_raw, sizeof(g->mm_raw), "%s", x->header_raw ?: "");
+	snprintf(g->mm_body, sizeof(g->mm_body), "%s", x->body_value ?: "");
 }
 
 static void on_abandoned(void *ctx, uint64_t conn, uint32_t tgid, const char *why)
@@ -60,8 +66,17 @@ static void on_abandoned(void *ctx, uint64_t conn, uint32_t tgid, const char *wh
 	snprintf(g->why, sizeof(g->why), "%s", why);
 }
 
+static void on_session_end(void *ctx, uint64_t key, uint32_t tgid)
+{
+	struct got *g = ctx;
+
+	g->ended++;
+	g->ended_key = key;
+}
+
 static const struct httpmcp_sink sink = {
 	.message = on_msg, .mismatch = on_mismatch, .abandoned = on_abandoned,
+	.session_end = on_session_end,
 };
 
 struct conn {
@@ -91,6 +106,15 @@ static void req(struct conn *c, const char *s)
 static void res(struct conn *c, const char *s)
 {
 	put(c, MW_OP_WRITE, s, strlen(s));
+}
+
+/* One SSE event as one chunk of a chunked answer. */
+static void chunked(struct conn *c, const char *ev)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%zx\r\n%s\r\n", strlen(ev), ev);
+	res(c, buf);
 }
 
 static const char init_post[] =
@@ -157,22 +181,50 @@ static void test_get_stream_replay_dropped(void)
 	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 3 };
 	struct conn d = { .h = c.h, .ino = 4 };
 	const char *ev = "id: e1\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/x\"}\n\n";
-	char chunk[256];
 
 	req(&c, "GET /mcp HTTP/1.1\r\nmcp-session-id: s-9\r\naccept: text/event-stream\r\n\r\n");
 	res(&c, "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
 		"transfer-encoding: chunked\r\n\r\n");
-	snprintf(chunk, sizeof(chunk), "%zx\r\n%s\r\n", strlen(ev), ev);
-	res(&c, chunk);
+	chunked(&c, ev);
 	CHECK_EQ(g.n, 1);
 	CHECK_STR(g.method[0], "GET");
 	/* a second GET after Last-Event-ID replays e1: dropped */
 	req(&d, "GET /mcp HTTP/1.1\r\nmcp-session-id: s-9\r\nlast-event-id: e0\r\n\r\n");
 	res(&d, "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
 		"transfer-encoding: chunked\r\n\r\n");
-	res(&d, chunk);
+	chunked(&d, ev);
 	CHECK_EQ(g.n, 1);
 	CHECK_EQ(httpmcp_stats(c.h)->replays_dropped, 1);
+	httpmcp_free(c.h);
+}
+
+/* A GET stream starts with a priming event (an id, empty data). A reconnection with
+ * Last-Event-ID from before it gets it replayed with the rest: each replayed event, the priming
+ * one included, is dropped by its id; only the new event is handed on. */
+static void test_priming_event_replay(void)
+{
+	struct got g = { 0 };
+	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 44 };
+	struct conn d = { .h = c.h, .ino = 45 };
+	const char *head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+			   "transfer-encoding: chunked\r\n\r\n";
+	const char *prime = "id: s-7_0\r\ndata:\r\n\r\n";
+	const char *e1 = "id: s-7_1\r\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/a\"}\r\n\r\n";
+	const char *e2 = "id: s-7_2\r\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/b\"}\r\n\r\n";
+
+	req(&c, "GET /mcp HTTP/1.1\r\nmcp-session-id: s-7\r\naccept: text/event-stream\r\n\r\n");
+	res(&c, head);
+	chunked(&c, prime);
+	chunked(&c, e1);
+	CHECK_EQ(g.n, 1);
+	req(&d, "GET /mcp HTTP/1.1\r\nmcp-session-id: s-7\r\nlast-event-id: s-6_9\r\n\r\n");
+	res(&d, head);
+	chunked(&d, prime);
+	chunked(&d, e1);
+	chunked(&d, e2);
+	CHECK_EQ(g.n, 2);
+	CHECK(strstr(g.text[1], "notifications/b") != NULL);
+	CHECK_EQ(httpmcp_stats(c.h)->replays_dropped, 2);
 	httpmcp_free(c.h);
 }
 
@@ -225,6 +277,72 @@ static void test_legacy_sse(void)
 	CHECK_STR(g.sid[1], "abc");
 	CHECK_EQ(g.key[0], g.key[1]);
 	CHECK_EQ(g.dir[1], MW_DIR_S2C);
+	httpmcp_free(get.h);
+}
+
+/* The Python SDK's legacy transport: CRLF events, chunked, and its endpoint names the session
+ * in session_id=. The POSTs and the stream are one session: the answer meets its request. */
+static void test_legacy_sse_python(void)
+{
+	struct got g = { 0 };
+	struct conn get = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 40 };
+	struct conn post = { .h = get.h, .ino = 41 };
+	const char *sid = "8e1b6c0ad2f54b0c9b3e2f1a7d6c5b4a";
+	char buf[512];
+
+	req(&get, "GET /sse HTTP/1.1\r\nhost: 127.0.0.1:8000\r\naccept: text/event-stream\r\n\r\n");
+	res(&get, "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\n"
+		"transfer-encoding: chunked\r\n\r\n");
+	snprintf(buf, sizeof(buf), "event: endpoint\r\ndata: /messages/?session_id=%s\r\n\r\n", sid);
+	chunked(&get, buf);
+	CHECK_EQ(g.n, 0);
+	snprintf(buf, sizeof(buf), "POST /messages/?session_id=%s HTTP/1.1\r\n"
+		 "content-type: application/json\r\ncontent-length: 40\r\n\r\n"
+		 "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}", sid);
+	req(&post, buf);
+	res(&post, "HTTP/1.1 202 Accepted\r\ncontent-length: 8\r\n\r\nAccepted");
+	chunked(&get, "event: message\r\ndata: {\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{}}\r\n\r\n");
+	CHECK_EQ(g.n, 2);
+	CHECK_EQ(g.dir[0], MW_DIR_C2S);
+	CHECK_EQ(g.dir[1], MW_DIR_S2C);
+	CHECK(strstr(g.text[0], "\"id\":5") && strstr(g.text[1], "\"id\":5"));
+	CHECK_STR(g.transport[0], HTTPMCP_TRANSPORT_SSE);
+	CHECK_STR(g.transport[1], HTTPMCP_TRANSPORT_SSE);
+	CHECK_STR(g.sid[0], sid);
+	CHECK_STR(g.sid[1], sid);
+	CHECK_EQ(g.key[0], g.key[1]);
+	CHECK_EQ(g.abandoned, 0);
+	httpmcp_free(get.h);
+}
+
+/* An endpoint whose target names no session at all: only the endpoint event ties its POSTs to
+ * the stream (another target of the same process is not of that session). */
+static void test_legacy_endpoint_learned(void)
+{
+	struct got g = { 0 };
+	struct conn get = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 42 };
+	struct conn post = { .h = get.h, .ino = 43 };
+	const char *ping = "content-length: 40\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"ping\"}";
+	char buf[512];
+
+	req(&get, "GET /events HTTP/1.1\r\naccept: text/event-stream\r\n\r\n");
+	res(&get, "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+		"connection: keep-alive\r\n\r\nevent: endpoint\ndata: http://127.0.0.1:9/rpc/abc\n\n");
+	snprintf(buf, sizeof(buf), "POST /rpc/abc HTTP/1.1\r\n%s", ping);
+	req(&post, buf);
+	res(&post, "HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n");
+	res(&get, "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":6,\"result\":{}}\n\n");
+	snprintf(buf, sizeof(buf), "POST /rpc/other HTTP/1.1\r\n%s", ping);
+	req(&post, buf);
+	res(&post, "HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n");
+	CHECK_EQ(g.n, 3);
+	CHECK_STR(g.transport[0], HTTPMCP_TRANSPORT_SSE);
+	CHECK_STR(g.transport[1], HTTPMCP_TRANSPORT_SSE);
+	CHECK_STR(g.sid[0], "");
+	CHECK_EQ(g.dir[1], MW_DIR_S2C);
+	CHECK_EQ(g.key[0], g.key[1]);
+	CHECK_STR(g.transport[2], HTTPMCP_TRANSPORT_STREAMABLE);
+	CHECK(g.key[2] != g.key[1]);
 	httpmcp_free(get.h);
 }
 
@@ -310,22 +428,194 @@ static void test_stateless_idle(void)
 	httpmcp_free(c.h);
 }
 
-static void test_header_mismatch(void)
+/* A POST of one request with the given 2026-07-28 headers; what it raised is in *g. */
+static void post_with_headers(struct got *g, const char *headers, const char *method,
+			      const char *params)
 {
-	struct got g = { 0 };
-	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 8 };
-	const char *body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
-			   "\"params\":{\"name\":\"delete_all\"}}";
-	char buf[512];
+	struct conn c = { .h = httpmcp_new(&sink, g, CAP, 1000), .ino = 8 };
+	char body[256], buf[768];
 
-	snprintf(buf, sizeof(buf), "POST /mcp HTTP/1.1\r\nmcp-method: tools/call\r\n"
-		 "mcp-name: read_file\r\ncontent-length: %zu\r\n\r\n%s", strlen(body), body);
+	memset(g, 0, sizeof(*g));
+	snprintf(body, sizeof(body), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\","
+		 "\"params\":%s}", method, params);
+	snprintf(buf, sizeof(buf), "POST /mcp HTTP/1.1\r\n%scontent-length: %zu\r\n\r\n%s",
+		 headers, strlen(body), body);
 	req(&c, buf);
 	res(&c, "HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n");
+	CHECK_EQ(g->n, 1);              /* the body is decoded, whatever the headers say */
+	CHECK_EQ(httpmcp_stats(c.h)->header_mismatches, g->mismatches);
+	httpmcp_free(c.h);
+}
+
+static void test_header_mismatch(void)
+{
+	struct got g;
+
+	post_with_headers(&g, "mcp-method: tools/call\r\nmcp-name: read_file\r\n", "tools/call",
+			  "{\"name\":\"delete_all\"}");
 	CHECK_EQ(g.mismatches, 1);
 	CHECK_STR(g.mm_header, "Mcp-Name");
-	CHECK_EQ(g.n, 1);               /* the body is still what is decoded */
+	CHECK_STR(g.mm_value, "read_file");
+	CHECK_STR(g.mm_body, "delete_all");
+	CHECK_STR(g.mm_raw, "");
+	post_with_headers(&g, "mcp-method: tools/list\r\nmcp-name: read_file\r\n", "tools/call",
+			  "{\"name\":\"read_file\"}");
+	CHECK_EQ(g.mismatches, 1);
+	CHECK_STR(g.mm_header, "Mcp-Method");
+	CHECK_STR(g.mm_value, "tools/list");
+	CHECK_STR(g.mm_body, "tools/call");
+	post_with_headers(&g, "mcp-method: tools/call\r\nmcp-name: read_file\r\n", "tools/call",
+			  "{\"name\":\"read_file\"}");
+	CHECK_EQ(g.mismatches, 0);
+}
+
+/* resources/read: Mcp-Name stands for params.uri. */
+static void test_header_name_from_uri(void)
+{
+	struct got g;
+
+	post_with_headers(&g, "mcp-method: resources/read\r\nmcp-name: file:///tmp/a.txt\r\n",
+			  "resources/read", "{\"uri\":\"file:///tmp/a.txt\"}");
+	CHECK_EQ(g.mismatches, 0);
+	post_with_headers(&g, "mcp-method: resources/read\r\nmcp-name: file:///tmp/a.txt\r\n",
+			  "resources/read", "{\"uri\":\"file:///etc/shadow\"}");
+	CHECK_EQ(g.mismatches, 1);
+	CHECK_STR(g.mm_header, "Mcp-Name");
+	CHECK_STR(g.mm_body, "file:///etc/shadow");
+}
+
+/* =?base64?...?= is decoded before the comparison. */
+static void test_header_base64_name(void)
+{
+	struct got g;
+
+	/* "café_工具", the body's name: no alert */
+	post_with_headers(&g, "mcp-name: =?base64?Y2Fmw6lf5bel5YW3?=\r\n", "tools/call",
+			  "{\"name\":\"caf\xc3\xa9_\xe5\xb7\xa5\xe5\x85\xb7\"}");
+	CHECK_EQ(g.mismatches, 0);
+	/* "café" against "cafe": reported with what it stands for and how it came */
+	post_with_headers(&g, "mcp-name: =?base64?Y2Fmw6k=?=\r\n", "tools/call",
+			  "{\"name\":\"cafe\"}");
+	CHECK_EQ(g.mismatches, 1);
+	CHECK_STR(g.mm_value, "caf\xc3\xa9");
+	CHECK_STR(g.mm_raw, "=?base64?Y2Fmw6k=?=");
+	/* an encoded value that looks like the sentinel itself (the spec's example) */
+	post_with_headers(&g, "mcp-name: =?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?=\r\n", "tools/call",
+			  "{\"name\":\"=?base64?literal?=\"}");
+	CHECK_EQ(g.mismatches, 0);
+	/* both markers, no Base64 between them: stands for nothing */
+	post_with_headers(&g, "mcp-name: =?base64?***?=\r\n", "tools/call",
+			  "{\"name\":\"***\"}");
+	CHECK_EQ(g.mismatches, 1);
+	CHECK_STR(g.mm_value, "=?base64?***?=");
+	CHECK_STR(g.mm_raw, "");
+	/* Base64 of bytes that are not UTF-8 (0xff 0xfe) */
+	post_with_headers(&g, "mcp-name: =?base64?//4=?=\r\n", "tools/call", "{\"name\":\"x\"}");
+	CHECK_EQ(g.mismatches, 1);
+	/* the prefix alone is literal text */
+	post_with_headers(&g, "mcp-name: =?base64?abc\r\n", "tools/call",
+			  "{\"name\":\"=?base64?abc\"}");
+	CHECK_EQ(g.mismatches, 0);
+}
+
+/* A DELETE answered 2xx ends its session; refused, or naming none, it does not. */
+static void test_delete_ends_session(void)
+{
+	struct got g = { 0 };
+	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 46 };
+
+	req(&c, init_post);
+	res(&c, init_answer);
+	req(&c, "DELETE /mcp HTTP/1.1\r\nmcp-session-id: s-1\r\n\r\n");
+	res(&c, "HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\n\r\n");
+	req(&c, "DELETE /mcp HTTP/1.1\r\n\r\n");
+	res(&c, "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+	CHECK_EQ(g.ended, 0);
+	req(&c, "DELETE /mcp HTTP/1.1\r\nmcp-session-id: s-1\r\n\r\n");
+	res(&c, "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+	CHECK_EQ(g.ended, 1);
+	CHECK_EQ(g.ended_key, g.key[0]);
+	CHECK_EQ(httpmcp_stats(c.h)->sessions_ended, 1);
+	CHECK_EQ(g.n, 2);
 	httpmcp_free(c.h);
+}
+
+/* httpmcp wired to the decoder as the monitor does: a DELETE ends the decoder session, so a
+ * request still in flight is forgotten (its late answer meets no request, in a new session). */
+struct wired {
+	struct decoder *d;
+	unsigned int n;
+	bool matched;
+	uint64_t session_id, first_session_id;
+};
+
+static void wired_msg(void *ctx, const struct httpmcp_msg *m)
+{
+	struct wired *w = ctx;
+	struct decode_text t = {
+		.chan = m->env->conn, .text = m->text, .len = m->len, .ts_ns = m->ts_ns,
+		.dir = m->dir, .session_key = m->session_key, .tgid = m->tgid,
+		.start_ns = m->start_ns, .envelope = m->env,
+	};
+
+	decoder_text(w->d, &t);
+}
+
+static void wired_decoded(void *ctx, const struct decode_msg *dm)
+{
+	struct wired *w = ctx;
+
+	w->n++;
+	w->matched = dm->corr.matched;
+	w->session_id = dm->session ? dm->session->id : 0;
+	if (!w->first_session_id)
+		w->first_session_id = w->session_id;
+}
+
+static void wired_end(void *ctx, uint64_t key, uint32_t tgid)
+{
+	decoder_end_session(((struct wired *)ctx)->d, key);
+}
+
+static void run_wired(bool delete, struct wired *w)
+{
+	static const struct httpmcp_sink hs = { .message = wired_msg, .session_end = wired_end };
+	static const struct decode_sink ds = { .message = wired_decoded };
+	struct decode_opts o = { .message_cap = CAP, .reorder_wait_ns = 1000 };
+	struct conn c, s;
+
+	memset(w, 0, sizeof(*w));
+	w->d = decoder_new(&o, &ds, w);
+	c = (struct conn){ .h = httpmcp_new(&hs, w, CAP, 1000), .ino = 47 };
+	s = (struct conn){ .h = c.h, .ino = 48 };
+	req(&c, init_post);
+	res(&c, init_answer);
+	/* a tools/call whose answer is an event stream that has not said anything yet */
+	req(&s, "POST /mcp HTTP/1.1\r\nmcp-session-id: s-1\r\ncontent-length: 71\r\n\r\n"
+		"{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\"}}");
+	res(&s, "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+		"transfer-encoding: chunked\r\n\r\n");
+	if (delete) {
+		req(&c, "DELETE /mcp HTTP/1.1\r\nmcp-session-id: s-1\r\n\r\n");
+		res(&c, "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+	}
+	chunked(&s, "data: {\"jsonrpc\":\"2.0\",\"id\":9,\"result\":{}}\n\n");
+	httpmcp_free(c.h);
+	decoder_free(w->d);
+}
+
+static void test_delete_ends_decoder_session(void)
+{
+	struct wired w;
+
+	run_wired(false, &w);
+	CHECK_EQ(w.n, 4);
+	CHECK(w.matched);
+	CHECK_EQ(w.session_id, w.first_session_id);
+	run_wired(true, &w);
+	CHECK_EQ(w.n, 4);
+	CHECK(!w.matched);
+	CHECK(w.session_id != w.first_session_id);
 }
 
 /* A process that is the client: what it writes are requests. */
@@ -423,12 +713,19 @@ static void test_joined_between_exchanges(void)
 UNIT_MAIN(UNIT_TEST(test_streamable_session),
 	  UNIT_TEST(test_any_split),
 	  UNIT_TEST(test_get_stream_replay_dropped),
+	  UNIT_TEST(test_priming_event_replay),
 	  UNIT_TEST(test_batch_and_json_answer),
 	  UNIT_TEST(test_legacy_sse),
+	  UNIT_TEST(test_legacy_sse_python),
+	  UNIT_TEST(test_legacy_endpoint_learned),
 	  UNIT_TEST(test_adopted_stream),
 	  UNIT_TEST(test_404_reinitialize),
 	  UNIT_TEST(test_stateless_idle),
 	  UNIT_TEST(test_header_mismatch),
+	  UNIT_TEST(test_header_name_from_uri),
+	  UNIT_TEST(test_header_base64_name),
+	  UNIT_TEST(test_delete_ends_session),
+	  UNIT_TEST(test_delete_ends_decoder_session),
 	  UNIT_TEST(test_client_side_capture),
 	  UNIT_TEST(test_gzip_answer),
 	  UNIT_TEST(test_not_http_abandoned),

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """mcpwarden e2e: a Python standard-library client speaking Streamable HTTP with raw requests
 to server-everything (started here on a free 127.0.0.1 port): initialize, initialized, a batch
-POST, a tools/call, an invalid body, DELETE, all on one keep-alive connection. Records every
-JSON-RPC message sent and received as {"dir", "msg"} (batch elements one by one).
+POST, a tools/call, a tools/call whose Mcp-Name header disagrees with its body, an invalid
+body, DELETE, all on one keep-alive connection. Every request carries an Origin and an
+Authorization header (ORIGIN, TOKEN). Records every JSON-RPC message sent and received as
+{"dir", "msg", "status"} (batch elements one by one; status: of the HTTP answer it came in or
+was answered by).
 
 usage: py_http_client.py --record FILE --summary FILE
 """
@@ -20,6 +23,9 @@ SERVER = os.path.join(os.path.dirname(HERE), "node_modules", "@modelcontextproto
                       "server-everything", "dist", "index.js")
 LISTEN_TIMEOUT_S = 15
 PROTOCOL = "2025-06-18"
+ORIGIN = "http://mw-test.example"
+TOKEN = "mw-secret-XYZ"         # must never reach mcpwarden's output
+WRONG_NAME = "wrong_tool"       # the Mcp-Name header of the smuggling tools/call
 
 
 def free_port():
@@ -64,20 +70,26 @@ class Client:
         self.session = None
         self.record = []
 
-    def post(self, body, raw=None):
-        headers = {"Content-Type": "application/json",
-                   "Accept": "application/json, text/event-stream",
-                   "MCP-Protocol-Version": PROTOCOL}
+    def headers(self):
+        h = {"MCP-Protocol-Version": PROTOCOL, "Origin": ORIGIN,
+             "Authorization": "Bearer " + TOKEN}
         if self.session:
-            headers["Mcp-Session-Id"] = self.session
+            h["Mcp-Session-Id"] = self.session
+        return h
+
+    def post(self, body, raw=None, extra=None):
+        headers = dict(self.headers(), **{"Content-Type": "application/json",
+                                          "Accept": "application/json, text/event-stream"})
+        headers.update(extra or {})
         data = raw if raw is not None else json.dumps(body).encode()
+        sent = []
         if raw is None:
             for m in body if isinstance(body, list) else [body]:
-                self.record.append({"dir": "c2s", "msg": m})
+                sent.append({"dir": "c2s", "msg": m})
         self.conn.request("POST", "/mcp", body=data, headers=headers)
-        return self.answer()
+        return self.answer(sent)
 
-    def answer(self):
+    def answer(self, sent):
         r = self.conn.getresponse()
         text = r.read().decode()
         self.session = r.getheader("mcp-session-id") or self.session
@@ -87,13 +99,12 @@ class Client:
         elif text.strip().startswith(("{", "[")):
             v = json.loads(text)
             got = v if isinstance(v, list) else [v]
-        for m in got:
-            self.record.append({"dir": "s2c", "msg": m})
+        for e in sent + [{"dir": "s2c", "msg": m} for m in got]:
+            self.record.append(dict(e, status=r.status))
         return r.status, got
 
     def delete(self):
-        self.conn.request("DELETE", "/mcp", headers={"Mcp-Session-Id": self.session,
-                                                     "MCP-Protocol-Version": PROTOCOL})
+        self.conn.request("DELETE", "/mcp", headers=self.headers())
         r = self.conn.getresponse()
         r.read()
         return r.status
@@ -112,6 +123,10 @@ def run(c):
     st, got = c.post({"jsonrpc": "2.0", "id": 4, "method": "tools/call",
                       "params": {"name": "echo", "arguments": {"message": "from python"}}})
     assert st == 200 and "from python" in json.dumps(got), (st, got)
+    st, got = c.post({"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+                      "params": {"name": "echo", "arguments": {"message": "smuggled"}}},
+                     extra={"Mcp-Method": "tools/call", "Mcp-Name": WRONG_NAME})
+    assert got, (st, got)
     st, got = c.post(None, raw=b"{this is not json")
     assert st >= 400, st
     return c.delete()
@@ -129,12 +144,14 @@ def main():
     if a.pidfile:
         with open(a.pidfile, "w") as f:
             f.write("%d\n" % proc.pid)
-    summary = {"ok": False, "serverPid": proc.pid, "port": port}
+    summary = {"ok": False, "serverPid": proc.pid, "port": port, "origin": ORIGIN,
+               "token": TOKEN, "wrong_name": WRONG_NAME}
     c = None
     try:
         wait_listening(port, proc)
         c = Client(port)
         summary["delete_status"] = run(c)
+        summary["session"] = c.session
         summary["ok"] = True
     except Exception as e:     # noqa: BLE001 - reported in the summary and the exit status
         summary["error"] = repr(e)
