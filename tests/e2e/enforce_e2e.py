@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 
-from harness import HERE, Monitor, check
+from harness import HERE, Monitor, check, remove_pins
 from policy_e2e import (ACTIONS_SERVER, VULNERABLE_FS, Sink, alerts_of, describe, find_alert,
                         policy_client)
 
@@ -19,9 +19,19 @@ DEFAULT_POLICY = os.path.join(os.path.dirname(os.path.dirname(HERE)), "policies"
                               "default.yaml")
 
 
-def write_policy(tmp, mode, egress_port=None, spawn_scope=None):
+def set_rule(text, rule, body):
+    """The policy text with rule's line under rules: replaced by `rule: { body }`."""
+    text, n = re.subn(r"(?m)^  %s:\s*\{[^}\n]*\}" % re.escape(rule),
+                      "  %s: { %s }" % (rule, body), text)
+    check(n == 1, "the default policy has %d lines for rule %s" % (n, rule))
+    return text
+
+
+def write_policy(tmp, mode, egress_port=None, spawn_scope=None, egress6_port=None,
+                 rules=None):
     """The built-in default with every action left to the mode (enforce: kill or deny), and
-    optionally one allowed egress port on 127.0.0.1, or exec.spawn's kill scope."""
+    optionally one allowed egress port on 127.0.0.1 and one on ::1, exec.spawn's kill scope,
+    or rules given their own settings ({rule: "severity: ..., action: ..."})."""
     text = open(DEFAULT_POLICY).read()
     if spawn_scope:
         text = text.replace("exec.spawn:            { severity: medium,   action: alert }",
@@ -29,10 +39,17 @@ def write_policy(tmp, mode, egress_port=None, spawn_scope=None):
                             % spawn_scope)
     text = re.sub(r",\s*action: alert }", " }", text.replace("mode: monitor", "mode: %s" % mode))
     check("action: alert" not in text, "the default policy's actions were not all removed")
+    for rule, body in (rules or {}).items():
+        text = set_rule(text, rule, body)
     if egress_port:
         text = text.replace('    - { cidr: 0.0.0.0/0, ports: [53] }\n',
                             '    - { cidr: 0.0.0.0/0, ports: [53] }\n'
                             '    - { cidr: 127.0.0.1/32, ports: [%d] }\n' % egress_port)
+    if egress6_port:
+        text = text.replace('    - { cidr: "::/0", ports: [53] }\n',
+                            '    - { cidr: "::/0", ports: [53] }\n'
+                            '    - { cidr: "::1/128", ports: [%d] }\n' % egress6_port)
+        check('"::1/128"' in text, "the default policy has no ::/0 egress line")
     path = os.path.join(tmp, "policy-%s.yaml" % mode)
     with open(path, "w") as f:
         f.write(text)
@@ -203,14 +220,73 @@ def hold_exec_release_case(tmp):
           "holds %r enforcement %r" % (stats["holds"], stats["enforcement"]))
 
 
+def in_both_modes(tmp, run):
+    """run(sub, mode) under mode: enforce, then under mode: monitor, each in a directory of its
+    own (and so a pin directory of its own, removed after it). Returns both results."""
+    out = {}
+    for mode in ("enforce", "monitor"):
+        sub = os.path.join(tmp, "%s-%s" % (os.path.basename(os.path.normpath(tmp)), mode))
+        os.makedirs(sub)
+        try:
+            out[mode] = run(sub, mode)
+        finally:
+            remove_pins(sub)
+    return out["enforce"], out["monitor"]
+
+
+def alert_kinds(recs):
+    return sorted({(a["rule"], a["trigger"]["event"]) for a in alerts_of(recs)})
+
+
+def enforcement_counters(stats):
+    """Every counter of something enforcement did, by name: user-space kills per rule, the
+    kernel's kills, denials and holds per rule, the verdicts on held processes."""
+    c = {"alerts.%s.user_space_kills" % r: v["user_space_kills"]
+         for r, v in stats["alerts"].items()}
+    for r, v in stats.get("enforcement", {}).items():
+        c.update(("enforcement.%s.%s" % (r, k), n) for k, n in v.items())
+    c.update(("holds." + k, n) for k, n in stats.get("holds", {}).items())
+    return c
+
+
+def check_same_alerts_nothing_enforced(enf, mon, moved=None):
+    """monitor against enforce: the same (rule, trigger event) alerts, each saying alert; no
+    enforcement counter moved (while the enforce run's did), nothing was held, nothing died
+    by SIGKILL. moved: {enforce kind: monitor kind} for a trigger that is a later call when
+    the earlier one is not refused."""
+    e, m = sorted((moved or {}).get(k, k) for k in alert_kinds(enf)), alert_kinds(mon)
+    check(e and e == m, "enforce raised %r, monitor %r" % (e, m))
+    enf_counts = enforcement_counters([r for r in enf if r["event"] == "stats"][-1])
+    check(any(enf_counts.values()), "the enforce run enforced nothing: %r" % enf_counts)
+    counts = enforcement_counters([r for r in mon if r["event"] == "stats"][-1])
+    check(counts and not any(counts.values()), "monitor mode enforced: %r"
+          % {k: n for k, n in counts.items() if n})
+    al = alerts_of(mon)
+    check(all(a["action"] == "alert" and "enforcement" not in a for a in al),
+          "monitor alerts %r" % [(a["rule"], a["action"], a.get("enforcement")) for a in al])
+    check(not [r for r in mon if r.get("held")], "monitor mode held a process")
+    killed = [r for r in mon if r["event"] == "process.exit" and r.get("signal_name") == "KILL"]
+    check(not killed, "monitor mode: processes died by SIGKILL: %r" % killed)
+
+
+def exit_of(recs, pid):
+    ex = [r for r in recs if r["event"] == "process.exit" and r["process"]["pid"] == pid]
+    check(len(ex) == 1, "process.exit records of %d: %r" % (pid, ex))
+    return ex[0]
+
+
 def file_monitor_case(tmp):
-    """monitor: the same run raises the same alert with action alert and kills nothing."""
-    summ, recs, secret = file_run(tmp, "monitor")
+    """monitor: the same run raises the same alerts as under enforce, with action alert, and
+    kills nothing: the server reads the secret and answers, then exits on its own."""
+    (_, enf, _), (summ, recs, secret) = in_both_modes(tmp, file_run)
     got = summ["calls"]
     check(summ["ok"] and len(got) == 2 and "TOP-SECRET" in got[1]["text"],
           "monitor mode changed the run: %r" % got)
     a = find_alert(alerts_of(recs), "file.out_of_scope", lambda a: a["evidence"]["path"] == secret)
     check(a["action"] == "alert" and "enforcement" not in a, "monitor alert %r" % a)
+    check_same_alerts_nothing_enforced(enf, recs)
+    ex = exit_of(recs, summ["serverPid"])
+    check("signal" not in ex and ex.get("exit_code") == 0, "server exit %r" % ex)
 
 
 def exec_run(tmp, mode, scope=None):
@@ -236,7 +312,7 @@ def exec_kill_case(tmp):
     check(a["action"] == "killed" and a["enforcement"]["by"] == "kernel", "alert %r" % a)
     check([c["tool"] for c in a["calls"]] == ["spawn"], "calls %r" % a["calls"])
     srv = [r for r in recs if r["event"] == "process.exit" and r["process"]["pid"] == summ["serverPid"]]
-    check(not srv or srv[0].get("signal") != "SIGKILL", "the server was killed: %r" % srv)
+    check(not srv or srv[0].get("signal_name") != "KILL", "the server was killed: %r" % srv)
 
 
 def exec_scope_server_case(tmp):
@@ -251,10 +327,17 @@ def exec_scope_server_case(tmp):
 
 
 def exec_monitor_case(tmp):
-    summ, recs, marker = exec_run(tmp, "monitor")
+    """monitor: the binary runs to completion (its marker appears); the alerts are those of the
+    enforce run, saying alert; nothing enforced."""
+    (_, enf, _), (summ, recs, marker) = in_both_modes(tmp, exec_run)
     check(os.path.exists(marker), "monitor mode stopped the binary")
+    res = json.loads(summ["calls"][0]["text"])
+    check(res.get("exitCode") == 0 and res.get("signal") is None, "spawned child: %r" % res)
     a = find_alert(alerts_of(recs), "exec.spawn", lambda a: a["evidence"]["exe"].endswith("/touch"))
     check(a["action"] == "alert", "monitor alert %r" % a)
+    check_same_alerts_nothing_enforced(enf, recs)
+    ex = exit_of(recs, summ["serverPid"])
+    check("signal" not in ex, "server exit %r" % ex)
 
 
 def net_run(tmp, mode):
@@ -317,11 +400,21 @@ def net_deny_case(tmp):
 
 
 def net_monitor_case(tmp):
-    summ, recs, allowed, attacker, untracked = net_run(tmp, "monitor")
-    bad = json.loads(summ["calls"][1]["text"])
+    """monitor: the forbidden connect and the wildcard listener work; the alerts are those of
+    the enforce run, saying alert; nothing enforced."""
+    (_, enf, _, _, _), (summ, recs, allowed, attacker, untracked) = in_both_modes(tmp, net_run)
+    ok, bad, wild, loop = (json.loads(c["text"]) for c in summ["calls"])
     check(bad.get("connected") and attacker.accepted == 2, "monitor mode refused: %r" % bad)
+    check(ok.get("connected") and wild.get("ok") is True and loop.get("ok") is True,
+          "monitor mode changed the run: %r %r %r" % (ok, wild, loop))
     al = alerts_of(recs, summ["serverPid"])
     check(find_alert(al, "net.egress", lambda a: True)["action"] == "alert", "egress action")
+    # a stream bind to port 0 is judged at its listen (which has the port); under enforce
+    # the bind was refused and no listen followed
+    check_same_alerts_nothing_enforced(enf, recs, moved={
+        ("net.listen_wildcard", "net.bind"): ("net.listen_wildcard", "net.listen")})
+    ex = exit_of(recs, summ["serverPid"])
+    check("signal" not in ex, "server exit %r" % ex)
 
 
 def shell_kill_case(tmp):
