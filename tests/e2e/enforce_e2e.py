@@ -178,6 +178,80 @@ def file_kill_case(tmp):
           "stats %r %r" % (stats.get("enforcement"), stats.get("holds")))
 
 
+
+def last_stats(recs):
+    return [r for r in recs if r["event"] == "stats"][-1]
+
+
+def fs_run(tmp, calls, allowed):
+    """The vulnerable server-filesystem, rooted at allowed, under the enforcing defaults."""
+    mon = Monitor(tmp, ["--no-default-match", "--policy", write_policy(tmp, "enforce")])
+    try:
+        summ = policy_client(tmp, calls, ["node", VULNERABLE_FS, allowed], allow_fail=True)
+    finally:
+        recs = mon.stop()
+    return summ, recs
+
+
+def create_kill_case(tmp):
+    """enforce: write_file of a new file in the prefix-colliding sibling opens it with O_CREAT
+    outside the root, and the server dies by SIGKILL at that open's exit. What the kernel
+    guarantees: the open itself completed, so the file WAS created (empty: O_TRUNC on a new
+    file); the write() that would follow never runs, so nothing is in it."""
+    allowed, secret = escape_fixture(tmp)
+    target = os.path.join(os.path.dirname(secret), "dropped.txt")
+    payload = "PAYLOAD-WRITTEN\n"
+    calls = [{"tool": "write_file", "arguments": {"path": target, "content": payload}}]
+    summ, recs = fs_run(tmp, calls, allowed)
+    check(not summ["ok"] and not summ["calls"], "the write_file call returned: %r" % summ)
+    check(os.path.isfile(target), "the O_CREAT open did not create %s" % target)
+    check(os.path.getsize(target) == 0 and open(target).read() == "",
+          "the write after the open landed: %r" % open(target).read())
+    a = find_alert(alerts_of(recs), "file.out_of_scope", lambda a: a["evidence"]["path"] == target)
+    check(a["action"] == "killed" and a["enforcement"]["by"] == "kernel",
+          "action %r enforcement %r" % (a["action"], a.get("enforcement")))
+    check("create" in a["trigger"]["access"].split(",") and
+          a["trigger"]["event"] == "file.open" and a["trigger"]["requested"] == target,
+          "trigger %r" % a["trigger"])
+    check([c["tool"] for c in a["calls"]] == ["write_file"], "calls %r" % a["calls"])
+    check(exit_of(recs, summ["serverPid"]).get("signal_name") == "KILL", "the server lives on")
+    check(last_stats(recs)["enforcement"]["file.out_of_scope"]["kills"] >= 1,
+          "stats %r" % last_stats(recs)["enforcement"])
+
+
+def sensitive_kill_case(tmp):
+    """enforce: a read of a key under .ssh INSIDE the server's root (file.out_of_scope has
+    nothing to say) is killed for file.sensitive at the open: the key never reaches the
+    client; the alert names the pattern and says killed by the kernel."""
+    tmp = os.path.realpath(tmp)
+    allowed = os.path.join(tmp, "allowed")
+    os.makedirs(os.path.join(allowed, ".ssh"))
+    key = os.path.join(allowed, ".ssh", "id_ed25519")
+    with open(key, "w") as f:
+        f.write("PRIVATE-KEY-CONTENT\n")
+    with open(os.path.join(allowed, "notes.txt"), "w") as f:
+        f.write("fine\n")
+    calls = [{"tool": "read_file", "arguments": {"path": os.path.join(allowed, "notes.txt")}},
+             {"tool": "read_file", "arguments": {"path": key}}]
+    summ, recs = fs_run(tmp, calls, allowed)
+    got = summ["calls"]
+    check(len(got) == 1 and not got[0]["isError"], "calls answered: %r" % got)
+    check("PRIVATE-KEY" not in json.dumps(summ) and
+          "PRIVATE-KEY" not in open(os.path.join(tmp, "record.json")).read(),
+          "the key reached the client")
+    al = alerts_of(recs)
+    a = find_alert(al, "file.sensitive", lambda a: a["evidence"]["path"] == key)
+    check(a["action"] == "killed" and a["enforcement"]["by"] == "kernel" and
+          a["evidence"]["pattern"] == "**/.ssh/**", "alert %r" % a)
+    check(a["trigger"]["event"] == "file.open" and
+          [c["tool"] for c in a["calls"]] == ["read_file"], "alert %r" % a)
+    check(not [x for x in al if x["rule"] == "file.out_of_scope"],
+          "out_of_scope alerts inside the root: %r" % describe(al))
+    check(exit_of(recs, summ["serverPid"]).get("signal_name") == "KILL", "the server lives on")
+    check(last_stats(recs)["enforcement"]["file.sensitive"]["kills"] >= 1,
+          "stats %r" % last_stats(recs)["enforcement"])
+
+
 def hold_file_kill_case(tmp):
     """A server that reads a file outside its root the moment it has read initialize (its
     state not yet written): the kernel holds it at the open and user space, judging under the
@@ -417,6 +491,93 @@ def net_monitor_case(tmp):
     check("signal" not in ex, "server exit %r" % ex)
 
 
+
+class Sink6(Sink):
+    """A Sink on ::1."""
+
+    def __init__(self):    # noqa: D107 - Sink's, on an AF_INET6 socket
+        self.sock = socket.socket(socket.AF_INET6)
+        self.sock.bind(("::1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        threading.Thread(target=self.loop, daemon=True).start()
+
+
+def net6_deny_case(tmp):
+    """enforce, IPv6 (cgroup/connect6, cgroup/bind6): a connect to a ::1 port outside the
+    egress allowlist fails with EPERM and its listener sees nothing; the allowed ::1 port
+    works; a listener on :: is refused, one on ::1 is not."""
+    allowed, attacker = Sink6(), Sink6()
+    calls = [
+        {"tool": "connect", "arguments": {"host": "::1", "port": allowed.port}},
+        {"tool": "connect", "arguments": {"host": "::1", "port": attacker.port}},
+        {"tool": "listen", "arguments": {"host": "::", "port": 0}},
+        {"tool": "listen", "arguments": {"host": "::1", "port": 0}},
+    ]
+    mon = Monitor(tmp, ["--no-default-match", "--policy",
+                        write_policy(tmp, "enforce", egress6_port=allowed.port)])
+    try:
+        summ = policy_client(tmp, calls, ["node", ACTIONS_SERVER])
+    finally:
+        recs = mon.stop()
+        allowed.close()
+        attacker.close()
+    ok, bad, wild, loop = (json.loads(c["text"]) for c in summ["calls"])
+    check(ok.get("connected") and allowed.accepted == 1, "allowed connect: %r" % ok)
+    check(bad.get("code") == "EPERM" and not bad.get("connected"), "forbidden connect: %r" % bad)
+    check(attacker.accepted == 0, "the attacker saw %d connections" % attacker.accepted)
+    check(wild.get("code") == "EPERM", "wildcard listen: %r" % wild)
+    check(loop.get("ok") is True and loop.get("family") == "IPv6", "::1 listen: %r" % loop)
+    al = alerts_of(recs, summ["serverPid"])
+    eg = find_alert(al, "net.egress", lambda a: True)
+    check(eg["action"] == "denied" and eg["enforcement"]["by"] == "kernel" and
+          eg["evidence"] == {"op": "connect", "addr": "::1", "port": attacker.port},
+          "egress %r" % eg)
+    lw = find_alert(al, "net.listen_wildcard", lambda a: True)
+    check(lw["action"] == "denied" and lw["evidence"]["addr"] == "::", "listen_wildcard %r" % lw)
+    st = last_stats(recs)["enforcement"]
+    check(st["net.egress"]["denials"] >= 1 and st["net.listen_wildcard"]["denials"] >= 1,
+          "stats %r" % st)
+    check(exit_of(recs, summ["serverPid"]).get("signal_name") != "KILL", "the server was killed")
+
+
+def egress_kill_case(tmp):
+    """enforce with net.egress: {action: kill}: the connect outside the allowlist is refused in
+    the kernel (the listener never sees it) and the server that made it dies by SIGKILL at the
+    connect's exit; the allowed connect before it worked."""
+    allowed, attacker = Sink(), Sink()
+    calls = [
+        {"tool": "connect", "arguments": {"host": "127.0.0.1", "port": allowed.port}},
+        {"tool": "connect", "arguments": {"host": "127.0.0.1", "port": attacker.port}},
+    ]
+    policy = write_policy(tmp, "enforce", egress_port=allowed.port,
+                          rules={"net.egress": "severity: medium, action: kill"})
+    mon = Monitor(tmp, ["--no-default-match", "--policy", policy])
+    try:
+        summ = policy_client(tmp, calls, ["node", ACTIONS_SERVER], allow_fail=True)
+        time.sleep(0.5)     # a connect that got through would be accepted by now
+    finally:
+        recs = mon.stop()
+        allowed.close()
+        attacker.close()
+    got = summ["calls"]
+    check(len(got) == 1 and json.loads(got[0]["text"]).get("connected") and
+          allowed.accepted == 1, "allowed connect: %r" % got)
+    check(not summ["ok"], "the client finished the forbidden call: %r" % summ)
+    check(attacker.accepted == 0, "the attacker saw %d connections" % attacker.accepted)
+    a = find_alert(alerts_of(recs), "net.egress", lambda a: True)
+    check(a["action"] == "killed" and a["enforcement"]["by"] == "kernel" and
+          a["enforcement"]["policy_action"] == "kill" and
+          a["evidence"] == {"op": "connect", "addr": "127.0.0.1", "port": attacker.port},
+          "alert %r" % a)
+    check([c["tool"] for c in a["calls"]] == ["connect"] and
+          a["calls"][0]["arguments"]["port"] == attacker.port, "calls %r" % a["calls"])
+    check(exit_of(recs, summ["serverPid"]).get("signal_name") == "KILL", "the server lives on")
+    check(last_stats(recs)["enforcement"]["net.egress"]["kills"] >= 1,
+          "stats %r" % last_stats(recs)["enforcement"])
+
+
 def shell_kill_case(tmp):
     """enforce: a tool that pastes its argument into /bin/sh -c is stopped at the shell's exec:
     the injected command never runs; exec.spawn says killed by the kernel and
@@ -437,7 +598,9 @@ def shell_kill_case(tmp):
           "injection %r" % inj)
 
 
-CASES = [file_kill_case, hold_file_kill_case, hold_exec_release_case, file_monitor_case, exec_kill_case, exec_monitor_case, net_deny_case,
-         net_monitor_case, shell_kill_case, exec_scope_server_case]
+CASES = [file_kill_case, create_kill_case, sensitive_kill_case, hold_file_kill_case,
+         hold_exec_release_case, file_monitor_case, exec_kill_case, exec_monitor_case,
+         net_deny_case, net6_deny_case, egress_kill_case, net_monitor_case, shell_kill_case,
+         exec_scope_server_case]
 for _c in CASES:
     _c.__name__ = "enforce_" + _c.__name__[:-len("_case")]
