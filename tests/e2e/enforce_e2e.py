@@ -598,9 +598,46 @@ def shell_kill_case(tmp):
           "injection %r" % inj)
 
 
+SOCKOPS_SERVER = os.path.join(HERE, "servers", "sockops_server.py")
+
+
+def fastopen_stale_case(tmp):
+    """enforce with net.egress: {action: kill}: a TCP fast-open sendto (the connect happens
+    inside sendto, through cgroup/connect4, not through connect()) to a port outside the
+    allowlist never reaches the listener; and the server is never killed for the allowed
+    connect() it makes afterwards. If it is killed, that must be at the forbidden call: the
+    refusal's verdict must not be left over for the thread's next connect."""
+    allowed, attacker = Sink(), Sink()
+    fast = {"op": "fastopen", "host": "127.0.0.1", "port": attacker.port}
+    conn = {"op": "connect", "host": "127.0.0.1", "port": allowed.port}
+    calls = [{"tool": "sockops", "arguments": {"ops": [fast]}},
+             {"tool": "sockops", "arguments": {"ops": [conn]}}]
+    policy = write_policy(tmp, "enforce", egress_port=allowed.port,
+                          rules={"net.egress": "severity: medium, action: kill"})
+    mon = Monitor(tmp, ["--no-default-match", "--policy", policy])
+    try:
+        summ = policy_client(tmp, calls, [sys.executable, SOCKOPS_SERVER], allow_fail=True)
+        time.sleep(0.5)     # a connect that got through would be accepted by now
+    finally:
+        recs = mon.stop()
+        allowed.close()
+        attacker.close()
+    got = summ["calls"]
+    check(attacker.accepted == 0, "the attacker saw %d connections" % attacker.accepted)
+    ex = exit_of(recs, summ["serverPid"])
+    conns = [r for r in recs if r["event"] == "net.connect" and
+             r["process"]["pid"] == summ["serverPid"] and
+             r["remote"]["port"] == allowed.port]
+    check(len(got) == 0 or ex.get("signal_name") != "KILL",
+          "killed after the forbidden fast open had returned (%r), at the allowed connect: "
+          "%r; its net.connect: %r" % (got[:1], ex, conns))
+    check(len(got) < 2 or json.loads(got[1]["text"]) == [{"op": "connect", "ok": True}],
+          "the allowed connect: %r" % got[1:])
+
+
 CASES = [file_kill_case, create_kill_case, sensitive_kill_case, hold_file_kill_case,
          hold_exec_release_case, file_monitor_case, exec_kill_case, exec_monitor_case,
          net_deny_case, net6_deny_case, egress_kill_case, net_monitor_case, shell_kill_case,
-         exec_scope_server_case]
+         exec_scope_server_case, fastopen_stale_case]
 for _c in CASES:
     _c.__name__ = "enforce_" + _c.__name__[:-len("_case")]
