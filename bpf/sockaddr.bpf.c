@@ -161,3 +161,30 @@ int mw_bind6(struct bpf_sock_addr *ctx)
 	v6_copy(ctx, a);
 	return judge_bind(a, bpf_ntohs((__u16)ctx->user_port), ctx->type);
 }
+
+/*
+ * A verdict left by the cgroup programs is taken at the syscall's exit (net.bpf.c). A connect
+ * that has no such exit (a TCP fast open through sendto/sendmsg, an io_uring connect) would
+ * leave it for the thread's next connect or bind: cleared as each of those starts. Attached
+ * with the cgroup programs, when enforcing.
+ */
+static __always_inline int clear_verdict(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (cfg_enforce)
+		bpf_map_delete_elem(&enf_denied, &tid);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_connect")
+int mw_enf_connect_enter(void *ctx)
+{
+	return clear_verdict();
+}
+
+SEC("tp/syscalls/sys_enter_bind")
+int mw_enf_bind_enter(void *ctx)
+{
+	return clear_verdict();
+}

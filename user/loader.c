@@ -25,6 +25,7 @@
 #define MOUNTINFO       "/proc/self/mountinfo"
 #define MOUNT_LINE_MAX  4096
 #define CGROUP_SECTION  "cgroup/"
+#define ENFORCE_PROG_PREFIX "mw_enf_"
 
 enum { PIN_TRACKED, PIN_CHANNELS, PIN_MAPS };  /* the maps that outlive a run */
 
@@ -245,6 +246,13 @@ static bool is_cgroup_prog(const struct bpf_program *p)
 	return !strncmp(bpf_program__section_name(p), CGROUP_SECTION, strlen(CGROUP_SECTION));
 }
 
+/* The cgroup programs and their helpers (named mw_enf_*): attached only to enforce or check. */
+static bool is_enforce_prog(const struct bpf_program *p)
+{
+	return is_cgroup_prog(p) || !strncmp(bpf_program__name(p), ENFORCE_PROG_PREFIX,
+					     strlen(ENFORCE_PROG_PREFIX));
+}
+
 /* A cgroup program on the cgroup v2 root; NULL (errno set) on failure. */
 static struct bpf_link *attach_cgroup(struct loader *l, struct bpf_program *p,
 				      struct mw_error *err)
@@ -266,7 +274,7 @@ int loader_attach(struct loader *l, struct mw_error *err)
 	for (unsigned int i = 0; i < l->nprogs; i++) {
 		struct bpf_link *link;
 
-		if (is_cgroup_prog(l->progs[i]) && !l->attach_cgroup)
+		if (is_enforce_prog(l->progs[i]) && !l->attach_cgroup)
 			continue;       /* monitor mode: no cost on every connect of the host */
 		err->msg[0] = '\0';
 		link = is_cgroup_prog(l->progs[i]) ? attach_cgroup(l, l->progs[i], err)
