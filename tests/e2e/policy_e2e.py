@@ -195,6 +195,92 @@ def shell_injection_case(tmp):
           "repeat records %r" % rep)
 
 
+DEFAULT_POLICY = os.path.join(HERE, "..", "..", "policies", "default.yaml")
+
+
+def policy_with_roots(tmp, argv_glob, roots):
+    """The built-in default policy with one more server entry: argv_glob gets these roots."""
+    text = open(DEFAULT_POLICY).read()
+    entry = ("servers:\n  - name: under-test\n    match: { argv: \"%s\" }\n    roots: [%s]\n"
+             % (argv_glob, ", ".join(json.dumps(r) for r in roots)))
+    check(text.count("\nservers:\n") == 1, "default policy layout changed")
+    path = os.path.join(tmp, "policy.yaml")
+    with open(path, "w") as f:
+        f.write(text.replace("\nservers:\n", "\n" + entry, 1))
+    return path
+
+
+RENAME_AT = ("import os, sys\n"
+             "a = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)\n"
+             "b = os.open(sys.argv[2], os.O_RDONLY | os.O_DIRECTORY)\n"
+             "os.rename('fd_src.txt', 'fd_dst.txt', src_dir_fd=a, dst_dir_fd=b)\n")
+
+
+def file_ops_case(tmp):
+    """file.out_of_scope for every kind of write, not only opens: a create (O_CREAT), renames
+    onto a path outside the root, renames whose source is outside (absolute, relative to the
+    working directory, relative to a dirfd of renameat with two different dirfds), an unlink,
+    and an unlink, a mkdir and a rename through a symlink root/lnk -> outside. Each raises one
+    alert naming its call, with the operation's event and the real path as evidence; nothing
+    inside the root does."""
+    base = os.path.realpath(tmp)
+    root, out = os.path.join(base, "root"), os.path.join(base, "outside")
+    os.makedirs(root)
+    os.makedirs(out)
+    os.symlink(out, os.path.join(root, "lnk"))
+    for p in ("root/inner.txt", "root/inner2.txt", "outside/src.txt", "outside/victim.txt",
+              "outside/x.txt", "outside/rel.txt", "outside/fd_src.txt"):
+        with open(os.path.join(base, p), "w") as f:
+            f.write("x\n")
+    R = lambda *x: os.path.join(root, *x)   # noqa: E731
+    O = lambda *x: os.path.join(out, *x)    # noqa: E731
+    calls = [
+        ({"tool": "open_file", "arguments": {"path": O("created.txt"), "mode": "write"}},
+         "file.open", O("created.txt")),
+        ({"tool": "rename", "arguments": {"from": R("inner.txt"), "to": O("moved.txt")}},
+         "file.rename", O("moved.txt")),
+        ({"tool": "rename", "arguments": {"from": O("src.txt"), "to": R("from_out.txt")}},
+         "file.rename", O("src.txt")),
+        ({"tool": "unlink", "arguments": {"path": O("victim.txt")}}, "file.unlink",
+         O("victim.txt")),
+        ({"tool": "unlink", "arguments": {"path": R("lnk", "x.txt")}}, "file.unlink",
+         O("x.txt")),
+        ({"tool": "mkdir", "arguments": {"path": R("lnk", "newdir")}}, "file.mkdir",
+         O("newdir")),
+        ({"tool": "rename", "arguments": {"from": R("inner2.txt"), "to": R("lnk", "moved2.txt")}},
+         "file.rename", O("moved2.txt")),
+        ({"tool": "rename", "arguments": {"from": "rel.txt", "to": R("rel.txt"), "cwd": out}},
+         "file.rename", O("rel.txt")),
+        ({"tool": "spawn", "arguments": {"argv": ["/usr/bin/python3", "-c", RENAME_AT, out, root]}},
+         "file.rename", O("fd_src.txt")),
+    ]
+    policy = policy_with_roots(tmp, "*actions_server.mjs*", [root])
+    mon = Monitor(tmp, ["--no-default-match", "--policy", policy])
+    try:
+        summ = policy_client(tmp, [c for c, _, _ in calls], ["node", ACTIONS_SERVER])
+    finally:
+        recs = mon.stop()
+    got = summ["calls"]
+    bad = [(c["tool"], c["text"][:200]) for c in got if c["isError"]]
+    check(not bad, "file operations failed: %r" % bad)
+    for p in ("moved.txt", "from_out.txt", "newdir", "moved2.txt", "rel.txt", "fd_dst.txt"):
+        check(os.path.exists(R(p)) or os.path.exists(O(p)), "%s was not made" % p)
+    al = alerts_of(recs, summ["serverPid"])
+    oos = [a for a in al if a["rule"] == "file.out_of_scope"]
+    for (call, event, real), g in zip(calls, got):
+        a = find_alert(oos, "file.out_of_scope", lambda a: a["evidence"]["path"] == real
+                       and a["trigger"]["event"] == event)
+        check_call(a, g)
+        check_alert_shape(a, summ["serverPid"], "high")
+        check(a["evidence"]["roots"] == [{"path": root, "from": "policy"}],
+              "roots %r" % a["evidence"]["roots"])
+        if event != "file.open":
+            check(a["trigger"]["resolved_by"] == "collector", "%s: trigger %r"
+                  % (real, a["trigger"]))
+    inside = [a for a in oos if a["evidence"]["path"].startswith(root + "/")]
+    check(not inside, "alerts inside the root: %r" % describe(inside))
+
+
 class Sink:
     """A loopback TCP listener that accepts and closes, standing in for an attacker or a
     legitimate service."""
@@ -292,9 +378,9 @@ def policy_cli_case(tmp):
 
 
 CASES = [escape_route_case, current_filesystem_clean_case, shell_injection_case, network_case,
-         policy_cli_case]
+         policy_cli_case, file_ops_case]
 for _c, _n in zip(CASES, ["policy_escape_route_vulnerable_fs", "policy_current_fs_no_alerts",
                           "policy_shell_injection", "policy_listen_wildcard_and_egress",
-                          "policy_cli_check_and_show"]):
+                          "policy_cli_check_and_show", "policy_file_ops_out_of_scope"]):
     _c.__name__ = _n
 __all__ = ["CASES", "Failure"]
