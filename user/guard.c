@@ -544,7 +544,8 @@ static unsigned int file_access(const struct mw_file *e)
 	       ((a & ~EVFMT_ACCESS_READ) ? POLICY_ACCESS_WRITE : 0);
 }
 
-void guard_file(struct guard *g, const struct guard_action *a, const struct mw_file *e)
+void guard_file(struct guard *g, const struct guard_action *a, const struct mw_file *e,
+		const struct fpath *fp)
 {
 	struct detect_call calls[GUARD_CALLS_MAX];
 	struct detect_proc pr;
@@ -552,23 +553,15 @@ void guard_file(struct guard *g, const struct guard_action *a, const struct mw_f
 	struct hit_ctx x;
 	struct detect_file f = {
 		.op = a->event + strlen("file."), .access = file_access(e), .ok = e->ret >= 0,
-		.path = json_string_value(json_object_get(a->rec, "path")),
+		.path = fp->dst.path,
 	};
-	char src[PATH_MAX], dir[MW_RPATH_MAX + 1], req[MW_FPATH_MAX + 1];
 
 	if (!begin(g, a, &x, &c, &pr, calls))
 		return;
 	detect_file(&c, &f, on_hit, &x);
-	if (e->op != MW_FILE_RENAME)
+	if (e->op != MW_FILE_RENAME || !fp->src.path[0])
 		return;
-	/* a rename also removes its source */
-	snprintf(dir, sizeof(dir), "%.*s", (int)MW_RPATH_MAX, e->resolved);
-	snprintf(req, sizeof(req), "%.*s", (int)MW_FPATH_MAX, e->path);
-	if (req[0] != '/' && !(e->h.flags & MW_F_RESOLVED_DIR))
-		return;
-	if (evfmt_join(req[0] == '/' ? NULL : dir, req, src, sizeof(src)) < 0)
-		return;
-	f.path = src;
+	f.path = fp->src.path;          /* a rename also removes its source */
 	detect_file(&c, &f, on_hit, &x);
 }
 
