@@ -93,6 +93,8 @@ json_t *actions_file(const struct mw_file *e, const struct fpath *fp, char *line
 	if (e->resolved[0])
 		json_object_set_new(rec, (e->h.flags & MW_F_RESOLVED_DIR) ? "resolved_dir" :
 				    "resolved", jtext(e->resolved, MW_RPATH_MAX));
+	if ((e->h.flags & MW_F_RESOLVED_OLD_DIR) && e->resolved_old[0])
+		json_object_set_new(rec, "resolved_dir_old", jtext(e->resolved_old, MW_RPATH_MAX));
 	if (e->ino)
 		json_object_set_new(rec, "ino", json_integer((json_int_t)e->ino));
 	if (e->h.flags & MW_F_DELETED)

@@ -58,8 +58,11 @@ void fpath_lexical(const struct mw_file *e, struct fpath *fp)
 	}
 	if (e->op != MW_FILE_RENAME)
 		return;
+	/* the source: from its own directory (renameat's olddirfd), not the destination's */
+	rdir = e->h.flags & MW_F_RESOLVED_OLD_DIR;
 	snprintf(req, sizeof(req), "%.*s", (int)MW_FPATH_MAX, e->path);
-	if (req[0] == '/' || rdir)
+	snprintf(dir, sizeof(dir), "%.*s", (int)MW_RPATH_MAX, e->resolved_old);
+	if (req[0] == '/' || (rdir && dir[0] == '/'))
 		lexical(rdir ? dir : NULL, req, &fp->src);
 }
 

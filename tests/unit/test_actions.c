@@ -160,15 +160,18 @@ static void test_rename_relative(void)
 	char line[LINE_LEN];
 	json_t *rec, *res;
 
-	e.h.flags = MW_F_RESOLVED_DIR;
+	e.h.flags = MW_F_RESOLVED_DIR | MW_F_RESOLVED_OLD_DIR;
+	snprintf(e.resolved_old, sizeof(e.resolved_old), "/work/drafts");
 	rec = file_rec(&e, line);
 	CHECK(rec != NULL);
 	CHECK_STR(str(rec, "requested"), "draft.txt");
+	CHECK_STR(str(rec, "resolved_dir_old"), "/work/drafts");
 	CHECK_STR(str(rec, "requested_new"), "out/../final.txt");
 	CHECK_STR(str(rec, "resolved_dir"), "/work/proj");
 	CHECK_STR(str(rec, "path"), "/work/proj/final.txt");
 	CHECK_STR(str(rec, "resolved_by"), "lexical");  /* no collector pass here */
-	CHECK_STR(str(rec, "source"), "/work/proj/draft.txt");
+	CHECK_STR(str(rec, "source"), "/work/drafts/draft.txt");   /* from its own dirfd */
+	CHECK_STR(str(rec, "source_resolved_by"), "lexical");
 	CHECK(get(rec, "resolved") == NULL);
 	CHECK(get(rec, "link") == NULL);
 	CHECK_STR(str(rec, "access"), "create");

@@ -170,6 +170,36 @@ static void test_lexical(void)
 	CHECK_STR(fpath_by_name(FPATH_LEXICAL), "lexical");
 }
 
-UNIT_MAIN(UNIT_TEST(test_resolve_parent_symlinks),
+/* renameat(olddirfd, "a", newdirfd, "b"): each name from its own directory. */
+static void test_rename_source(void)
+{
+	struct mw_file e = file_ev(MW_FILE_RENAME, "in.txt", "../out.txt", "/root/sub",
+				   MW_F_RESOLVED_DIR | MW_F_RESOLVED_OLD_DIR);
+	struct fpath fp;
+
+	snprintf(e.resolved_old, sizeof(e.resolved_old), "/elsewhere");
+	fpath_lexical(&e, &fp);
+	CHECK_STR(fp.dst.path, "/root/out.txt");
+	CHECK_STR(fp.src.path, "/elsewhere/in.txt");
+	CHECK_STR(fp.src.raw, "/elsewhere/in.txt");
+	/* a relative source with an absolute destination: still judged */
+	e = file_ev(MW_FILE_RENAME, "in.txt", "/root/in.txt", NULL, MW_F_RESOLVED_OLD_DIR);
+	snprintf(e.resolved_old, sizeof(e.resolved_old), "/elsewhere");
+	fpath_lexical(&e, &fp);
+	CHECK_STR(fp.dst.path, "/root/in.txt");
+	CHECK_STR(fp.src.path, "/elsewhere/in.txt");
+	/* the directory unknown: no source rather than a guess */
+	e = file_ev(MW_FILE_RENAME, "in.txt", "/root/in.txt", "/root", MW_F_RESOLVED_DIR);
+	fpath_lexical(&e, &fp);
+	CHECK_STR(fp.src.path, "");
+	/* link: its source is not removed, not judged */
+	e = file_ev(MW_FILE_LINK, "/a", "/b", NULL, 0);
+	fpath_lexical(&e, &fp);
+	CHECK_STR(fp.dst.path, "/b");
+	CHECK_STR(fp.src.path, "");
+}
+
+UNIT_MAIN(UNIT_TEST(test_rename_source),
+	  UNIT_TEST(test_resolve_parent_symlinks),
 	  UNIT_TEST(test_resolve_inside_other_root),
 	  UNIT_TEST(test_lexical))
