@@ -281,6 +281,59 @@ def file_ops_case(tmp):
     check(not inside, "alerts inside the root: %r" % describe(inside))
 
 
+def client_roots_case(tmp):
+    """Roots from the client's roots/list answer, end to end. The current server-filesystem
+    started with folder A, its client answering roots/list with [A, B]: the server replaces
+    its allowed folders with the client's roots, so it reads in B, and mcpwarden, which took
+    B from the answer, raises nothing; a read in C the server refuses before opening anything
+    (no open, no alert). A server that opens C after the client gave it [A, B] (the actions
+    server asks roots/list from a tool) raises file.out_of_scope with both roots as the
+    client's in the evidence."""
+    base = os.path.realpath(tmp)
+    A, B, C = (os.path.join(base, d) for d in ("a", "b", "c"))
+    for d in (A, B, C):
+        os.makedirs(d)
+        with open(os.path.join(d, "f.txt"), "w") as f:
+            f.write("in %s\n" % d)
+    f = lambda d: os.path.join(d, "f.txt")  # noqa: E731
+    calls = [
+        {"tool": "list_allowed_directories", "arguments": {}, "until": B},
+        {"tool": "read_text_file", "arguments": {"path": f(B)}},
+        {"tool": "read_text_file", "arguments": {"path": f(C)}},
+    ]
+    mon = Monitor(tmp, [])
+    try:
+        fs = policy_client(tmp, calls, ["node", CURRENT_FS, A], roots=[A, B])
+        acts = policy_client(tmp, [
+            {"tool": "list_roots", "arguments": {}},
+            {"tool": "open_file", "arguments": {"path": f(B)}},
+            {"tool": "open_file", "arguments": {"path": f(C)}},
+        ], ["node", ACTIONS_SERVER], roots=[A, B])
+    finally:
+        recs = mon.stop()
+    check(fs["rootsListed"] >= 1 and acts["rootsListed"] == 1, "roots/list not asked: %d, %d"
+          % (fs["rootsListed"], acts["rootsListed"]))
+    rb, rc = fs["calls"][-2], fs["calls"][-1]
+    check(not rb["isError"] and "in %s" % B in rb["text"], "server-filesystem did not read B "
+          "from the client's roots: %r" % rb["text"][:200])
+    check(rc["isError"] and "denied" in rc["text"], "server-filesystem read C: %r"
+          % rc["text"][:200])
+    opens = [r["path"] for r in recs if r["event"] == "file.open"
+             and r["server_pid"] == fs["serverPid"] and r["path"] in (f(B), f(C))]
+    check(opens == [f(B)], "server-filesystem opens of B and C: %r" % opens)
+    check(not alerts_of(recs, fs["serverPid"]), "server-filesystem alerts: %r"
+          % describe(alerts_of(recs, fs["serverPid"])))
+    al = alerts_of(recs, acts["serverPid"])
+    got = acts["calls"]
+    check(A in got[0]["text"] and B in got[0]["text"], "list_roots: %r" % got[0]["text"][:300])
+    a = find_alert(al, "file.out_of_scope", lambda a: True)
+    check(a["evidence"]["path"] == f(C), "evidence %r" % a["evidence"])
+    check_call(a, got[2])
+    check(a["evidence"]["roots"] == [{"path": A, "from": "client"}, {"path": B, "from": "client"}],
+          "roots %r" % a["evidence"]["roots"])
+    check(len(al) == 1, "want only the read of C, got %r" % describe(al))
+
+
 class Sink:
     """A loopback TCP listener that accepts and closes, standing in for an attacker or a
     legitimate service."""
@@ -378,9 +431,10 @@ def policy_cli_case(tmp):
 
 
 CASES = [escape_route_case, current_filesystem_clean_case, shell_injection_case, network_case,
-         policy_cli_case, file_ops_case]
+         policy_cli_case, file_ops_case, client_roots_case]
 for _c, _n in zip(CASES, ["policy_escape_route_vulnerable_fs", "policy_current_fs_no_alerts",
                           "policy_shell_injection", "policy_listen_wildcard_and_egress",
-                          "policy_cli_check_and_show", "policy_file_ops_out_of_scope"]):
+                          "policy_cli_check_and_show", "policy_file_ops_out_of_scope",
+                          "policy_client_roots"]):
     _c.__name__ = _n
 __all__ = ["CASES", "Failure"]

@@ -372,6 +372,15 @@ const TOOLS = [
         }
     },
     {
+        name: 'list_roots',
+        description: 'Ask the client for its roots (roots/list) and return them.',
+        inputSchema: { type: 'object', properties: {} },
+        async run() {
+            const res = await server.listRoots();
+            return okResult({ tool: 'list_roots', ok: true, roots: res.roots });
+        }
+    },
+    {
         name: 'unlink',
         description: 'fs.unlinkSync(path).',
         inputSchema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
