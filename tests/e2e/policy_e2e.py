@@ -2,6 +2,7 @@
 checked against the alert records mcpwarden writes (rule, the tool call by id, evidence)."""
 import json
 import os
+import re
 import socket
 import threading
 
@@ -334,6 +335,44 @@ def client_roots_case(tmp):
     check(len(al) == 1, "want only the read of C, got %r" % describe(al))
 
 
+def console_alert_case(tmp):
+    """The console shows alerts prominently: without --quiet, a read outside the roots prints
+    `!! ALERT rule [severity] comm[pid]: what  <- tools/call TOOL id=N` naming the call, and
+    the same read again is counted into it and printed as one repeat line at the end."""
+    base = os.path.realpath(tmp)
+    allowed, evil = os.path.join(base, "allowed"), os.path.join(base, "allowed_evil")
+    for d in (allowed, evil):
+        os.makedirs(d)
+    target = os.path.join(evil, "notes.txt")
+    with open(target, "w") as f:
+        f.write("outside\n")
+    calls = [{"tool": "read_file", "arguments": {"path": target}},
+             {"tool": "read_file", "arguments": {"path": target + "/../notes.txt"}}]
+    mon = Monitor(tmp, ["--no-default-match"], console=True)
+    try:
+        summ = policy_client(tmp, calls, ["node", VULNERABLE_FS, allowed])
+    finally:
+        recs = mon.stop()
+    got = summ["calls"]
+    check(all("outside" in g["text"] for g in got), "reads: %r" % got)
+    a = find_alert(alerts_of(recs, summ["serverPid"]), "file.out_of_scope", lambda a: True)
+    lines = open(mon.console_path).read().splitlines()
+    want = re.compile(r"^\d\d:\d\d:\d\d\.\d{3} !! ALERT file\.out_of_scope \[high\] "
+                      r"\S+\[%d\]: open %s \(read\) outside the server's roots  "
+                      r"<- tools/call read_file id=%s$"
+                      % (summ["serverPid"], re.escape(target), re.escape(str(got[0]["id"]))))
+    hits = [ln for ln in lines if want.match(ln)]
+    check(len(hits) == 1, "want one alert line for %r, console:\n%s"
+          % (want.pattern, "\n".join(ln for ln in lines if "ALERT" in ln)))
+    rep = [ln for ln in lines if ln.endswith(" !! ALERT %d (file.out_of_scope) repeated 1 more "
+                                             "times" % a["id"])]
+    check(len(rep) == 1, "want one repeat line for alert %d, console:\n%s"
+          % (a["id"], "\n".join(ln for ln in lines if "ALERT" in ln)))
+    check(lines.index(hits[0]) < lines.index(rep[0]), "the repeat line came first")
+    check(len([ln for ln in lines if "!! ALERT" in ln]) == 2, "other alert lines: %r"
+          % [ln for ln in lines if "!! ALERT" in ln])
+
+
 class Sink:
     """A loopback TCP listener that accepts and closes, standing in for an attacker or a
     legitimate service."""
@@ -431,10 +470,10 @@ def policy_cli_case(tmp):
 
 
 CASES = [escape_route_case, current_filesystem_clean_case, shell_injection_case, network_case,
-         policy_cli_case, file_ops_case, client_roots_case]
+         policy_cli_case, file_ops_case, client_roots_case, console_alert_case]
 for _c, _n in zip(CASES, ["policy_escape_route_vulnerable_fs", "policy_current_fs_no_alerts",
                           "policy_shell_injection", "policy_listen_wildcard_and_egress",
                           "policy_cli_check_and_show", "policy_file_ops_out_of_scope",
-                          "policy_client_roots"]):
+                          "policy_client_roots", "policy_console_alert"]):
     _c.__name__ = _n
 __all__ = ["CASES", "Failure"]
