@@ -442,7 +442,7 @@ def network_case(tmp):
 
 def policy_cli_case(tmp):
     """policy check / show: errors name file, line and column and exit 1; the effective
-    policy printed by show is accepted by check."""
+    policy printed by show is accepted by check; usage and file errors (policy_file_errors)."""
     import subprocess
     bad = os.path.join(tmp, "bad.yaml")
     with open(bad, "w") as f:
@@ -467,6 +467,53 @@ def policy_cli_case(tmp):
     r = subprocess.run([MCPWARDEN, "policy", "frob"], capture_output=True, text=True)
     check(r.returncode == 2 and "unknown policy command 'frob'" in r.stderr, "frob: %r"
           % r.stderr)
+    policy_file_errors(tmp)
+
+
+POLICY_TEXT_MAX = 1 << 20       # user/policy.h
+
+
+def policy_file_errors(tmp):
+    """Usage and file-loading errors: the exact message and exit code of each (2: usage, 1: a
+    policy that cannot be read)."""
+    import subprocess
+
+    def expect(args, rc, err, stdin=None, out=None):
+        r = subprocess.run([MCPWARDEN] + args, capture_output=True, input=stdin)
+        got = (r.returncode, r.stderr.decode(errors="replace"))
+        check(got == (rc, err), "%r: got exit %d stderr %r, want %d %r"
+              % (args, got[0], got[1], rc, err))
+        if out is not None:
+            check(r.stdout.decode() == out, "%r: stdout %r, want %r" % (args, r.stdout, out))
+
+    expect(["policy", "check"], 2, "mcpwarden: 'policy check' needs a FILE\n")
+    expect(["--policy"], 2, "%s: option '--policy' requires an argument\nmcpwarden: see --help\n"
+           % MCPWARDEN)
+    expect(["--policy="], 2, "mcpwarden: --policy needs a file name\n")
+    missing = os.path.join(tmp, "missing.yaml")
+    expect(["policy", "check", missing], 1,
+           "mcpwarden: cannot open policy '%s': No such file or directory\n" % missing)
+    # a directory opens, its read fails: the read's own error, not a generic I/O error
+    expect(["policy", "check", tmp], 1, "mcpwarden: cannot read policy '%s': Is a directory\n"
+           % tmp)
+    expect(["--policy", tmp, "--quiet"], 1,
+           "mcpwarden: cannot read policy '%s': Is a directory\n" % tmp)
+    # POLICY_TEXT_MAX bytes are read; one more is refused, from a file and from stdin
+    head = b"apiVersion: mcpwarden.dev/v1\nkind: Policy\n#"
+    exact = head + b"x" * (POLICY_TEXT_MAX - len(head) - 1) + b"\n"
+    check(len(exact) == POLICY_TEXT_MAX, "fixture size")
+    big = os.path.join(tmp, "big.yaml")
+    for path, text in ((os.path.join(tmp, "exact.yaml"), exact), (big, exact + b"\n")):
+        with open(path, "wb") as f:
+            f.write(text)
+    expect(["policy", "check", os.path.join(tmp, "exact.yaml")], 0, "",
+           out="%s: ok (0 servers, 0 exceptions)\n"
+           % os.path.join(tmp, "exact.yaml"))
+    too_big = "mcpwarden: cannot read policy '%s': larger than %d bytes\n"
+    expect(["policy", "check", big], 1, too_big % (big, POLICY_TEXT_MAX))
+    expect(["--policy", big, "--quiet"], 1, too_big % (big, POLICY_TEXT_MAX))
+    expect(["policy", "check", "-"], 1, too_big % ("<stdin>", POLICY_TEXT_MAX),
+           stdin=exact + b"\n")
 
 
 CASES = [escape_route_case, current_filesystem_clean_case, shell_injection_case, network_case,
