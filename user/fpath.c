@@ -193,8 +193,10 @@ void fpath_resolve(const struct mw_file *e, struct fpath *fp)
 		rootfd = view_open(e->h.root);
 	if (rootfd < 0)
 		return;
-	/* truncate(2) follows a symlink in the last component; the others act on the name */
-	resolve_one(rootfd, &fp->dst, e->op == MW_FILE_TRUNCATE);
+	/* truncate(2) and open (without O_NOFOLLOW, when the kernel could not name the file)
+	 * follow a symlink in the last component; the others act on the name itself */
+	resolve_one(rootfd, &fp->dst, e->op == MW_FILE_TRUNCATE ||
+		    (e->op == MW_FILE_OPEN && !(e->flags & O_NOFOLLOW)));
 	if (fp->src.path[0])
 		resolve_one(rootfd, &fp->src, false);
 	close(rootfd);
