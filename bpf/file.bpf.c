@@ -4,7 +4,8 @@
  * kernel from its dentry and mount at syscall exit, before the fd reaches user space), and the
  * path operations a server uses to write and remove files: rename, link, symlink, unlink,
  * rmdir, mkdir, truncate. Path operations carry the strings the process passed and, for a
- * relative path, the resolved directory it was looked up from.
+ * relative path, the resolved directory it was looked up from (rename and link: for each of
+ * their two names, from its own dirfd). User space resolves the rest (user/fpath.h).
  */
 #include "common.bpf.h"
 #include "channel.bpf.h"
@@ -26,6 +27,7 @@ struct file_args {
 	__u64 path, path2;      /* user strings */
 	__u32 flags, mode;
 	__s32 fd;               /* ftruncate: the file */
+	__s32 olddirfd;         /* rename, link: the directory path is relative to */
 };
 
 struct fregs {
@@ -48,6 +50,7 @@ static __always_inline void set(struct file_args *f, __u32 op, __s32 dirfd, __u6
 {
 	f->op = op;
 	f->dirfd = dirfd;
+	f->olddirfd = MW_AT_FDCWD;
 	f->path = p;
 	f->path2 = p2;
 	f->flags = flags;
@@ -87,15 +90,18 @@ static __always_inline void map_args(__u8 sys, const struct fregs *r, struct fil
 		return;
 	case FS_RENAMEAT:
 		set(f, MW_FILE_RENAME, (__s32)r->a[2], r->a[1], r->a[3], 0, 0);
+		f->olddirfd = (__s32)r->a[0];
 		return;
 	case FS_RENAMEAT2:
 		set(f, MW_FILE_RENAME, (__s32)r->a[2], r->a[1], r->a[3], r->a[4], 0);
+		f->olddirfd = (__s32)r->a[0];
 		return;
 	case FS_LINK:
 		set(f, MW_FILE_LINK, MW_AT_FDCWD, r->a[0], r->a[1], 0, 0);
 		return;
 	case FS_LINKAT:
 		set(f, MW_FILE_LINK, (__s32)r->a[2], r->a[1], r->a[3], r->a[4], 0);
+		f->olddirfd = (__s32)r->a[0];
 		return;
 	case FS_SYMLINK:
 		set(f, MW_FILE_SYMLINK, MW_AT_FDCWD, r->a[0], r->a[1], 0, 0);
@@ -237,19 +243,28 @@ struct {
 	__type(value, struct mw_file);
 } file_spare SEC(".maps");
 
-/* A relative path: the directory it was looked up from. */
-static __always_inline void resolve_dir(struct task_struct *task, __s32 dirfd, struct mw_file *e)
+/* A relative path: the directory it was looked up from, into out[MW_RPATH_MAX]. */
+static __always_inline __u32 resolve_dir(struct task_struct *task, __s32 dirfd, char *out)
 {
 	struct file *f;
 
-	e->h.flags |= MW_F_RESOLVED_DIR;
-	if (dirfd == MW_AT_FDCWD) {
-		e->h.flags |= cwd_path(task, e->resolved);
-		return;
-	}
+	if (dirfd == MW_AT_FDCWD)
+		return cwd_path(task, out);
 	f = fd_to_file(task, dirfd);
-	if (f)
-		e->h.flags |= file_path(task, f, e->resolved);
+	return f ? file_path(task, f, out) : 0;
+}
+
+/* By name: the directories relative paths were looked up from (rename, link: both names). */
+static __always_inline void resolve_dirs(struct task_struct *task, const struct file_args *a,
+					 struct mw_file *e)
+{
+	const char *rel = a->path2 ? e->path2 : e->path;
+
+	if (rel[0] && rel[0] != '/')
+		e->h.flags |= MW_F_RESOLVED_DIR | resolve_dir(task, a->dirfd, e->resolved);
+	if ((a->op == MW_FILE_RENAME || a->op == MW_FILE_LINK) && e->path[0] && e->path[0] != '/')
+		e->h.flags |= MW_F_RESOLVED_OLD_DIR | resolve_dir(task, a->olddirfd,
+								  e->resolved_old);
 }
 
 static __always_inline void copy_paths(const struct file_args *a, struct mw_file *e)
@@ -274,7 +289,6 @@ static __always_inline int on_file_exit(long ret, __u8 sys)
 	struct file_args a;
 	struct fregs r;
 	struct mw_file *e;
-	const char *rel;
 	struct mw_tracked *t = current_tracked(task, tgid);
 	struct open_judge j = {};
 	__u32 zero = 0;
@@ -307,8 +321,10 @@ static __always_inline int on_file_exit(long ret, __u8 sys)
 	e->flags = a.flags;
 	e->mode = a.mode;
 	e->dirfd = a.dirfd;
+	e->dirfd_old = a.olddirfd;
+	e->_pad = 0;
 	e->ino = 0;
-	e->resolved[0] = '\0';
+	e->resolved[0] = e->resolved_old[0] = '\0';
 	copy_paths(&a, e);
 	if (a.op == MW_FILE_OPEN && ret >= 0) {
 		resolve_fd(task, (int)ret, e, judged ? &j.want : NULL);
@@ -317,9 +333,7 @@ static __always_inline int on_file_exit(long ret, __u8 sys)
 	} else if (a.fd >= 0) {
 		resolve_fd(task, a.fd, e, NULL);
 	} else {
-		rel = a.path2 ? e->path2 : e->path;
-		if (rel[0] && rel[0] != '/')
-			resolve_dir(task, a.dirfd, e);
+		resolve_dirs(task, &a, e);
 	}
 	if (moved >= 0)
 		e->h.flags |= enf_kill_or_hold((__u32)moved, MW_ENF_PENDING, true);

@@ -9,7 +9,6 @@
 
 #define ADDR_LEN     64
 #define ACCESS_LEN   48
-#define JOINED_MAX   (MW_RPATH_MAX + MW_FPATH_MAX + 2)
 #define WAIT_SIGMASK 0x7f
 #define WAIT_CORE    0x80
 
@@ -68,44 +67,34 @@ static unsigned int file_access(const struct mw_file *e)
 	}
 }
 
-/* The path the operation acted on: the kernel's for an opened file, else the request joined
- * onto the resolved directory it was looked up from. */
-static void effective_path(const struct mw_file *e, char *out, size_t size)
+json_t *actions_file(const struct mw_file *e, const struct fpath *fp, char *line, size_t size)
 {
-	const char *req = (e->op == MW_FILE_RENAME || e->op == MW_FILE_LINK ||
-			   e->op == MW_FILE_SYMLINK) ? e->path2 : e->path;
-	char r[MW_FPATH_MAX + 1], dir[MW_RPATH_MAX + 1];
-
-	if (!(e->h.flags & MW_F_RESOLVED_DIR) && e->resolved[0]) {
-		snprintf(out, size, "%.*s", (int)MW_RPATH_MAX, e->resolved);
-		return;
-	}
-	snprintf(r, sizeof(r), "%.*s", (int)MW_FPATH_MAX, req);
-	snprintf(dir, sizeof(dir), "%.*s", (int)MW_RPATH_MAX, e->resolved);
-	if (evfmt_join((e->h.flags & MW_F_RESOLVED_DIR) ? dir : NULL, r, out, size) < 0)
-		snprintf(out, size, "%s", r);
-}
-
-json_t *actions_file(const struct mw_file *e, char *line, size_t size)
-{
-	char path[JOINED_MAX], access[ACCESS_LEN];
+	const char *path = fp->dst.path;
+	char access[ACCESS_LEN];
 	bool two = e->op == MW_FILE_RENAME || e->op == MW_FILE_LINK || e->op == MW_FILE_SYMLINK;
 	json_t *rec;
 
-	effective_path(e, path, sizeof(path));
 	evfmt_access_str(file_access(e), access, sizeof(access));
 	rec = json_pack("{s:o, s:o, s:s, s:I, s:I, s:o}", "requested", jtext(e->path, MW_FPATH_MAX),
-			"path", jtext(path, sizeof(path)), "access", access, "flags",
+			"path", jtext(path, sizeof(fp->dst.path)), "access", access, "flags",
 			(json_int_t)e->flags, "mode", (json_int_t)e->mode, "result",
 			result_json(e->ret, e->op == MW_FILE_OPEN ? "fd" : NULL));
 	if (!rec)
 		return NULL;
+	json_object_set_new(rec, "resolved_by", json_string(fpath_by_name(fp->dst.by)));
 	if (two)
 		json_object_set_new(rec, e->op == MW_FILE_SYMLINK ? "link" : "requested_new",
 				    jtext(e->path2, MW_FPATH_MAX));
+	if (fp->src.path[0]) {
+		json_object_set_new(rec, "source", jtext(fp->src.path, sizeof(fp->src.path)));
+		json_object_set_new(rec, "source_resolved_by",
+				    json_string(fpath_by_name(fp->src.by)));
+	}
 	if (e->resolved[0])
 		json_object_set_new(rec, (e->h.flags & MW_F_RESOLVED_DIR) ? "resolved_dir" :
 				    "resolved", jtext(e->resolved, MW_RPATH_MAX));
+	if ((e->h.flags & MW_F_RESOLVED_OLD_DIR) && e->resolved_old[0])
+		json_object_set_new(rec, "resolved_dir_old", jtext(e->resolved_old, MW_RPATH_MAX));
 	if (e->ino)
 		json_object_set_new(rec, "ino", json_integer((json_int_t)e->ino));
 	if (e->h.flags & MW_F_DELETED)

@@ -11,14 +11,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fpath.h"
 #include "mcpwarden/events.h"
 
 /* Record name: "file.open", "file.rename", ...; "net.connect", ... */
 const char *actions_file_event(uint32_t op);
 const char *actions_net_event(uint32_t op);
 
-/* Each returns a new record (NULL on allocation failure) and writes a console summary. */
-json_t *actions_file(const struct mw_file *e, char *line, size_t size);
+/* Each returns a new record (NULL on allocation failure) and writes a console summary.
+ * Files: fp holds the paths acted on (see fpath.h). */
+json_t *actions_file(const struct mw_file *e, const struct fpath *fp, char *line, size_t size);
 json_t *actions_net(const struct mw_net *e, char *line, size_t size);
 json_t *actions_exec(const struct mw_exec *e, char *line, size_t size);
 json_t *actions_exit(const struct mw_exit *e, char *line, size_t size);

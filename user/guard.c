@@ -570,7 +570,8 @@ static void kernel_only_hit(struct hit_ctx *x, enum policy_rule rule, const char
 	on_hit(x, &h);
 }
 
-void guard_file(struct guard *g, const struct guard_action *a, const struct mw_file *e)
+void guard_file(struct guard *g, const struct guard_action *a, const struct mw_file *e,
+		const struct fpath *fp)
 {
 	struct detect_call calls[GUARD_CALLS_MAX];
 	struct detect_proc pr;
@@ -578,24 +579,17 @@ void guard_file(struct guard *g, const struct guard_action *a, const struct mw_f
 	struct hit_ctx x;
 	struct detect_file f = {
 		.op = a->event + strlen("file."), .access = file_access(e), .ok = e->ret >= 0,
-		.path = json_string_value(json_object_get(a->rec, "path")),
+		.path = fp->dst.path,
 	};
-	char src[PATH_MAX], dir[MW_RPATH_MAX + 1], req[MW_FPATH_MAX + 1];
 
 	if (!begin(g, a, &x, &c, &pr, calls))
 		return;
 	detect_file(&c, &f, on_hit, &x);
 	kernel_only_hit(&x, POLICY_FILE_OUT_OF_SCOPE, f.path ? f.path : "");
-	if (e->op != MW_FILE_RENAME && e->op != MW_FILE_LINK)
+	if ((e->op != MW_FILE_RENAME && e->op != MW_FILE_LINK) || !fp->src.path[0])
 		return;
 	/* a rename also removes its source; a hard link gives its source a new name */
-	snprintf(dir, sizeof(dir), "%.*s", (int)MW_RPATH_MAX, e->resolved);
-	snprintf(req, sizeof(req), "%.*s", (int)MW_FPATH_MAX, e->path);
-	if (req[0] != '/' && !(e->h.flags & MW_F_RESOLVED_DIR))
-		return;
-	if (evfmt_join(req[0] == '/' ? NULL : dir, req, src, sizeof(src)) < 0)
-		return;
-	f.path = src;
+	f.path = fp->src.path;
 	detect_file(&c, &f, on_hit, &x);
 }
 

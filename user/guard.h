@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "attrib.h"
+#include "fpath.h"
 #include "mcpwarden/events.h"
 #include "output.h"
 #include "policy.h"
@@ -54,7 +55,8 @@ struct guard_action {
 	const char *calls_txt;
 };
 
-void guard_file(struct guard *g, const struct guard_action *a, const struct mw_file *e);
+void guard_file(struct guard *g, const struct guard_action *a, const struct mw_file *e,
+		const struct fpath *fp);
 void guard_net(struct guard *g, const struct guard_action *a, const struct mw_net *e);
 void guard_exec(struct guard *g, const struct guard_action *a, const struct mw_exec *e);
 /*

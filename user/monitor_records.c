@@ -83,12 +83,16 @@ void mon_on_file(void *ctx, const struct mw_file *e)
 {
 	struct monitor *m = ctx;
 	char line[LINE_LEN];
-	json_t *rec = actions_file(e, line, sizeof(line));
+	struct fpath fp;
+	json_t *rec;
 	struct action a;
 
+	fpath_lexical(e, &fp);
+	fpath_resolve(e, &fp);
+	rec = actions_file(e, &fp, line, sizeof(line));
 	if (report_action(m, actions_file_event(e->op), &e->h, rec, line, e->op == MW_FILE_OPEN &&
 			  evfmt_open_access(e->flags) == EVFMT_ACCESS_READ, &a)) {
-		guard_file(m->guard, &a.ga, e);
+		guard_file(m->guard, &a.ga, e, &fp);
 		action_done(&a);
 	}
 	guard_settle(m->guard, &e->h);

@@ -19,9 +19,10 @@ static char *slurp(FILE *f, size_t *len, int *rc)
 		*rc = -ENOMEM;
 		return NULL;
 	}
+	errno = 0;
 	n = fread(buf, 1, POLICY_TEXT_MAX + 1, f);
 	if (ferror(f))
-		*rc = -EIO;
+		*rc = errno ? -errno : -EIO;    /* e.g. EISDIR: a directory opens, reads fail */
 	else if (n > POLICY_TEXT_MAX)
 		*rc = -EFBIG;
 	if (*rc) {

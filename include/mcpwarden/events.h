@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #endif
 
-#define MW_ABI_VERSION 6u
+#define MW_ABI_VERSION 7u
 
 /* Kernel start times are compared at the resolution /proc exposes them (clock ticks). */
 #define MW_USER_HZ      100u
@@ -113,6 +113,9 @@ enum mw_drop_reason {
 #define MW_F_DENIED        (1u << 10)  /* net: a cgroup program refused the connect or bind */
 #define MW_F_HELD          (1u << 11)  /* exec/file: enforcement sent SIGSTOP; user space owes
 					* the process a verdict (SIGKILL or SIGCONT) */
+#define MW_F_RESOLVED_OLD_DIR (1u << 12) /* file: resolved_old[] is the directory the relative
+					   * path (rename and link: the source) was looked up
+					   * from */
 
 /* Every record starts with this. */
 struct mw_event_hdr {
@@ -179,11 +182,15 @@ struct mw_file {
 	__u32 op;               /* enum mw_file_op */
 	__u32 flags;            /* open(2) flags; rename/link/unlinkat flags */
 	__u32 mode;
-	__s32 dirfd;            /* the *at dirfd of path (AT_FDCWD = -100) */
+	__s32 dirfd;            /* the *at dirfd (AT_FDCWD = -100) of path, or of path2 for
+				 * rename, link and symlink: the one resolved[] belongs to */
 	__u64 ino;              /* inode of the opened or truncated file */
+	__s32 dirfd_old;        /* rename, link: the *at dirfd of path (the source) */
+	__u32 _pad;
 	char path[MW_FPATH_MAX];        /* as the process passed it */
 	char path2[MW_FPATH_MAX];       /* rename/link/symlink destination */
 	char resolved[MW_RPATH_MAX];    /* see MW_F_RESOLVED_DIR */
+	char resolved_old[MW_RPATH_MAX]; /* see MW_F_RESOLVED_OLD_DIR */
 };
 
 struct mw_net {
@@ -340,7 +347,7 @@ struct mw_enf_count {
 
 _Static_assert(sizeof(struct mw_exec) == 32 + 40 + MW_COMM_LEN + MW_PATH_MAX + 2 * MW_RPATH_MAX +
 	       MW_ARGS_MAX, "mw_exec layout");
-_Static_assert(sizeof(struct mw_file) == 32 + 32 + 2 * MW_FPATH_MAX + MW_RPATH_MAX,
+_Static_assert(sizeof(struct mw_file) == 32 + 40 + 2 * MW_FPATH_MAX + 2 * MW_RPATH_MAX,
 	       "mw_file layout");
 _Static_assert(sizeof(struct mw_net) == 32 + 16 + 8 + 32 + MW_UNIX_PATH_MAX + 4, "mw_net layout");
 _Static_assert(sizeof(struct mw_fork) == 48, "mw_fork layout");

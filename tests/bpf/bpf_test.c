@@ -532,6 +532,33 @@ static void test_exec_of_tracked_process(void)
 
 static char workdir[PATH_MAX];
 
+static void touch_or_exit(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		_exit(9);
+	close(fd);
+}
+
+/* Renames whose source is relative to another directory than the destination: renameat with
+ * two dirfds, and a relative source with an absolute destination. */
+static void child_rename_sources(void)
+{
+	char abs[PATH_MAX + 16];
+	int sub;
+
+	if (mkdir("sub", 0700))
+		_exit(10);
+	touch_or_exit("sub/b.tmp");
+	touch_or_exit("c.tmp");
+	sub = open("sub", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(abs, sizeof(abs), "%s/c.txt", workdir);
+	if (sub < 0 || renameat(sub, "b.tmp", AT_FDCWD, "b.txt") || rename("c.tmp", abs))
+		_exit(11);
+	close(sub);
+}
+
 static void child_file_ops(void *arg)
 {
 	int fd;
@@ -551,6 +578,7 @@ static void child_file_ops(void *arg)
 		_exit(7);
 	if (open("/nonexistent/mcpwarden", O_RDONLY) >= 0)
 		_exit(8);
+	child_rename_sources();
 }
 
 static struct rec *find_file(pid_t pid, uint32_t op, size_t nth)
@@ -561,12 +589,51 @@ static struct rec *find_file(pid_t pid, uint32_t op, size_t nth)
 	return NULL;
 }
 
-static struct rec *find_file_path(pid_t pid, const char *path)
+static struct rec *find_file_op_path(pid_t pid, uint32_t op, const char *path)
 {
 	for (size_t i = 0; i < T.n; i++)
-		if (is(&T.ev[i], MW_EV_FILE, (uint32_t)pid) && !strcmp(T.ev[i].u.fl.path, path))
+		if (is(&T.ev[i], MW_EV_FILE, (uint32_t)pid) && !strcmp(T.ev[i].u.fl.path, path) &&
+		    (!op || T.ev[i].u.fl.op == op))
 			return &T.ev[i];
 	return NULL;
+}
+
+static struct rec *find_file_path(pid_t pid, const char *path)
+{
+	return find_file_op_path(pid, 0, path);
+}
+
+/* Each name of a rename is looked up from its own directory, and both are resolved. */
+static void check_rename_sources(pid_t pid, const char *real)
+{
+	char sub[PATH_MAX + 8], p[PATH_MAX + 16];
+	struct rec *r;
+
+	snprintf(sub, sizeof(sub), "%s/sub", real);
+	r = find_file_op_path(pid, MW_FILE_RENAME, "b.tmp");
+	CHECK(r != NULL);
+	if (r) {        /* renameat(sub, "b.tmp", AT_FDCWD, "b.txt") */
+		CHECK_EQ(r->u.fl.op, MW_FILE_RENAME);
+		CHECK(r->u.fl.dirfd_old >= 0);
+		CHECK_EQ(r->u.fl.dirfd, -100);
+		CHECK(r->h.flags & MW_F_RESOLVED_DIR);
+		CHECK_STR(r->u.fl.resolved, real);
+		CHECK(r->h.flags & MW_F_RESOLVED_OLD_DIR);
+		CHECK_STR(r->u.fl.resolved_old, sub);
+	}
+	r = find_file_op_path(pid, MW_FILE_RENAME, "c.tmp");
+	CHECK(r != NULL);
+	if (r) {        /* rename("c.tmp", "/abs/c.txt"): only the source is relative */
+		CHECK(!(r->h.flags & MW_F_RESOLVED_DIR));
+		CHECK_STR(r->u.fl.resolved, "");
+		CHECK(r->h.flags & MW_F_RESOLVED_OLD_DIR);
+		CHECK_STR(r->u.fl.resolved_old, real);
+	}
+	snprintf(p, sizeof(p), "%s/b.txt", real);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/c.txt", real);
+	unlink(p);
+	rmdir(sub);
 }
 
 static void test_file_paths_resolved_in_kernel(void)
@@ -615,6 +682,7 @@ static void test_file_paths_resolved_in_kernel(void)
 		CHECK_EQ(r->u.fl.ret, -ENOENT);
 		CHECK_STR(r->u.fl.resolved, "");
 	}
+	check_rename_sources(pid, real);
 	unlink(link);
 	rmdir(workdir);
 }

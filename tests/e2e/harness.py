@@ -50,13 +50,18 @@ class Monitor:
     """A running mcpwarden writing JSON lines to a temporary file. Unless args say otherwise
     its maps are pinned in the directory of the case (pin_dir(pin_tmp or tmp))."""
 
-    def __init__(self, tmp, args, pin_tmp=None):
+    def __init__(self, tmp, args, pin_tmp=None, console=False):
+        """console: no --quiet; the console lines go to self.console_path."""
         self.path = os.path.join(tmp, "out.jsonl")
         self.log = open(os.path.join(tmp, "mcpwarden.stderr"), "w")
+        self.console_path = os.path.join(tmp, "console.txt")
         payload = [] if "--payload" in args else ["--payload", "full"]
         pins = [] if "--no-pin" in args or "--pin-dir" in args else pin_args(pin_tmp or tmp)
-        cmd = [MCPWARDEN, "--jsonl", self.path, "--quiet"] + payload + pins + args
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.log)
+        quiet = [] if console else ["--quiet"]
+        cmd = [MCPWARDEN, "--jsonl", self.path] + quiet + payload + pins + args
+        with open(self.console_path, "w") as out:
+            self.proc = subprocess.Popen(cmd, stdout=out if console else subprocess.DEVNULL,
+                                         stderr=self.log)
         try:
             self.wait_ready()
         except Exception:

@@ -46,6 +46,15 @@ static struct mw_file file_ev(uint32_t op, const char *path, const char *path2,
 
 /* ---- files ---- */
 
+/* The record of e with its paths as the kernel gave them (no collector pass). */
+static json_t *file_rec(const struct mw_file *e, char *line)
+{
+	struct fpath fp;
+
+	fpath_lexical(e, &fp);
+	return actions_file(e, &fp, line, LINE_LEN);
+}
+
 static void test_event_names(void)
 {
 	CHECK_STR(actions_file_event(MW_FILE_OPEN), "file.open");
@@ -69,11 +78,12 @@ static void test_open_resolved(void)
 
 	e.flags = O_RDONLY | O_CLOEXEC;
 	e.ino = 131077;
-	rec = actions_file(&e, line, sizeof(line));
+	rec = file_rec(&e, line);
 	CHECK(rec != NULL);
 	CHECK_STR(str(rec, "requested"), "../data/./notes.txt");
 	CHECK_STR(str(rec, "resolved"), "/srv/data/notes.txt");
 	CHECK_STR(str(rec, "path"), "/srv/data/notes.txt");
+	CHECK_STR(str(rec, "resolved_by"), "kernel");
 	CHECK_STR(str(rec, "access"), "read");
 	CHECK_EQ(num(rec, "flags"), O_RDONLY | O_CLOEXEC);
 	CHECK_EQ(num(rec, "ino"), 131077);
@@ -96,7 +106,7 @@ static void test_open_through_symlink(void)
 	json_t *rec;
 
 	e.flags = O_RDWR | O_APPEND;
-	rec = actions_file(&e, line, sizeof(line));
+	rec = file_rec(&e, line);
 	CHECK_STR(str(rec, "requested"), "/tmp/innocent");
 	CHECK_STR(str(rec, "path"), "/etc/shadow");      /* what was really opened */
 	CHECK_STR(str(rec, "access"), "read,write");
@@ -113,7 +123,7 @@ static void test_open_failed(void)
 
 	e.flags = O_WRONLY | O_CREAT | O_TRUNC;
 	e.mode = 0644;
-	rec = actions_file(&e, line, sizeof(line));
+	rec = file_rec(&e, line);
 	CHECK(rec != NULL);
 	CHECK_STR(str(rec, "path"), "/nope/y");           /* normalised request */
 	CHECK(get(rec, "resolved") == NULL);
@@ -135,7 +145,7 @@ static void test_open_failed_relative(void)
 	json_t *rec;
 
 	e.h.flags = MW_F_RESOLVED_DIR;
-	rec = actions_file(&e, line, sizeof(line));
+	rec = file_rec(&e, line);
 	CHECK_STR(str(rec, "path"), "/home/u/secret.json");
 	CHECK_STR(str(rec, "resolved_dir"), "/home/u");
 	CHECK(get(rec, "resolved") == NULL);
@@ -150,13 +160,18 @@ static void test_rename_relative(void)
 	char line[LINE_LEN];
 	json_t *rec, *res;
 
-	e.h.flags = MW_F_RESOLVED_DIR;
-	rec = actions_file(&e, line, sizeof(line));
+	e.h.flags = MW_F_RESOLVED_DIR | MW_F_RESOLVED_OLD_DIR;
+	snprintf(e.resolved_old, sizeof(e.resolved_old), "/work/drafts");
+	rec = file_rec(&e, line);
 	CHECK(rec != NULL);
 	CHECK_STR(str(rec, "requested"), "draft.txt");
+	CHECK_STR(str(rec, "resolved_dir_old"), "/work/drafts");
 	CHECK_STR(str(rec, "requested_new"), "out/../final.txt");
 	CHECK_STR(str(rec, "resolved_dir"), "/work/proj");
 	CHECK_STR(str(rec, "path"), "/work/proj/final.txt");
+	CHECK_STR(str(rec, "resolved_by"), "lexical");  /* no collector pass here */
+	CHECK_STR(str(rec, "source"), "/work/drafts/draft.txt");   /* from its own dirfd */
+	CHECK_STR(str(rec, "source_resolved_by"), "lexical");
 	CHECK(get(rec, "resolved") == NULL);
 	CHECK(get(rec, "link") == NULL);
 	CHECK_STR(str(rec, "access"), "create");
@@ -173,7 +188,7 @@ static void test_symlink(void)
 	char line[LINE_LEN];
 	json_t *rec;
 
-	rec = actions_file(&e, line, sizeof(line));
+	rec = file_rec(&e, line);
 	CHECK_STR(str(rec, "requested"), "/etc/passwd");  /* the target */
 	CHECK_STR(str(rec, "link"), "/tmp/pw");
 	CHECK(get(rec, "requested_new") == NULL);
@@ -189,14 +204,14 @@ static void test_unlink_truncate_flags(void)
 	char line[LINE_LEN];
 	json_t *rec;
 
-	rec = actions_file(&e, line, sizeof(line));
+	rec = file_rec(&e, line);
 	CHECK_STR(str(rec, "access"), "write");
 	CHECK_STR(line, "unlink /tmp/a.lock (write)");
 	json_decref(rec);
 	e = file_ev(MW_FILE_TRUNCATE, "", NULL, "/var/log/app.log", 0);
 	e.ino = 99;
 	e.h.flags = MW_F_DELETED | MW_F_RESOLVED_TRUNC;
-	rec = actions_file(&e, line, sizeof(line));
+	rec = file_rec(&e, line);
 	CHECK_STR(str(rec, "access"), "truncate");
 	CHECK_STR(str(rec, "path"), "/var/log/app.log");
 	CHECK(json_is_true(get(rec, "deleted")));
@@ -212,7 +227,7 @@ static void test_non_utf8_path(void)
 	char line[LINE_LEN];
 	json_t *rec;
 
-	rec = actions_file(&e, line, sizeof(line));
+	rec = file_rec(&e, line);
 	CHECK(rec != NULL);
 	CHECK_STR(str(rec, "requested"), "/tmp/caf??_??");
 	CHECK_STR(str(rec, "resolved"), "/tmp/caf??_??");
@@ -220,7 +235,7 @@ static void test_non_utf8_path(void)
 	json_decref(rec);
 	/* valid UTF-8 passes through untouched */
 	e = file_ev(MW_FILE_MKDIR, "/tmp/\xe2\x9c\x93", NULL, NULL, 0);
-	rec = actions_file(&e, line, sizeof(line));
+	rec = file_rec(&e, line);
 	CHECK_STR(str(rec, "path"), "/tmp/\xe2\x9c\x93");
 	json_decref(rec);
 }
@@ -240,7 +255,7 @@ static void test_full_length_paths(void)
 	e.path[0] = 'a';
 	e.resolved[0] = '/';
 	memset(e.resolved + 1, 'r', sizeof(e.resolved) - 2);
-	rec = actions_file(&e, line, sizeof(line));
+	rec = file_rec(&e, line);
 	CHECK(rec != NULL);
 	CHECK_EQ(json_string_length(get(rec, "requested_new")), MW_FPATH_MAX);
 	CHECK_EQ(json_string_length(get(rec, "resolved_dir")), MW_RPATH_MAX - 1);

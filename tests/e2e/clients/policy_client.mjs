@@ -7,7 +7,9 @@
 //        [--pidfile F] [--timeout-ms N]
 //
 // SPEC.json: {"server": [COMMAND, ARGS...], "roots": [DIR...] (optional),
-//             "calls": [{"tool": "read_file", "arguments": {...}}, ...]}
+//             "calls": [{"tool": "read_file", "arguments": {...}, "until": TEXT?}, ...]}
+// A call with "until" is repeated (at most UNTIL_TRIES times) until its result text holds
+// TEXT: a way to wait for a server's state without timing (every attempt is in the summary).
 // The server command is in the spec, not on this command line, so that a monitor matching
 // server command lines (mcpwarden --match) does not take this client for the server.
 // With "roots" the client declares the roots capability and answers roots/list with them.
@@ -23,6 +25,8 @@ import {
 } from './common.mjs';
 
 const log = makeLog('policy-client');
+const UNTIL_TRIES = 100;        // a call with "until" is repeated until its text holds it
+const UNTIL_PAUSE_MS = 100;
 
 function parseArgs(argv) {
     const opts = { timeoutMs: 60_000, roots: null };
@@ -77,12 +81,18 @@ async function main() {
         await session.connect(client, opts.timeoutMs);
         const claimed = new Set();
         for (const c of opts.calls) {
-            const r = await client.callTool({ name: c.tool, arguments: c.arguments }, undefined,
-                                            { timeout: opts.timeoutMs });
-            const id = wireId(session.rec, claimed, c.tool, c.arguments);
-            summary.calls.push({ id, tool: c.tool, arguments: c.arguments, isError: r.isError === true,
-                                 text: textOf(r).slice(0, 2000) });
-            log(`${c.tool} id=${id} -> ${r.isError ? 'isError' : 'ok'}`);
+            for (let n = 1; ; n++) {
+                const r = await client.callTool({ name: c.tool, arguments: c.arguments }, undefined,
+                                                { timeout: opts.timeoutMs });
+                const id = wireId(session.rec, claimed, c.tool, c.arguments);
+                const text = textOf(r);
+                summary.calls.push({ id, tool: c.tool, arguments: c.arguments, isError: r.isError === true,
+                                     text: text.slice(0, 2000) });
+                log(`${c.tool} id=${id} -> ${r.isError ? 'isError' : 'ok'}`);
+                if (c.until === undefined || text.includes(c.until)) break;
+                if (n >= UNTIL_TRIES) fail(`${c.tool}: no "${c.until}" after ${n} calls`);
+                await new Promise(res => setTimeout(res, UNTIL_PAUSE_MS));
+            }
         }
         session.checkTransportError();
         exitCode = 0;

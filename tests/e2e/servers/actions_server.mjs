@@ -348,6 +348,39 @@ const TOOLS = [
         }
     },
     {
+        name: 'rename',
+        description: 'fs.renameSync(from, to), from the working directory cwd when given (relative paths are looked up from it; restored after).',
+        inputSchema: {
+            type: 'object',
+            properties: { from: { type: 'string' }, to: { type: 'string' }, cwd: { type: 'string' } },
+            required: ['from', 'to']
+        },
+        async run(args) {
+            const from = str(args, 'from');
+            const to = str(args, 'to');
+            const cwd = args.cwd === undefined ? null : str(args, 'cwd');
+            const was = process.cwd();
+            try {
+                if (cwd) process.chdir(cwd);
+                fs.renameSync(from, to);
+            } catch (e) {
+                return errResult({ tool: 'rename', ok: false, from, to, cwd, ...errInfo(e) });
+            } finally {
+                process.chdir(was);
+            }
+            return okResult({ tool: 'rename', ok: true, from, to, cwd });
+        }
+    },
+    {
+        name: 'list_roots',
+        description: 'Ask the client for its roots (roots/list) and return them.',
+        inputSchema: { type: 'object', properties: {} },
+        async run() {
+            const res = await server.listRoots();
+            return okResult({ tool: 'list_roots', ok: true, roots: res.roots });
+        }
+    },
+    {
         name: 'unlink',
         description: 'fs.unlinkSync(path).',
         inputSchema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
