@@ -73,7 +73,7 @@ BPF_TEST   := $(OUT)/tests/bpf_test
 MW_SAN     := $(OUT)/mcpwarden-san
 LOADER_LIB := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
 
-.PHONY: all deps run test unit bpf-test e2e stress bench fuzz clean distclean
+.PHONY: all deps run demo test unit bpf-test e2e stress bench fuzz clean distclean
 .DELETE_ON_ERROR:
 .SECONDARY: $(PURE_SAN) $(PURE_FUZZ)
 
@@ -84,6 +84,10 @@ deps:
 
 run: deps all
 	$(OUT)/mcpwarden $(ARGS)
+
+# A vulnerable MCP server driven into a path escape; watch it with `make run` in another terminal.
+demo: deps
+	$(Q)tests/demo/escape_route.sh $(DEMO_DIR)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BPF_TEST) $(MW_SAN)

@@ -22,6 +22,7 @@ from enforce_e2e import CASES as ENFORCE_CASES
 from http_e2e import CASES as HTTP_CASES
 from restart_e2e import CASES as RESTART_CASES
 from enforce_state_e2e import CASES as ENFORCE_STATE_CASES
+from demo_e2e import CASES as DEMO_CASES
 
 
 def sdk_cmd(tmp, scenario, launch, extra=()):
@@ -492,7 +493,7 @@ CASES[3].__name__ = "max_message_truncates_and_resyncs"
 CASES[4].__name__ = "sdk_filesystem_npx_grandchild"
 CASES[8].__name__ = "prestarted_server_by_pid"
 CASES[9].__name__ = "prestarted_server_by_match"
-CASES += POLICY_CASES + ENFORCE_CASES + ENFORCE_STATE_CASES + HTTP_CASES + RESTART_CASES
+CASES += POLICY_CASES + ENFORCE_CASES + ENFORCE_STATE_CASES + HTTP_CASES + RESTART_CASES + DEMO_CASES
 
 
 def main():
