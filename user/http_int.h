@@ -24,6 +24,8 @@ struct http_exchange {
 	uint64_t req_body, res_body;    /* body bytes as sent (chunked: de-chunked) */
 	enum http_coding coding;        /* of the response body */
 	struct http_inflate *inflate;
+	enum http_coding req_coding;    /* of the request body (a POST may be compressed too) */
+	struct http_inflate *req_inflate;
 	bool req_done, req_trailer;     /* request complete; its chunked body ended */
 	bool res_headers, res_chunked, res_trailer, res_done;
 };

@@ -90,6 +90,7 @@ static void exchange_free(struct http_exchange *ex)
 		free(s);
 	}
 	http_inflate_free(ex->inflate);
+	http_inflate_free(ex->req_inflate);
 	free(ex);
 }
 
@@ -155,6 +156,15 @@ static bool length_valid(const htp_table_t *headers)
 	return true;
 }
 
+/* A body's Content-Encoding (identity when absent). */
+static enum http_coding body_coding(htp_table_t *headers)
+{
+	htp_header_t *ce = htp_table_get_c(headers, "content-encoding");
+
+	return ce ? http_inflate_coding((const char *)bstr_ptr(ce->value), bstr_len(ce->value))
+		  : HTTP_CODING_IDENTITY;
+}
+
 static int on_request_headers(htp_tx_t *htx)
 {
 	struct http_conn *c = conn_of(htx);
@@ -173,6 +183,7 @@ static int on_request_headers(htp_tx_t *htx)
 		exchange_free(ex);
 		return nomem(c);
 	}
+	ex->req_coding = body_coding(htx->request_headers);
 	ex->tx.index = c->next_index++;
 	exchange_link(c, ex);
 	htp_tx_set_user_data(htx, ex);
@@ -184,6 +195,38 @@ static int on_request_headers(htp_tx_t *htx)
 		return HTP_STOP;
 	}
 	return HTP_OK;
+}
+
+static void request_inflated(void *ctx, const uint8_t *p, size_t n)
+{
+	struct http_exchange *ex = ctx;
+	struct http_conn *c = ex->conn;
+
+	if (c->sink.request_body)
+		c->sink.request_body(c->ctx, &ex->tx, p, n);
+}
+
+/* Request body bytes to the sink, inflated as they come when the POST was compressed. */
+static int request_body(struct http_exchange *ex, const uint8_t *p, size_t n)
+{
+	struct http_conn *c = ex->conn;
+	int rc;
+
+	switch (ex->req_coding) {
+	case HTTP_CODING_IDENTITY:
+		request_inflated(ex, p, n);
+		return HTP_OK;
+	case HTTP_CODING_GZIP:
+	case HTTP_CODING_DEFLATE:
+		if (!ex->req_inflate && !(ex->req_inflate = http_inflate_new(ex->req_coding)))
+			return nomem(c);
+		rc = http_inflate_feed(ex->req_inflate, p, n, request_inflated, ex);
+		if (rc == -ENOMEM)
+			return nomem(c);
+		return rc ? HTP_ERROR : HTP_OK;
+	default:
+		return HTP_ERROR;       /* a coding we cannot undo */
+	}
 }
 
 /* Is the body still open? (libhtp hands bytes past its end on as more body.) */
@@ -203,7 +246,6 @@ static bool request_body_open(const struct http_exchange *ex, const htp_tx_t *ht
 static int on_request_body(htp_tx_data_t *d)
 {
 	struct http_exchange *ex = exchange_of(d->tx);
-	struct http_conn *c = conn_of(d->tx);
 
 	if (!d->len)
 		return HTP_OK;          /* libhtp's end-of-body call */
@@ -212,9 +254,7 @@ static int on_request_body(htp_tx_data_t *d)
 	ex->req_body += d->len;
 	if (!request_body_open(ex, d->tx))
 		return HTP_ERROR;
-	if (c->sink.request_body)
-		c->sink.request_body(c->ctx, &ex->tx, d->data, d->len);
-	return HTP_OK;
+	return request_body(ex, d->data, d->len);
 }
 
 static int on_request_trailer(htp_tx_t *htx)
@@ -261,16 +301,12 @@ static int on_response_headers(htp_tx_t *htx)
 {
 	struct http_exchange *ex = exchange_of(htx);
 	struct http_conn *c = conn_of(htx);
-	htp_header_t *ce;
 
 	if (!ex || !length_valid(htx->response_headers))
 		return HTP_ERROR;
 	ex->res_headers = true;
 	ex->res_chunked = htx->response_transfer_coding == HTP_CODING_CHUNKED;
-	ce = htp_table_get_c(htx->response_headers, "content-encoding");
-	ex->coding = ce ? http_inflate_coding((const char *)bstr_ptr(ce->value),
-					      bstr_len(ce->value))
-			: HTTP_CODING_IDENTITY;
+	ex->coding = body_coding(htx->response_headers);
 	if (c->sink.response_headers)
 		c->sink.response_headers(c->ctx, &ex->tx);
 	return HTP_OK;

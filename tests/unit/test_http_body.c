@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Unit tests of user/http.c and user/http_inflate.c: response bodies in Content-Encoding gzip
- * and deflate (zlib and raw), whole, chunked, cut anywhere, and an event stream inflated as it
- * arrives. The compressed fixtures are made here with zlib.
+ * Unit tests of user/http.c and user/http_inflate.c: request and response bodies in
+ * Content-Encoding gzip and deflate (zlib and raw), whole, chunked, cut anywhere, and an event
+ * stream inflated as it arrives. The compressed fixtures are made here with zlib.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -146,6 +146,37 @@ static void test_deflate(void)
 	check_coding("deflate (raw), chunked", WBITS_RAW, true);
 }
 
+/* A compressed POST body (a client may send one): inflated before the sink sees it. */
+static void check_request_coding(const char *name, int wbits)
+{
+	static struct msg m;
+	const char *texts[] = { json };
+	uint8_t z[1024];
+	size_t zn = zip(wbits, texts, 1, z, sizeof(z), NULL);
+	char want[512];
+	const struct step steps[] = {
+		{ HTTP_REQUEST, m.p, 0 },
+		R("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+	};
+	struct step s[N(steps)];
+
+	m.len = 0;
+	msg_printf(&m, "POST /mcp HTTP/1.1\r\nContent-Type: application/json\r\n"
+		   "Content-Encoding: %s\r\nContent-Length: %zu\r\n\r\n", coding_name(wbits), zn);
+	msg_mem(&m, z, zn);
+	memcpy(s, steps, sizeof(s));
+	s[0].len = m.len;
+	snprintf(want, sizeof(want), "Q0 POST /mcp|q0|R0 200|D0+ %s/ok|", json);
+	rec_check_splits(name, s, N(s), want);
+}
+
+static void test_compressed_request(void)
+{
+	check_request_coding("gzip request", WBITS_GZIP);
+	check_request_coding("deflate (zlib) request", WBITS_ZLIB);
+	check_request_coding("deflate (raw) request", WBITS_RAW);
+}
+
 /* A gzip event stream, one chunk per event: each event comes out inflated as soon as its
  * chunk is in, long before the response ends. */
 static void test_gzip_event_stream(void)
@@ -275,6 +306,7 @@ static void test_coding_names(void)
 }
 
 UNIT_MAIN(UNIT_TEST(test_gzip),
+	  UNIT_TEST(test_compressed_request),
 	  UNIT_TEST(test_deflate),
 	  UNIT_TEST(test_gzip_event_stream),
 	  UNIT_TEST(test_gzip_members),
