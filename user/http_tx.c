@@ -206,23 +206,23 @@ static void request_inflated(void *ctx, const uint8_t *p, size_t n)
 		c->sink.request_body(c->ctx, &ex->tx, p, n);
 }
 
-/* Request body bytes to the sink, inflated as they come when the POST was compressed. */
-static int request_body(struct http_exchange *ex, const uint8_t *p, size_t n)
+/* Body bytes in coding to fn, inflated as they come (*z made on first use). */
+static int body_feed(struct http_exchange *ex, enum http_coding coding, struct http_inflate **z,
+		     http_inflate_fn fn, const uint8_t *p, size_t n)
 {
-	struct http_conn *c = ex->conn;
 	int rc;
 
-	switch (ex->req_coding) {
+	switch (coding) {
 	case HTTP_CODING_IDENTITY:
-		request_inflated(ex, p, n);
+		fn(ex, p, n);
 		return HTP_OK;
 	case HTTP_CODING_GZIP:
 	case HTTP_CODING_DEFLATE:
-		if (!ex->req_inflate && !(ex->req_inflate = http_inflate_new(ex->req_coding)))
-			return nomem(c);
-		rc = http_inflate_feed(ex->req_inflate, p, n, request_inflated, ex);
+		if (!*z && !(*z = http_inflate_new(coding)))
+			return nomem(ex->conn);
+		rc = http_inflate_feed(*z, p, n, fn, ex);
 		if (rc == -ENOMEM)
-			return nomem(c);
+			return nomem(ex->conn);
 		return rc ? HTP_ERROR : HTP_OK;
 	default:
 		return HTP_ERROR;       /* a coding we cannot undo */
@@ -254,7 +254,7 @@ static int on_request_body(htp_tx_data_t *d)
 	ex->req_body += d->len;
 	if (!request_body_open(ex, d->tx))
 		return HTP_ERROR;
-	return request_body(ex, d->data, d->len);
+	return body_feed(ex, ex->req_coding, &ex->req_inflate, request_inflated, d->data, d->len);
 }
 
 static int on_request_trailer(htp_tx_t *htx)
@@ -328,7 +328,7 @@ static bool response_body_open(const struct http_exchange *ex, const htp_tx_t *h
 	}
 }
 
-static void inflated(void *ctx, const uint8_t *p, size_t n)
+static void response_inflated(void *ctx, const uint8_t *p, size_t n)
 {
 	struct http_exchange *ex = ctx;
 	struct http_conn *c = ex->conn;
@@ -337,27 +337,6 @@ static void inflated(void *ctx, const uint8_t *p, size_t n)
 		c->sink.response_body(c->ctx, &ex->tx, p, n);
 }
 
-static int response_body(struct http_exchange *ex, const uint8_t *p, size_t n)
-{
-	struct http_conn *c = ex->conn;
-	int rc;
-
-	switch (ex->coding) {
-	case HTTP_CODING_IDENTITY:
-		inflated(ex, p, n);
-		return HTP_OK;
-	case HTTP_CODING_GZIP:
-	case HTTP_CODING_DEFLATE:
-		if (!ex->inflate && !(ex->inflate = http_inflate_new(ex->coding)))
-			return nomem(c);
-		rc = http_inflate_feed(ex->inflate, p, n, inflated, ex);
-		if (rc == -ENOMEM)
-			return nomem(c);
-		return rc ? HTP_ERROR : HTP_OK;
-	default:
-		return HTP_ERROR;       /* a coding we cannot undo */
-	}
-}
 
 static int on_response_body(htp_tx_data_t *d)
 {
@@ -370,7 +349,7 @@ static int on_response_body(htp_tx_data_t *d)
 	ex->res_body += d->len;
 	if (!response_body_open(ex, d->tx))
 		return HTP_ERROR;
-	return response_body(ex, d->data, d->len);
+	return body_feed(ex, ex->coding, &ex->inflate, response_inflated, d->data, d->len);
 }
 
 static int on_response_trailer(htp_tx_t *htx)
