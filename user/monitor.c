@@ -9,6 +9,7 @@ static const char *const drop_names[MW_DROP__COUNT] = {
 	[MW_DROP_TRACKED_FULL] = "tracked_full",
 	[MW_DROP_CHANNEL_FULL] = "channel_full",
 	[MW_DROP_ENFORCE_STATE] = "enforce_state",
+	[MW_DROP_DETECT_UNSCANNED] = "detect_unscanned",
 };
 
 static const char *reason_name(uint32_t reason)

@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #endif
 
-#define MW_ABI_VERSION 5u
+#define MW_ABI_VERSION 6u
 
 /* Kernel start times are compared at the resolution /proc exposes them (clock ticks). */
 #define MW_USER_HZ      100u
@@ -92,7 +92,9 @@ enum mw_drop_reason {
 	MW_DROP_TRACKED_FULL = 3,  /* tracked-process map full: a process went untracked */
 	MW_DROP_CHANNEL_FULL = 4,  /* channel map update failed: bytes not captured */
 	MW_DROP_ENFORCE_STATE = 5, /* an enforcement map refused an entry (judged fail-closed) */
-	MW_DROP__COUNT = 6,
+	MW_DROP_DETECT_UNSCANNED = 6, /* detection: an untracked POST read whose headers do not end
+				       * within it or within MW_DETECT_HEAD bytes (body not scanned) */
+	MW_DROP__COUNT = 7,
 };
 
 /* Header flags. */

@@ -13,6 +13,9 @@
 #define MW_IOV_MAX              1024u
 /* Bytes of a read scanned for an MCP request by a process that is not tracked yet. */
 #define MW_DETECT_SCAN          1024u
+/* Bytes of an untracked read starting with "POST " searched for the end of its headers; the
+ * scan above starts at the body (power of two). */
+#define MW_DETECT_HEAD          8192u
 #define MW_COMM_LEN             16u
 /* Bytes of argv copied at exec (arguments are NUL separated, as in /proc/PID/cmdline). */
 #define MW_ARGS_MAX             512u

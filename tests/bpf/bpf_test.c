@@ -990,6 +990,154 @@ static void test_tcp_ipv6_captured(void)
 	tcp_case(AF_INET6);
 }
 
+/* ---- detection of HTTP MCP servers ---- */
+
+#define INIT_BODY "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":" \
+		  "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{}," \
+		  "\"clientInfo\":{\"name\":\"bpf-test\",\"version\":\"1\"}}}"
+#define OTHER_BODY "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"tools/list\",\"params\":{}}"
+#define JWT_LEN         1536    /* a realistic Bearer token: longer than MW_DETECT_SCAN */
+#define POST_MAX        (MW_DETECT_HEAD * 2)
+
+/* An untracked server's side: one connection, read in two parts (the second may be empty);
+ * between them it tells the client to go on. */
+struct tcp_server {
+	int lfd;
+	int ack[2];
+	size_t first, total;
+};
+
+static void child_tcp_server(void *arg)
+{
+	struct tcp_server *k = arg;
+	static char buf[POST_MAX];
+	int c = accept(k->lfd, NULL, NULL);
+
+	if (c < 0 || !read_full(c, buf, k->first))
+		_exit(4);
+	if (k->total > k->first && (write(k->ack[1], "a", 1) != 1 ||
+				    !read_full(c, buf, k->total - k->first)))
+		_exit(5);
+	close(c);
+}
+
+/* "POST /mcp" with an Authorization header of auth_len bytes and body. */
+static size_t make_post(char *out, size_t cap, size_t auth_len, const char *body)
+{
+	size_t n = (size_t)snprintf(out, cap, "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+				    "Authorization: Bearer ");
+
+	memset(out + n, 'J', auth_len);
+	n += auth_len;
+	n += (size_t)snprintf(out + n, cap - n, "\r\nContent-Type: application/json\r\n"
+			      "Accept: application/json, text/event-stream\r\n"
+			      "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+	return n;
+}
+
+/* The client sends req[0..first), waits until the server read it, then the rest. Returns
+ * the untracked server's pid (it has exited). */
+static pid_t http_detect_case(const char *req, size_t first, size_t total)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(AF_INET, &ss);
+	struct tcp_server k = { .lfd = socket(AF_INET, SOCK_STREAM, 0), .first = first,
+				.total = total };
+	int go[2], c = socket(AF_INET, SOCK_STREAM, 0), st = -1;
+	char a;
+	pid_t pid;
+
+	reset();
+	CHECK_EQ(bind(k.lfd, (struct sockaddr *)&ss, len), 0);
+	CHECK_EQ(listen(k.lfd, 4), 0);
+	CHECK_EQ(getsockname(k.lfd, (struct sockaddr *)&ss, &len), 0);
+	CHECK_EQ(pipe(k.ack), 0);
+	pid = spawn(go, child_tcp_server, &k);
+	CHECK_EQ(connect(c, (struct sockaddr *)&ss, len), 0);
+	CHECK_EQ(write(c, req, first), (ssize_t)first);
+	CHECK_EQ(write(go[1], "g", 1), 1);
+	if (total > first) {
+		CHECK_EQ(read(k.ack[0], &a, 1), 1);
+		CHECK_EQ(write(c, req + first, total - first), (ssize_t)(total - first));
+	}
+	close(go[1]);
+	waitpid(pid, &st, 0);
+	CHECK_EQ(st, 0);
+	pump();
+	close(c);
+	close(k.lfd);
+	close(k.ack[0]);
+	close(k.ack[1]);
+	return pid;
+}
+
+/* The one TCP payload record of pid holds exactly bytes (the read that got it tracked). */
+static void check_detected(pid_t pid, const char *bytes, size_t n)
+{
+	struct rec *r = find(MW_EV_PAYLOAD, (uint32_t)pid, 0);
+
+	CHECK_EQ(count(MW_EV_TRACK, (uint32_t)pid), 1);
+	CHECK_EQ(count(MW_EV_PAYLOAD, (uint32_t)pid), 1);
+	if (!r || !find(MW_EV_TRACK, (uint32_t)pid, 0))
+		return;
+	CHECK_EQ(find(MW_EV_TRACK, (uint32_t)pid, 0)->u.t.reason, MW_TRACK_TRAFFIC);
+	CHECK_EQ(r->u.p.kind, MW_CHAN_TCP);
+	CHECK_EQ(r->u.p.op, MW_OP_READ);
+	CHECK_MEM(r->data, r->u.p.len, bytes, n);
+}
+
+/* An initialize POST whose Authorization header pushes the body past MW_DETECT_SCAN. */
+static void test_detect_post_long_headers(void)
+{
+	static char req[POST_MAX];
+	size_t n = make_post(req, sizeof(req), JWT_LEN, INIT_BODY);
+	pid_t pid;
+
+	CHECK((size_t)(strstr(req, "\r\n\r\n") - req) > MW_DETECT_SCAN);
+	pid = http_detect_case(req, n, n);
+	check_detected(pid, req, n);
+	CHECK(!loader_is_tracked(T.l, (uint32_t)pid));  /* it exited */
+}
+
+/* The same POST, other than initialize: not an MCP opener. */
+static void test_detect_post_long_headers_other(void)
+{
+	static char req[POST_MAX];
+	size_t n = make_post(req, sizeof(req), JWT_LEN, OTHER_BODY);
+	pid_t pid = http_detect_case(req, n, n);
+
+	CHECK_EQ(count(MW_EV_TRACK, (uint32_t)pid), 0);
+	CHECK_EQ(count(MW_EV_PAYLOAD, (uint32_t)pid), 0);
+}
+
+/* Headers in one read, the body in the next: the body's read gets the server tracked. */
+static void test_detect_post_body_read_apart(void)
+{
+	static char req[POST_MAX];
+	size_t n = make_post(req, sizeof(req), JWT_LEN, INIT_BODY);
+	size_t head = (size_t)(strstr(req, "\r\n\r\n") - req) + 4;
+	pid_t pid = http_detect_case(req, head, n);
+
+	check_detected(pid, req + head, n - head);
+}
+
+/* Headers longer than MW_DETECT_HEAD: the body is not scanned, and that is counted. Runs after
+ * test_no_kernel_losses (it grows a loss counter on purpose). */
+static void test_detect_post_headers_past_limit_counted(void)
+{
+	static char req[POST_MAX];
+	size_t n = make_post(req, sizeof(req), MW_DETECT_HEAD, INIT_BODY);
+	struct mw_drop before[MW_DROP__COUNT], after[MW_DROP__COUNT];
+	pid_t pid;
+
+	CHECK_EQ(loader_read_drops(T.l, before), 0);
+	pid = http_detect_case(req, n, n);
+	CHECK_EQ(loader_read_drops(T.l, after), 0);
+	CHECK_EQ(count(MW_EV_TRACK, (uint32_t)pid), 0);
+	CHECK(after[MW_DROP_DETECT_UNSCANNED].count > before[MW_DROP_DETECT_UNSCANNED].count);
+	CHECK(after[MW_DROP_DETECT_UNSCANNED].bytes > before[MW_DROP_DETECT_UNSCANNED].bytes);
+}
+
 /* A tracked entry left by an earlier process with the same pid (its exit was missed): the
  * new process is not confused with it, and the stale entry is dropped. */
 static void test_pid_reuse_not_confused(void)
@@ -1180,8 +1328,12 @@ int main(void)
 		UNIT_TEST(test_unix_connect_path),
 		UNIT_TEST(test_tcp_ipv4_captured),
 		UNIT_TEST(test_tcp_ipv6_captured),
+		UNIT_TEST(test_detect_post_long_headers),
+		UNIT_TEST(test_detect_post_long_headers_other),
+		UNIT_TEST(test_detect_post_body_read_apart),
 		UNIT_TEST(test_pid_reuse_not_confused),
 		UNIT_TEST(test_no_kernel_losses),
+		UNIT_TEST(test_detect_post_headers_past_limit_counted),
 		UNIT_TEST(test_pins_outlive_the_loader),
 	};
 	int rc;
