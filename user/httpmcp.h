@@ -79,6 +79,9 @@ struct httpmcp_stats {
 	uint64_t not_http, parse_errors, gaps, oversize_bodies;
 	uint64_t adopted;               /* event streams joined mid-way */
 	uint64_t joined;                /* sides joined mid-stream (httpmcp_join) */
+	uint64_t resynced;              /* request sides joined mid-request, resumed at their
+					 * next request line */
+	uint64_t resync_bytes;          /* bytes skipped by them (the request joined mid-way) */
 };
 
 /* One captured piece of a TCP connection (enum mw_op: what the process did with it). */

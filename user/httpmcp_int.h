@@ -28,6 +28,8 @@
 #define EVENT_MESSAGE    "message"
 #define STATUS_LINE      "HTTP/"
 #define TOKEN_MAX        16u
+/* What the parser is given for a request joined mid-way, so that its answer pairs with it. */
+#define UNSEEN_REQUEST   "POST * HTTP/1.1\r\nContent-Length: 0\r\n\r\n"
 
 struct hconn;
 
@@ -55,6 +57,12 @@ struct hconn {
 	struct stream *st[2];
 	struct http_conn *http;
 	struct hx *adopted;             /* a GET event stream joined after its start */
+	int resync_op;                  /* the request side, joined mid-request, until its next
+					 * request line (httpmcp_resync.c); 0 otherwise */
+	uint8_t *rs_line;               /* the tail of its current line */
+	size_t rs_len;
+	uint64_t rs_seen;               /* its bytes consumed so far */
+	bool rs_unseen;                 /* the stand-in exchange of that request is being fed */
 	enum dechunk_state dc;
 	uint64_t dc_left;
 };
@@ -100,6 +108,8 @@ struct hx {
 	char *event_id;                 /* id of the SSE event being handed on */
 	uint64_t res_ts;
 	bool adopted;                   /* no exchange: an event stream joined mid-way */
+	bool unseen;                    /* stands in for a request joined mid-way: the answer is
+					 * real, the request line and headers were not seen */
 	uint32_t epoch;                 /* the connection's epoch when the exchange began */
 };
 
@@ -121,6 +131,19 @@ bool hm_first_sighting(struct httpmcp *h, uint64_t session, const char *id);
 char *hm_query_session(const char *path);
 bool hm_is_endpoint(const struct httpmcp *h, uint32_t tgid, const char *path);
 void hm_learn_endpoint(struct httpmcp *h, uint32_t tgid, const char *url);
+
+/* httpmcp_resync.c: a request side joined mid-request, skipped to its next request line */
+/* A request line in line[0..n) (no newline; a CR before it is allowed), maybe glued to the end
+ * of a body: *start is where its method begins. */
+bool hm_request_line(const uint8_t *line, size_t n, size_t *start);
+bool hm_resync_start(struct hconn *c, int op);
+/* Scan bytes of the side: how many it consumed. When a request line ended in them, *line and
+ * *line_len are that line with its newline (valid until hm_resync_end), else *line is NULL. */
+size_t hm_resync_scan(struct hconn *c, const uint8_t *p, size_t n, const uint8_t **line,
+		      size_t *line_len);
+/* Resynchronised (refed: the bytes of the line handed on), or given up (0): counts what was
+ * skipped and frees. */
+void hm_resync_end(struct hconn *c, size_t refed);
 
 /* httpmcp_msg.c: the HTTP parser's sink, and event streams joined mid-way */
 extern const struct http_sink httpmcp_http_sink;

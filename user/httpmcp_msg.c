@@ -23,8 +23,8 @@ static void fill_env(const struct hx *x, struct httpmcp_envelope *env, const cha
 {
 	memset(env, 0, sizeof(*env));
 	env->transport = x->legacy ? HTTPMCP_TRANSPORT_SSE : HTTPMCP_TRANSPORT_STREAMABLE;
-	env->method = x->adopted ? "GET" : x->tx->method;
-	env->path = x->adopted ? "" : x->tx->path;
+	env->method = x->adopted ? "GET" : x->unseen ? NULL : x->tx->method;
+	env->path = x->adopted || x->unseen ? "" : x->tx->path;
 	env->status = x->adopted ? 0 : x->tx->status;
 	env->host = header(x, HTTP_REQUEST, "host");
 	env->origin = header(x, HTTP_REQUEST, "origin");
@@ -335,6 +335,7 @@ static void on_req_headers(void *ctx, struct http_tx *tx)
 	x->tx = tx;
 	x->epoch = c->epoch;
 	x->req_ts = c->last_ts;
+	x->unseen = c->rs_unseen;
 	x->legacy = hm_is_endpoint(c->h, c->tgid, tx->path) || legacy_post(tx);
 	c->h->st.exchanges++;
 	note_orphan(c->h, c->tgid, tx);

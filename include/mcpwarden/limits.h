@@ -101,5 +101,10 @@
 #define MW_HTTP_HELD_MAX        (4u << 20)
 /* HTTP: longest request or status line, header line or chunk-size line libhtp buffers. */
 #define MW_HTTP_FIELD_MAX       (64u << 10)
+/* HTTP: a request side joined mid-request is skipped to its next request line: the line's
+ * last bytes kept while looking (a longer request line is missed), and the bytes skipped
+ * before the connection is given up. */
+#define MW_HTTP_RESYNC_LINE     (8u << 10)
+#define MW_HTTP_RESYNC_MAX      (16u << 20)
 
 #endif /* MCPWARDEN_LIMITS_H */
