@@ -45,6 +45,8 @@ struct httpmcp_envelope {
 	const char *content_type;       /* of the body the message came in */
 	uint64_t conn;                  /* the socket inode */
 	uint64_t exchange;              /* the exchange's index on the connection */
+	bool client_side;               /* the capturing process sent the requests: it is the
+					 * client, the server is its peer */
 };
 
 struct httpmcp_msg {

@@ -34,6 +34,7 @@ static void fill_env(const struct hx *x, struct httpmcp_envelope *env, const cha
 	env->content_type = ctype;
 	env->conn = x->c->conn;
 	env->exchange = x->adopted ? 0 : x->tx->index;
+	env->client_side = x->c->req_op == MW_OP_WRITE;
 }
 
 static void emit(struct hx *x, enum mw_dir dir, const char *text, size_t len, uint64_t ts,

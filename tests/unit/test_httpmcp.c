@@ -22,6 +22,7 @@ struct got {
 	char sid[MAXMSG][64];
 	char method[MAXMSG][8];
 	int status[MAXMSG];
+	bool client_side[MAXMSG];
 	unsigned int mismatches;
 	char mm_header[32];
 	unsigned int abandoned;
@@ -41,6 +42,7 @@ static void on_msg(void *ctx, const struct httpmcp_msg *m)
 	snprintf(g->sid[g->n], sizeof(g->sid[0]), "%s", m->env->session_id ?: "");
 	snprintf(g->method[g->n], sizeof(g->method[0]), "%s", m->env->method ?: "");
 	g->status[g->n] = m->env->status;
+	g->client_side[g->n] = m->env->client_side;
 	g->n++;
 }
 
@@ -121,6 +123,7 @@ static void test_streamable_session(void)
 	CHECK_EQ(g.key[0], g.key[1]);
 	CHECK_STR(g.transport[0], HTTPMCP_TRANSPORT_STREAMABLE);
 	CHECK_EQ(g.status[1], 200);
+	CHECK(!g.client_side[0] && !g.client_side[1]); /* a server's capture */
 	/* the next request names the session itself; a 202 answer carries nothing */
 	req(&c, "POST /mcp HTTP/1.1\r\nmcp-session-id: s-1\r\ncontent-type: application/json\r\n"
 		"content-length: 54\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
@@ -339,6 +342,7 @@ static void test_client_side_capture(void)
 	CHECK_EQ(g.n, 2);
 	CHECK_EQ(g.dir[0], MW_DIR_C2S);
 	CHECK_EQ(g.dir[1], MW_DIR_S2C);
+	CHECK(g.client_side[0] && g.client_side[1]);    /* the capturing process is the client */
 	httpmcp_free(c.h);
 }
 
