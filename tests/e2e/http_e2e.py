@@ -12,6 +12,7 @@ import time
 from harness import (CLIENTS, HERE, READY_TIMEOUT_S, Monitor, canon, check, run_client,
                      tally)
 
+JWT_BYTES = 1536                # a long Bearer JWT: the request line is >1 KiB from the body
 SERVER_EVERYTHING = os.path.join(HERE, "node_modules", "@modelcontextprotocol",
                                  "server-everything", "dist", "index.js")
 
@@ -54,18 +55,28 @@ def check_clean(recs):
     check(not ab, "abandoned connections: %r" % ab)
 
 
-def sdk_http_case(transport, tname):
+def sdk_http_case(transport, tname, auth_bytes=0):
+    """auth_bytes: a Bearer token that long on every request (the server is still found by
+    its initialize POST, its body far from the request line)."""
     def case(tmp):
         summary = os.path.join(tmp, "summary.json")
         mon = Monitor(tmp, ["--no-default-match"])
+        auth = ["--auth-bytes", str(auth_bytes)] if auth_bytes else []
         try:
             run_client(tmp, ["node", os.path.join(CLIENTS, "http_client.mjs"), "--transport",
                              transport, "--record", os.path.join(tmp, "record.json"),
-                             "--summary", summary])
+                             "--summary", summary] + auth)
         finally:
             recs = mon.stop()
         summ = json.load(open(summary))
+        tracked = [r for r in recs if r["event"] == "process.tracked"
+                   and r["process"]["pid"] == summ["serverPid"]]
+        check(len(tracked) == 1 and tracked[0]["reason"] == "traffic",
+              "the server was not found by its traffic: %r" % tracked)
         mine = check_exactly_once(tmp, recs, summ["serverPid"], tname)
+        if auth_bytes:
+            check(all(r["http"]["authorization"] for r in mine
+                      if r["http"]["method"] == "POST"), "Authorization header not seen")
         check(any(len(json.dumps(r["msg"])) > 1024 * 1024 for r in mine),
               "the ~1 MiB message is missing")
         http = [r["http"] for r in mine]
@@ -86,7 +97,7 @@ def sdk_http_case(transport, tname):
             check(posts and all(h["path"].startswith("/message") for h in posts),
                   "legacy POSTs: %r" % {h["path"] for h in posts})
         check_clean(recs)
-    case.__name__ = "http_sdk_" + transport
+    case.__name__ = "http_sdk_" + transport + ("_long_auth" if auth_bytes else "")
     return case
 
 
@@ -185,6 +196,7 @@ def python_http_case(tmp):
 
 
 CASES = [sdk_http_case("streamable", "streamable-http"), sdk_http_case("sse", "sse"),
-         python_http_case, client_side_case]
+         python_http_case, client_side_case,
+         sdk_http_case("streamable", "streamable-http", auth_bytes=JWT_BYTES)]
 python_http_case.__name__ = "http_python_streamable"
 client_side_case.__name__ = "http_sdk_client_side"

@@ -6,9 +6,12 @@
 //
 //   node http_client.mjs --transport streamable|sse --record FILE --summary FILE
 //        [--pidfile FILE] [--big-kb N] [--timeout-ms N] [--url URL] [--hold-file FILE]
+//        [--auth-bytes N]
 //
 // --url: the server runs elsewhere (started by the caller); nothing is spawned and --pidfile
 // gets this client's own pid. --hold-file: wait until FILE exists before connecting.
+// --auth-bytes: send "Authorization: Bearer" with a token of N bytes on every request (a long
+// JWT pushes the initialize body far from the request line).
 // Record: [{"dir": "c2s"|"s2c", "msg": {...}}, ...]. Summary: {ok, serverPid, clientPid, port, ...}.
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -43,6 +46,7 @@ function parseArgs(argv) {
         case '--timeout-ms': o.timeoutMs = Number(v); break;
         case '--url': o.url = v; break;
         case '--hold-file': o.holdFile = v; break;
+        case '--auth-bytes': o.authBytes = Number(v); break;
         default: fail(`unknown option ${argv[i]}`);
         }
     }
@@ -184,9 +188,12 @@ async function main() {
             url = new URL(`http://127.0.0.1:${port}/${o.transport === 'sse' ? 'sse' : 'mcp'}`);
         }
         if (o.holdFile) await waitHold(o.holdFile);
+        const opts = o.authBytes
+            ? { requestInit: { headers: { Authorization: `Bearer ${'J'.repeat(o.authBytes)}` } } }
+            : undefined;
         const transport = o.transport === 'sse'
-            ? new SSEClientTransport(url)
-            : new StreamableHTTPClientTransport(url);
+            ? new SSEClientTransport(url, opts)
+            : new StreamableHTTPClientTransport(url, opts);
         record(transport, entries);
         const client = makeClient(stats);
         await client.connect(transport, { timeout: o.timeoutMs });
