@@ -89,6 +89,8 @@ static __always_inline enum mw_opener starts_opener(const void *ubuf, __u64 len)
 
 #define MW_HEAD_MASK (MW_DETECT_HEAD - 1)
 #define MW_HEAD_END_LEN 4               /* "\r\n\r\n" */
+#define MW_HEAD_PROBES 8                /* 4-byte blocks looked at per bpf_loop iteration */
+#define MW_HEAD_STEP (MW_HEAD_PROBES * MW_HEAD_END_LEN)
 
 _Static_assert((MW_DETECT_HEAD & MW_HEAD_MASK) == 0, "MW_DETECT_HEAD is a power of two");
 _Static_assert(MW_HEAD_MASK + MW_HEAD_END_LEN <= MW_CHUNK_MAX, "head fits the scratch area");
@@ -99,22 +101,35 @@ struct head_ctx {
 	__u32 body;             /* offset of the body, 0 until the end of the headers is found */
 };
 
+static __always_inline bool head_end_at(const char *buf, __u32 at)
+{
+	const char *p = &buf[at & MW_HEAD_MASK];
+
+	return p[0] == '\r' && p[1] == '\n' && p[2] == '\r' && p[3] == '\n';
+}
+
+/* The end of the headers is searched for a block of 4 start positions at a time: every
+ * "\r\n\r\n" starting in [at, at + 4) covers the byte at + 3, so a block whose last byte is
+ * neither CR nor LF is skipped after one compare. */
 static long head_step(__u32 step, void *data)
 {
 	struct head_ctx *c = data;
-	__u32 i = step * MW_SCAN_STEP;
+	__u32 i = step * MW_HEAD_STEP;
 
-	if (i >= c->len)
-		return 1;
-	for (__u32 k = 0; k < MW_SCAN_STEP; k++) {
-		__u32 at = i + k;
-		const char *p = &c->buf[at & MW_HEAD_MASK];
+	for (__u32 k = 0; k < MW_HEAD_PROBES; k++) {
+		__u32 at = i + k * MW_HEAD_END_LEN;
+		char last;
 
 		if (at + MW_HEAD_END_LEN > c->len)
 			return 1;
-		if (p[0] == '\r' && p[1] == '\n' && p[2] == '\r' && p[3] == '\n') {
-			c->body = at + MW_HEAD_END_LEN;
-			return 1;
+		last = c->buf[(at + MW_HEAD_END_LEN - 1) & MW_HEAD_MASK];
+		if (last != '\r' && last != '\n')
+			continue;
+		for (__u32 j = 0; j < MW_HEAD_END_LEN; j++) {
+			if (at + j + MW_HEAD_END_LEN <= c->len && head_end_at(c->buf, at + j)) {
+				c->body = at + j + MW_HEAD_END_LEN;
+				return 1;
+			}
 		}
 	}
 	return 0;
@@ -135,7 +150,7 @@ static __always_inline __u32 post_body(const void *ubuf, __u64 len)
 		return 0;
 	c.buf = (const char *)s->data;
 	c.len = n;
-	bpf_loop(MW_DETECT_HEAD / MW_SCAN_STEP, head_step, &c, 0);
+	bpf_loop(MW_DETECT_HEAD / MW_HEAD_STEP, head_step, &c, 0);
 	return c.body;
 }
 

@@ -1086,17 +1086,21 @@ static void check_detected(pid_t pid, const char *bytes, size_t n)
 	CHECK_MEM(r->data, r->u.p.len, bytes, n);
 }
 
-/* An initialize POST whose Authorization header pushes the body past MW_DETECT_SCAN. */
+/* An initialize POST whose Authorization header pushes the body past MW_DETECT_SCAN; the end
+ * of the headers at each offset modulo 4 (the search looks at blocks of 4). */
 static void test_detect_post_long_headers(void)
 {
 	static char req[POST_MAX];
-	size_t n = make_post(req, sizeof(req), JWT_LEN, INIT_BODY);
-	pid_t pid;
 
-	CHECK((size_t)(strstr(req, "\r\n\r\n") - req) > MW_DETECT_SCAN);
-	pid = http_detect_case(req, n, n);
-	check_detected(pid, req, n);
-	CHECK(!loader_is_tracked(T.l, (uint32_t)pid));  /* it exited */
+	for (size_t extra = 0; extra < 4; extra++) {
+		size_t n = make_post(req, sizeof(req), JWT_LEN + extra, INIT_BODY);
+		pid_t pid;
+
+		CHECK((size_t)(strstr(req, "\r\n\r\n") - req) > MW_DETECT_SCAN);
+		pid = http_detect_case(req, n, n);
+		check_detected(pid, req, n);
+		CHECK(!loader_is_tracked(T.l, (uint32_t)pid));  /* it exited */
+	}
 }
 
 /* The same POST, other than initialize: not an MCP opener. */
