@@ -2,7 +2,9 @@
 /*
  * httpmcp: MCP over HTTP/1.1 from the captured bytes of TCP connections. Each connection's two
  * directions are reassembled (stream), told apart by their first bytes (a request line or a
- * status line), parsed into exchanges (http, libhtp) and their bodies into JSON-RPC texts:
+ * status line; a side whose capture began inside a request is skipped to its next request
+ * line, httpmcp_resync.c), parsed into exchanges (http, libhtp) and their bodies into JSON-RPC
+ * texts:
  *
  *  - Streamable HTTP: a POST body (one message or a batch) is client to server; its answer is
  *    JSON, an SSE stream (events before the response included) or 202; a GET opens the
