@@ -47,7 +47,7 @@ SKEL       := $(OUT)/mcpwarden.skel.h
 PURE_MODS  := stream framing jsonrpc jsonshort session decode evfmt fpath attrib actions match policy \
               policy_yaml policy_value policy_except policy_rules policy_parse policy_write \
               policy_default detect detect_rules alerts enfpath http http_tx http_inflate sse \
-              socks httpmcp httpmcp_msg httpmcp_hdr joins
+              socks httpmcp httpmcp_msg httpmcp_hdr httpmcp_resync joins
 USER_MODS  := $(PURE_MODS) cli loader pin reader proc output chans guard polfile enforce monitor monitor_records monitor_sinks monitor_pinned main
 USER_OBJS  := $(patsubst %,$(OUT)/user/%.o,$(USER_MODS))
 

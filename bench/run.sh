@@ -317,6 +317,8 @@ LOOP_CASES=(
 	"read-pipe-64B read-pipe 64"
 	"read-pipe-json-64B read-pipe-json 64"
 	"read-pipe-json-1KiB read-pipe-json 1024"
+	"read-pipe-post-2KiB read-pipe-post 2048"
+	"read-pipe-post-8KiB read-pipe-post 8192"
 	"open-close open-close 64"
 )
 declare -A LOOP_COUNT

@@ -13,6 +13,11 @@
  *   read-pipe-json   the same, but every read starts with '{' and is dense with quotes without
  *                    naming an MCP method: the worst case of traffic detection (the fd is
  *                    resolved and up to MW_DETECT_SCAN bytes are scanned on every read)
+ *   read-pipe-post   the same, but every read is an HTTP POST whose headers (a long Bearer
+ *                    token) end just before a small JSON-RPC body that is not an MCP opener:
+ *                    the worst case of the POST detection (the end of the headers is searched
+ *                    for through the whole read, up to MW_DETECT_HEAD bytes, then the body is
+ *                    scanned)
  *   open-close       COUNT openat()s of /dev/null, each followed by close() (two syscalls;
  *                    SIZE is ignored): the file hooks every process passes through
  *
@@ -46,6 +51,7 @@ enum mode {
 	MODE_READ_PIPE,
 	MODE_READ_PIPE_JSON,
 	MODE_OPEN_CLOSE,
+	MODE_READ_PIPE_POST,
 };
 
 static const char *const mode_names[] = {
@@ -54,6 +60,7 @@ static const char *const mode_names[] = {
 	[MODE_READ_PIPE] = "read-pipe",
 	[MODE_READ_PIPE_JSON] = "read-pipe-json",
 	[MODE_OPEN_CLOSE] = "open-close",
+	[MODE_READ_PIPE_POST] = "read-pipe-post",
 };
 
 struct run {
@@ -73,14 +80,28 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
+#define POST_HEAD       "POST /mcp HTTP/1.1\r\nAuthorization: Bearer "
+#define POST_TAIL       "\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}\n"
+#define POST_MIN        (sizeof(POST_HEAD) - 1 + sizeof(POST_TAIL) - 1 + 1)
+
 /*
  * One record of the traffic: SIZE bytes, the last a newline. JSON records look like
  * {"key":"value","key":"value",... : a quote every 3 or 4 bytes, much work for the scanner.
+ * POST records: a request line, an Authorization header filling the record, a small body.
  */
-static void fill_record(char *p, size_t size, bool json)
+static void fill_record(char *p, size_t size, enum mode mode)
 {
 	static const char unit[] = "\"key\":\"value\",";
+	bool json = mode == MODE_READ_PIPE_JSON;
 
+	if (mode == MODE_READ_PIPE_POST) {
+		size_t head = sizeof(POST_HEAD) - 1, tail = sizeof(POST_TAIL) - 1;
+
+		memcpy(p, POST_HEAD, head);
+		memset(p + head, 'J', size - head - tail);
+		memcpy(p + size - tail, POST_TAIL, tail);
+		return;
+	}
 	for (size_t i = 0; i < size; i++)
 		p[i] = json ? unit[i % (sizeof(unit) - 1)] : 'x';
 	p[0] = json ? '{' : 'x';
@@ -88,10 +109,10 @@ static void fill_record(char *p, size_t size, bool json)
 }
 
 /* Fill buf (BLOCK bytes) with back-to-back records. */
-static void fill_block(char *buf, size_t size, bool json)
+static void fill_block(char *buf, size_t size, enum mode mode)
 {
 	for (size_t off = 0; off + size <= BLOCK; off += size)
-		fill_record(buf + off, size, json);
+		fill_record(buf + off, size, mode);
 }
 
 /* A pipe as big as allowed; its capacity in *cap. */
@@ -165,7 +186,7 @@ static int run_pipe(struct run *r)
 
 	if (open_pipe(p, &cap))
 		return -1;
-	fill_block(block, r->size, r->mode == MODE_READ_PIPE_JSON);
+	fill_block(block, r->size, r->mode);
 	for (uint64_t left = r->count; !rc && left; ) {
 		uint64_t n = cap / r->size < left ? cap / r->size : left;
 
@@ -198,7 +219,7 @@ static int run_null(struct run *r)
 		fprintf(stderr, "write_loop: cannot open '/dev/null': %s\n", strerror(errno));
 		return -1;
 	}
-	fill_record(block, r->size, false);
+	fill_record(block, r->size, MODE_WRITE_NULL);
 	rc = timed_batch(r, fd, block, r->count, false);
 	close(fd);
 	if (rc)
@@ -245,6 +266,10 @@ static int parse_args(int argc, char **argv, struct run *r)
 		if (*end || size < 2 || size > SIZE_MAX_BYTES || BLOCK % size)
 			return -1;
 	}
+	if (m == MODE_READ_PIPE_POST && size < POST_MIN) {
+		fprintf(stderr, "write_loop: read-pipe-post needs SIZE >= %zu\n", POST_MIN);
+		return -1;
+	}
 	r->mode = (enum mode)m;
 	r->count = count;
 	r->size = (size_t)size;
@@ -257,7 +282,7 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &r)) {
 		fprintf(stderr, "usage: write_loop write-null|write-pipe|read-pipe|read-pipe-json|"
-			"open-close COUNT [SIZE]\n  (SIZE: 2..%u bytes, a divisor of %u)\n", SIZE_MAX_BYTES,
+			"read-pipe-post|open-close COUNT [SIZE]\n  (SIZE: 2..%u bytes, a divisor of %u)\n", SIZE_MAX_BYTES,
 			BLOCK);
 		return 2;
 	}

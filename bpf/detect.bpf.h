@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * Traffic detection: a process that is not tracked yet becomes an MCP server when it reads,
- * from a pipe or unix socket, a JSON value that names an MCP opening request: a "method" of
- * "initialize" or "server/discover" (compact or with Python's ": " separator), or the
- * 2026-07-28 per-request _meta key "io.modelcontextprotocol/protocolVersion".
- * Only reads whose first byte opens a JSON object or array are scanned, and only their first
- * MW_DETECT_SCAN bytes, so the cost for other processes is one byte read per read(2).
+ * from a pipe, a unix socket or a TCP socket, a JSON value that names an MCP opening request: a
+ * "method" of "initialize" or "server/discover" (compact or with Python's ": " separator), or
+ * the 2026-07-28 per-request _meta key "io.modelcontextprotocol/protocolVersion".
+ * Only reads whose first bytes open a JSON object or array, or an HTTP "POST ", are looked at
+ * (one user read of at most 5 bytes decides, for every other read). JSON is scanned from its
+ * first byte; a POST from the end of its headers (found within its first MW_DETECT_HEAD bytes,
+ * so a long Authorization header does not push the body out of reach). At most MW_DETECT_SCAN
+ * bytes are scanned. A POST read whose headers do not end within it or within MW_DETECT_HEAD
+ * bytes is counted (MW_DROP_DETECT_UNSCANNED): its body is not looked at.
  */
 #ifndef MW_DETECT_BPF_H
 #define MW_DETECT_BPF_H
@@ -62,17 +66,92 @@ static long scan_step(__u32 step, void *data)
 
 #define MW_POST_LEN 5                   /* "POST " */
 
+enum mw_opener {
+	MW_OPENER_NONE = 0,
+	MW_OPENER_JSON,                 /* '{' or '[' */
+	MW_OPENER_POST,                 /* "POST " */
+};
+
 /* The cheap first test, one user read of at most 5 bytes: do the bytes read start a JSON
  * object or array, or an HTTP POST (Streamable HTTP and legacy SSE requests)? */
-static __always_inline bool starts_opener(const void *ubuf, __u64 len)
+static __always_inline enum mw_opener starts_opener(const void *ubuf, __u64 len)
 {
 	char b[MW_POST_LEN] = {};
 
 	if (bpf_probe_read_user(b, len >= MW_POST_LEN ? MW_POST_LEN : 1, ubuf))
-		return false;
+		return MW_OPENER_NONE;
 	if (b[0] == '{' || b[0] == '[')
-		return true;
-	return b[0] == 'P' && b[1] == 'O' && b[2] == 'S' && b[3] == 'T' && b[4] == ' ';
+		return MW_OPENER_JSON;
+	if (b[0] == 'P' && b[1] == 'O' && b[2] == 'S' && b[3] == 'T' && b[4] == ' ')
+		return MW_OPENER_POST;
+	return MW_OPENER_NONE;
+}
+
+#define MW_HEAD_MASK (MW_DETECT_HEAD - 1)
+#define MW_HEAD_END_LEN 4               /* "\r\n\r\n" */
+#define MW_HEAD_PROBES 8                /* 4-byte blocks looked at per bpf_loop iteration */
+#define MW_HEAD_STEP (MW_HEAD_PROBES * MW_HEAD_END_LEN)
+
+_Static_assert((MW_DETECT_HEAD & MW_HEAD_MASK) == 0, "MW_DETECT_HEAD is a power of two");
+_Static_assert(MW_HEAD_MASK + MW_HEAD_END_LEN <= MW_CHUNK_MAX, "head fits the scratch area");
+
+struct head_ctx {
+	const char *buf;        /* the per-CPU scratch copy of the head of the request */
+	__u32 len;
+	__u32 body;             /* offset of the body, 0 until the end of the headers is found */
+};
+
+static __always_inline bool head_end_at(const char *buf, __u32 at)
+{
+	const char *p = &buf[at & MW_HEAD_MASK];
+
+	return p[0] == '\r' && p[1] == '\n' && p[2] == '\r' && p[3] == '\n';
+}
+
+/* The end of the headers is searched for a block of 4 start positions at a time: every
+ * "\r\n\r\n" starting in [at, at + 4) covers the byte at + 3, so a block whose last byte is
+ * neither CR nor LF is skipped after one compare. */
+static long head_step(__u32 step, void *data)
+{
+	struct head_ctx *c = data;
+	__u32 i = step * MW_HEAD_STEP;
+
+	for (__u32 k = 0; k < MW_HEAD_PROBES; k++) {
+		__u32 at = i + k * MW_HEAD_END_LEN;
+		char last;
+
+		if (at + MW_HEAD_END_LEN > c->len)
+			return 1;
+		last = c->buf[(at + MW_HEAD_END_LEN - 1) & MW_HEAD_MASK];
+		if (last != '\r' && last != '\n')
+			continue;
+		for (__u32 j = 0; j < MW_HEAD_END_LEN; j++) {
+			if (at + j + MW_HEAD_END_LEN <= c->len && head_end_at(c->buf, at + j)) {
+				c->body = at + j + MW_HEAD_END_LEN;
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* A read starting with "POST ": the offset of its body in the len bytes at ubuf, or 0 when
+ * its headers do not end within them (nor within MW_DETECT_HEAD bytes). */
+static __always_inline __u32 post_body(const void *ubuf, __u64 len)
+{
+	__u32 zero = 0, n = len > MW_DETECT_HEAD ? MW_DETECT_HEAD : (__u32)len;
+	struct mw_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	struct head_ctx c = {};
+
+	barrier_var(n);
+	if (!s || n > MW_DETECT_HEAD)   /* restated for the verifier */
+		return 0;
+	if (bpf_probe_read_user(s->data, n, ubuf))
+		return 0;
+	c.buf = (const char *)s->data;
+	c.len = n;
+	bpf_loop(MW_DETECT_HEAD / MW_HEAD_STEP, head_step, &c, 0);
+	return c.body;
 }
 
 /* True when the len bytes at ubuf (already read by the process) hold an MCP opener. */

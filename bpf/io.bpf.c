@@ -139,16 +139,40 @@ static __always_inline void emit_track(struct task_struct *task, __u32 reason)
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);    /* enforcement waits on its state */
 }
 
+/* The bytes of an untracked read to scan for an MCP opener (*ubuf, *len): the whole read for
+ * JSON, the body for a POST. False when there is nothing to scan. */
+static __always_inline bool detect_span(__u64 *ubuf, __u64 *len, enum mw_opener kind)
+{
+	__u32 body;
+
+	if (kind != MW_OPENER_POST)
+		return true;
+	body = post_body((void *)*ubuf, *len);
+	if (!body) {                    /* the body is out of reach: counted */
+		count_drop(MW_DROP_DETECT_UNSCANNED, *len);
+		return false;
+	}
+	if (body >= *len)
+		return false;           /* headers only: the body's own read starts with '{' */
+	*ubuf += body;
+	*len -= body;
+	return true;
+}
+
 /* An untracked reader: start tracking it if it just read an MCP opening request. */
 static __always_inline bool detect(struct task_struct *task, __u32 tgid, const struct io_args *a,
 				   __u64 ret, struct mw_chan_ref *ref)
 {
 	__u64 len = 0;
 	__u64 ubuf = first_segment(a, ret, &len);
+	enum mw_opener kind;
 
-	if (!ubuf || !len || !starts_opener((void *)ubuf, len))
+	if (!ubuf || !len)
 		return false;
-	if (!resolve_channel(task, a->fd, MW_OP_READ, ref) || !scan_for_mcp((void *)ubuf, len))
+	kind = starts_opener((void *)ubuf, len);
+	if (kind == MW_OPENER_NONE || !resolve_channel(task, a->fd, MW_OP_READ, ref))
+		return false;
+	if (!detect_span(&ubuf, &len, kind) || !scan_for_mcp((void *)ubuf, len))
 		return false;
 	if (track(tgid, task_start_ns(task), tgid, MW_TRACK_TRAFFIC))
 		return false;
@@ -246,7 +270,8 @@ static __always_inline void capture(struct task_struct *task, const struct io_ar
 }
 
 /* The one worker behind every sys_exit_* program. For a process that is not tracked, a write
- * costs one map lookup; a read adds the argument fetch and a one-byte peek (detection). */
+ * costs one map lookup; a read adds the argument fetch and a peek of at most 5 bytes (detection:
+ * only reads starting with '{', '[' or "POST " are looked at further). */
 static __always_inline int on_exit(long ret, __u8 sys, __u8 op)
 {
 	struct task_struct *task;

@@ -158,9 +158,91 @@ static void feed_http(struct hconn *c, int op, const uint8_t *p, size_t n, uint6
 	}
 }
 
+static int other_op(int op)
+{
+	return op == MW_OP_READ ? MW_OP_WRITE : MW_OP_READ;
+}
+
+/* Text, as a request's body or headers are (a TLS record or a binary protocol is not). */
+static bool looks_text(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((p[i] < ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') || p[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* The roles are known (first_op's bytes told them). A request joined mid-way gets a stand-in
+ * exchange first, so the answer it is owed pairs with it and not with the next request; then
+ * both sides' waiting bytes go to the parser, first_op's first. */
+static void set_roles(struct hconn *c, int req_op, int first_op, uint64_t ts)
+{
+	c->req_op = req_op;
+	if (c->resync_op && c->resync_op != req_op) {
+		c->h->st.not_http++;    /* the side joined mid-way carries answers */
+		abandon(c, "joined mid-response");
+		return;
+	}
+	if (c->resync_op) {
+		c->rs_unseen = true;
+		feed_http(c, req_op, (const uint8_t *)UNSEEN_REQUEST, strlen(UNSEEN_REQUEST), ts);
+		c->rs_unseen = false;
+	}
+	for (int i = 0; i < 2; i++) {
+		int s = i ? !side_index(first_op) : side_index(first_op);
+
+		feed_http(c, s ? MW_OP_WRITE : MW_OP_READ, c->pend[s], c->pend_len[s], ts);
+		c->pend_len[s] = 0;
+	}
+}
+
+/* Bytes of the side joined mid-request: skipped to its next request line, which goes to the
+ * parser. Returns how many of p[0..n) were consumed (the rest follow the line). */
+static size_t resync(struct hconn *c, const uint8_t *p, size_t n, uint64_t ts)
+{
+	const uint8_t *line;
+	size_t len = 0, took = hm_resync_scan(c, p, n, &line, &len);
+
+	if (!line) {
+		if (c->rs_seen > MW_HTTP_RESYNC_MAX) {
+			hm_resync_end(c, 0);
+			c->h->st.not_http++;
+			abandon(c, "no request line after joining mid-request");
+		}
+		return took;
+	}
+	if (!c->req_op)
+		set_roles(c, c->resync_op, c->resync_op, ts);
+	c->h->st.resynced++;
+	if (!c->dead)
+		feed_http(c, c->resync_op, line, len, ts);
+	hm_resync_end(c, len);
+	return took;
+}
+
+/* A side's first bytes are not an HTTP message's start: a request joined mid-way, when they
+ * are text and the other side is not in the same case; else not HTTP. */
+static void start_resync(struct hconn *c, int op, uint64_t ts)
+{
+	int si = side_index(op);
+	uint8_t first[TOKEN_MAX];
+	size_t n = c->pend_len[si], took;
+
+	if (c->resync_op || !looks_text(c->pend[si], n) || !hm_resync_start(c, op)) {
+		c->h->st.not_http++;
+		abandon(c, "not HTTP/1.x");
+		return;
+	}
+	memcpy(first, c->pend[si], n);
+	c->pend_len[si] = 0;
+	took = resync(c, first, n, ts);
+	if (took < n && c->req_op)
+		feed_http(c, op, first + took, n - took, ts);
+}
+
 /* Until the roles are known, a side's first bytes wait (a few bytes, for a request line or a
  * status line split across pieces). Returns how many of p[0..n) it took; the roles may be
- * known afterwards, or the connection abandoned. */
+ * known afterwards, the side may be resynchronising, or the connection abandoned. */
 static size_t learn_sides(struct hconn *c, int op, const uint8_t *p, size_t n, uint64_t ts)
 {
 	int si = side_index(op);
@@ -172,19 +254,11 @@ static size_t learn_sides(struct hconn *c, int op, const uint8_t *p, size_t n, u
 	fb = classify(c->pend[si], c->pend_len[si]);
 	if (fb == FB_MORE)
 		return take;
-	if (fb == FB_OTHER) {
-		c->h->st.not_http++;
-		abandon(c, "not HTTP/1.x");
-		return n;
-	}
-	c->req_op = fb == FB_REQUEST ? op : op == MW_OP_READ ? MW_OP_WRITE : MW_OP_READ;
-	for (int i = 0; i < 2; i++) {   /* both sides' waiting bytes, this one's first */
-		int s = i ? !si : si;
-
-		feed_http(c, s ? MW_OP_WRITE : MW_OP_READ, c->pend[s], c->pend_len[s], ts);
-		c->pend_len[s] = 0;
-	}
-	return take;
+	if (fb == FB_OTHER)
+		start_resync(c, op, ts);
+	else
+		set_roles(c, fb == FB_REQUEST ? op : other_op(op), op, ts);
+	return c->dead ? n : take;
 }
 
 static void on_bytes(void *ctx, uint64_t off, const uint8_t *p, size_t n, uint64_t ts_ns)
@@ -201,14 +275,16 @@ static void on_bytes(void *ctx, uint64_t off, const uint8_t *p, size_t n, uint64
 		hm_dechunk(c, p, n);
 		return;
 	}
-	if (!c->req_op && !c->pend_len[0] && !c->pend_len[1] &&
+	if (!c->req_op && !c->resync_op && !c->pend_len[0] && !c->pend_len[1] &&
 	    classify(p, n) == FB_OTHER && hm_adopt(c, s->op, p, n)) {
 		hm_dechunk(c, p, n);
 		return;
 	}
-	if (!c->req_op)
+	if (!c->req_op && c->resync_op != s->op)
 		took = learn_sides(c, s->op, p, n, ts_ns);
-	if (c->req_op)
+	if (c->resync_op == s->op && !c->dead)
+		took += resync(c, p + took, n - took, ts_ns);
+	if (c->req_op && c->resync_op != s->op)
 		feed_http(c, s->op, p + took, n - took, ts_ns);
 }
 
@@ -229,6 +305,7 @@ static const struct stream_sink stream_sink = { .bytes = on_bytes, .gap = on_gap
 static void conn_free(struct hconn *c)
 {
 	hm_free_adopted(c);
+	hm_resync_end(c, 0);
 	for (int i = 0; i < 2; i++)
 		stream_free(c->st[i]);
 	http_conn_free(c->http);        /* finishes open exchanges */

@@ -2,7 +2,9 @@
 /*
  * httpmcp: MCP over HTTP/1.1 from the captured bytes of TCP connections. Each connection's two
  * directions are reassembled (stream), told apart by their first bytes (a request line or a
- * status line), parsed into exchanges (http, libhtp) and their bodies into JSON-RPC texts:
+ * status line; a side whose capture began inside a request is skipped to its next request
+ * line, httpmcp_resync.c), parsed into exchanges (http, libhtp) and their bodies into JSON-RPC
+ * texts:
  *
  *  - Streamable HTTP: a POST body (one message or a batch) is client to server; its answer is
  *    JSON, an SSE stream (events before the response included) or 202; a GET opens the
@@ -47,6 +49,8 @@ struct httpmcp_envelope {
 	const char *content_type;       /* of the body the message came in */
 	uint64_t conn;                  /* the socket inode */
 	uint64_t exchange;              /* the exchange's index on the connection */
+	bool client_side;               /* the capturing process sent the requests: it is the
+					 * client, the server is its peer */
 };
 
 struct httpmcp_msg {
@@ -88,6 +92,9 @@ struct httpmcp_stats {
 	uint64_t sessions_ended;        /* by a DELETE answered 2xx */
 	uint64_t adopted;               /* event streams joined mid-way */
 	uint64_t joined;                /* sides joined mid-stream (httpmcp_join) */
+	uint64_t resynced;              /* request sides joined mid-request, resumed at their
+					 * next request line */
+	uint64_t resync_bytes;          /* bytes skipped by them (the request joined mid-way) */
 };
 
 /* One captured piece of a TCP connection (enum mw_op: what the process did with it). */

@@ -34,6 +34,8 @@
 #define HDR_METHOD       "Mcp-Method"
 #define HDR_NAME         "Mcp-Name"
 #define TOKEN_MAX        16u
+/* What the parser is given for a request joined mid-way, so that its answer pairs with it. */
+#define UNSEEN_REQUEST   "POST * HTTP/1.1\r\nContent-Length: 0\r\n\r\n"
 
 struct hconn;
 
@@ -61,6 +63,12 @@ struct hconn {
 	struct stream *st[2];
 	struct http_conn *http;
 	struct hx *adopted;             /* a GET event stream joined after its start */
+	int resync_op;                  /* the request side, joined mid-request, until its next
+					 * request line (httpmcp_resync.c); 0 otherwise */
+	uint8_t *rs_line;               /* the tail of its current line */
+	size_t rs_len;
+	uint64_t rs_seen;               /* its bytes consumed so far */
+	bool rs_unseen;                 /* the stand-in exchange of that request is being fed */
 	enum dechunk_state dc;
 	uint64_t dc_left;
 };
@@ -108,6 +116,8 @@ struct hx {
 	char *event_id;                 /* id of the SSE event being handed on */
 	uint64_t res_ts;
 	bool adopted;                   /* no exchange: an event stream joined mid-way */
+	bool unseen;                    /* stands in for a request joined mid-way: the answer is
+					 * real, the request line and headers were not seen */
 	uint32_t epoch;                 /* the connection's epoch when the exchange began */
 	uint64_t legacy_key;            /* the session its legacy endpoint names, 0 when none */
 };
@@ -134,6 +144,19 @@ void hm_learn_endpoint(struct httpmcp *h, uint32_t tgid, const char *url, uint64
 /* httpmcp_hdr.c: the 2026-07-28 headers against the body */
 const char *hm_header_decode(const char *v, char **buf);
 void hm_check_headers(struct hx *x, const struct httpmcp_msg *m);
+
+/* httpmcp_resync.c: a request side joined mid-request, skipped to its next request line */
+/* A request line in line[0..n) (no newline; a CR before it is allowed), maybe glued to the end
+ * of a body: *start is where its method begins. */
+bool hm_request_line(const uint8_t *line, size_t n, size_t *start);
+bool hm_resync_start(struct hconn *c, int op);
+/* Scan bytes of the side: how many it consumed. When a request line ended in them, *line and
+ * *line_len are that line with its newline (valid until hm_resync_end), else *line is NULL. */
+size_t hm_resync_scan(struct hconn *c, const uint8_t *p, size_t n, const uint8_t **line,
+		      size_t *line_len);
+/* Resynchronised (refed: the bytes of the line handed on), or given up (0): counts what was
+ * skipped and frees. */
+void hm_resync_end(struct hconn *c, size_t refed);
 
 /* httpmcp_msg.c: the HTTP parser's sink, and event streams joined mid-way */
 extern const struct http_sink httpmcp_http_sink;

@@ -23,8 +23,8 @@ static void fill_env(const struct hx *x, struct httpmcp_envelope *env, const cha
 {
 	memset(env, 0, sizeof(*env));
 	env->transport = x->legacy ? HTTPMCP_TRANSPORT_SSE : HTTPMCP_TRANSPORT_STREAMABLE;
-	env->method = x->adopted ? "GET" : x->tx->method;
-	env->path = x->adopted ? "" : x->tx->path;
+	env->method = x->adopted ? "GET" : x->unseen ? NULL : x->tx->method;
+	env->path = x->adopted || x->unseen ? "" : x->tx->path;
 	env->status = x->adopted ? 0 : x->tx->status;
 	env->host = header(x, HTTP_REQUEST, "host");
 	env->origin = header(x, HTTP_REQUEST, "origin");
@@ -34,6 +34,7 @@ static void fill_env(const struct hx *x, struct httpmcp_envelope *env, const cha
 	env->content_type = ctype;
 	env->conn = x->c->conn;
 	env->exchange = x->adopted ? 0 : x->tx->index;
+	env->client_side = x->c->req_op == MW_OP_WRITE;
 }
 
 static void emit(struct hx *x, enum mw_dir dir, const char *text, size_t len, uint64_t ts,
@@ -293,6 +294,7 @@ static void on_req_headers(void *ctx, struct http_tx *tx)
 	x->tx = tx;
 	x->epoch = c->epoch;
 	x->req_ts = c->last_ts;
+	x->unseen = c->rs_unseen;
 	x->legacy_key = strcmp(tx->method, "POST") ? 0 :
 			hm_endpoint_session(c->h, c->tgid, tx->path);
 	x->legacy = x->legacy_key || legacy_post(tx);

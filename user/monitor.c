@@ -11,6 +11,7 @@ static const char *const drop_names[MW_DROP__COUNT] = {
 	[MW_DROP_ENFORCE_STATE] = "enforce_state",
 	[MW_DROP_SIGNAL] = "signal_failed",
 	[MW_DROP_PROG_MISSED] = "prog_missed",
+	[MW_DROP_DETECT_UNSCANNED] = "detect_unscanned",
 };
 
 static const char *reason_name(uint32_t reason)
@@ -211,8 +212,10 @@ static json_t *decoder_json(const struct decode_stats *s)
 
 static json_t *http_json(const struct httpmcp_stats *s)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "adopted",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"adopted",
 		(json_int_t)s->adopted, "joined", (json_int_t)s->joined,
+		"resynced", (json_int_t)s->resynced, "resync_bytes", (json_int_t)s->resync_bytes,
 		"connections", (json_int_t)s->connections, "exchanges", (json_int_t)s->exchanges,
 		"messages", (json_int_t)s->messages, "replays_dropped", (json_int_t)s->replays_dropped,
 		"not_http", (json_int_t)s->not_http, "parse_errors", (json_int_t)s->parse_errors,

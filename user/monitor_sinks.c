@@ -10,10 +10,13 @@ static void learn_from_message(struct monitor *m, const struct decode_msg *dm)
 {
 	struct proc_info *p = proc_find(m->procs, dm->tgid);
 	struct proc_info *root = p && p->root ? proc_find(m->procs, p->root) : NULL;
+	const struct httpmcp_envelope *env = dm->envelope;
 	const char *name;
 
 	if (!p || !p->root)
 		return;
+	if (env && env->client_side)
+		return;                 /* a tracked client: the server is elsewhere */
 	guard_spoke(m->guard, p->root);
 	name = dm->session ? json_string_value(json_object_get(dm->session->server_info, "name"))
 			   : NULL;
@@ -24,7 +27,9 @@ static void learn_from_message(struct monitor *m, const struct decode_msg *dm)
 		guard_client_roots(m->guard, p->root, json_object_get(dm->m->elem, "result"));
 }
 
-/* Where an HTTP message travelled: the connection's endpoints and the HTTP envelope. */
+/* Where an HTTP message travelled: the connection's endpoints and the HTTP envelope. The
+ * capturing process is the server, or the client when it sent the requests (client-side
+ * capture: the server is its peer, named by the channel's address). */
 static json_t *describe_http(struct monitor *m, const struct decode_msg *dm,
 			     struct output_chan *oc)
 {
@@ -38,8 +43,8 @@ static json_t *describe_http(struct monitor *m, const struct decode_msg *dm,
 
 	oc->transport = env->transport;
 	oc->name = socks_name(m->socks, env->conn);
-	oc->server = proc_get(m->procs, dm->tgid, dm->start_ns);
-	oc->client = NULL;
+	oc->server = env->client_side ? NULL : proc_get(m->procs, dm->tgid, dm->start_ns);
+	oc->client = env->client_side ? proc_get(m->procs, dm->tgid, dm->start_ns) : NULL;
 	oc->http = http;
 	return http;
 }

@@ -268,6 +268,13 @@ static void add_msg(struct output *o, json_t *rec, const json_t *elem,
 		(json_int_t)MW_SHORTEN_OVER));
 }
 
+/* The process a console line names: the one whose capture it is (the server, or a tracked
+ * client when the server is elsewhere). */
+static const struct proc_info *capturer(const struct output_chan *c)
+{
+	return c->server ? c->server : c->client;
+}
+
 static json_t *chan_record(const struct output_chan *c, enum mw_dir dir, uint64_t chan,
 			   uint64_t off, uint64_t size)
 {
@@ -305,7 +312,7 @@ static void console_message(struct output *o, const struct decode_msg *dm,
 		snprintf(lat, sizeof(lat), " %.1f ms", (double)dm->corr.latency_ns / NSEC_PER_MSEC);
 	fprintf(o->console, "%s%.12s%s %s[%u] %s %s%-12s %s%s%s%s%s%s %s%s%s\n",
 		o->color ? C_DIM : "", ts + 11, o->color ? C_RESET : "",
-		c->server ? c->server->comm : "?", c->server ? c->server->tgid : 0,
+		capturer(c) ? capturer(c)->comm : "?", capturer(c) ? capturer(c)->tgid : 0,
 		dm->dir == MW_DIR_C2S ? "->" : "<-", o->color ? color : "", kind_name(m->kind),
 		what, target ? " " : "", target ? target : "", id[0] ? " id=" : "",
 		id[0] ? id + 2 : "", lat, size, m->is_error ? " ERROR" : "",
@@ -350,9 +357,10 @@ void output_session(struct output *o, const struct session *s, uint64_t ts_ns,
 	const char *name = json_string_value(json_object_get(s->server_info, "name"));
 
 	if (o->console)
-		output_console(o, ts_ns, "session %llu: %s[%u] is %s, protocol %s",
-			       (unsigned long long)s->id, c->server ? c->server->comm : "?",
-			       c->server ? c->server->tgid : 0, name ? name : "an MCP server",
+		output_console(o, ts_ns, "session %llu: %s[%u] %s %s, protocol %s",
+			       (unsigned long long)s->id, capturer(c) ? capturer(c)->comm : "?",
+			       capturer(c) ? capturer(c)->tgid : 0, c->server ? "is" : "is a client of",
+			       name ? name : "an MCP server",
 			       s->protocol_version ? s->protocol_version : "?");
 	if (!o->jsonl)
 		return;
@@ -373,7 +381,7 @@ void output_note(struct output *o, const char *event, const struct decode_note *
 	if (o->console)
 		output_console(o, n->ts_ns, "%s%s%s %s[%u] offset %llu, %llu bytes%s%s",
 			       o->color ? C_NOTE : "", event, o->color ? C_RESET : "",
-			       c->server ? c->server->comm : "?", c->server ? c->server->tgid : 0,
+			       capturer(c) ? capturer(c)->comm : "?", capturer(c) ? capturer(c)->tgid : 0,
 			       (unsigned long long)n->offset, (unsigned long long)n->size,
 			       n->preview ? ": " : "", n->preview ? n->preview : "");
 	if (!o->jsonl)

@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #endif
 
-#define MW_ABI_VERSION 7u
+#define MW_ABI_VERSION 8u
 
 /* Kernel start times are compared at the resolution /proc exposes them (clock ticks). */
 #define MW_USER_HZ      100u
@@ -95,7 +95,9 @@ enum mw_drop_reason {
 	MW_DROP_SIGNAL = 6,        /* bpf_send_signal() failed: a kill or hold did not happen */
 	MW_DROP_PROG_MISSED = 7,   /* program runs the kernel skipped (bpf_prog_info
 				    * recursion_misses); summed by user space, not by BPF */
-	MW_DROP__COUNT = 8,
+	MW_DROP_DETECT_UNSCANNED = 8, /* detection: an untracked POST read whose headers do not end
+				       * within it or within MW_DETECT_HEAD bytes (body not scanned) */
+	MW_DROP__COUNT = 9,
 };
 
 /* Header flags. */

@@ -13,6 +13,9 @@
 #define MW_IOV_MAX              1024u
 /* Bytes of a read scanned for an MCP request by a process that is not tracked yet. */
 #define MW_DETECT_SCAN          1024u
+/* Bytes of an untracked read starting with "POST " searched for the end of its headers; the
+ * scan above starts at the body (power of two). */
+#define MW_DETECT_HEAD          8192u
 #define MW_COMM_LEN             16u
 /* Bytes of argv copied at exec (arguments are NUL separated, as in /proc/PID/cmdline). */
 #define MW_ARGS_MAX             512u
@@ -98,5 +101,10 @@
 #define MW_HTTP_HELD_MAX        (4u << 20)
 /* HTTP: longest request or status line, header line or chunk-size line libhtp buffers. */
 #define MW_HTTP_FIELD_MAX       (64u << 10)
+/* HTTP: a request side joined mid-request is skipped to its next request line: the line's
+ * last bytes kept while looking (a longer request line is missed), and the bytes skipped
+ * before the connection is given up. */
+#define MW_HTTP_RESYNC_LINE     (8u << 10)
+#define MW_HTTP_RESYNC_MAX      (16u << 20)
 
 #endif /* MCPWARDEN_LIMITS_H */

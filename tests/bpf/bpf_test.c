@@ -43,6 +43,7 @@ struct rec {
 		struct mw_track t;
 		struct mw_file fl;
 		struct mw_net n;
+		struct mw_sock s;
 	} u;
 	uint8_t *data;          /* payload bytes (copy) */
 };
@@ -86,6 +87,7 @@ static void on_exit_ev(void *c, const struct mw_exit *e) { push(&e->h, e, sizeof
 static void on_track(void *c, const struct mw_track *e) { push(&e->h, e, sizeof(*e)); }
 static void on_file(void *c, const struct mw_file *e) { push(&e->h, e, sizeof(*e)); }
 static void on_net(void *c, const struct mw_net *e) { push(&e->h, e, sizeof(*e)); }
+static void on_sock(void *c, const struct mw_sock *e) { push(&e->h, e, sizeof(*e)); }
 
 static void pump(void)
 {
@@ -868,6 +870,347 @@ static void test_unix_connect_path(void)
 	unlink(sa.sun_path);
 }
 
+/* ---- TCP channels (HTTP transports) ---- */
+
+#define TCP_REQ "GET /mcpwarden HTTP/1.1\r\nHost: bpf-test\r\n\r\n"
+#define TCP_RES "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"
+
+struct tcp_client {
+	struct sockaddr_storage srv;
+	socklen_t len;
+	int report;             /* write end of a pipe: the client's socket inode goes there */
+};
+
+/* One write of the request, one read of the response. */
+static void child_tcp_client(void *arg)
+{
+	struct tcp_client *k = arg;
+	int fd = socket(k->srv.ss_family, SOCK_STREAM, 0);
+	char buf[128];
+	struct stat st;
+	uint64_t ino;
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&k->srv, k->len) || fstat(fd, &st))
+		_exit(4);
+	ino = st.st_ino;
+	if (write(k->report, &ino, sizeof(ino)) != (ssize_t)sizeof(ino))
+		_exit(5);
+	if (write(fd, TCP_REQ, strlen(TCP_REQ)) != (ssize_t)strlen(TCP_REQ))
+		_exit(6);
+	if (read(fd, buf, sizeof(buf)) != (ssize_t)strlen(TCP_RES))
+		_exit(7);
+	close(fd);
+}
+
+static bool read_full(int fd, void *buf, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t k = read(fd, (char *)buf + done, n - done);
+
+		if (k <= 0)
+			return false;
+		done += (size_t)k;
+	}
+	return true;
+}
+
+/* A loopback address of family, port 0. */
+static socklen_t loopback(int family, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	ss->ss_family = (sa_family_t)family;
+	if (family == AF_INET) {
+		((struct sockaddr_in *)ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof(struct sockaddr_in);
+	}
+	((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_loopback;
+	return sizeof(struct sockaddr_in6);
+}
+
+/* The address and port of a socket address, as a sock record holds them. */
+static void endpoint_of(const struct sockaddr_storage *ss, uint8_t addr[16], uint16_t *port)
+{
+	memset(addr, 0, 16);
+	if (ss->ss_family == AF_INET) {
+		memcpy(addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+		*port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	} else {
+		memcpy(addr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+		*port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	}
+}
+
+/* The 4-tuple the tracked client's socket really has: what the server's accepted socket
+ * sees, the other way round. */
+struct tuple {
+	uint8_t laddr[16], raddr[16];
+	uint16_t lport, rport;
+};
+
+static void check_sock(const struct rec *s, int family, uint64_t ino, uint8_t op,
+		       const struct tuple *t)
+{
+	CHECK_EQ(s->u.s.chan, MW_CHAN_TCP_ID(ino, op));
+	CHECK_EQ(s->u.s.sock_ino, ino);
+	CHECK_EQ(s->u.s.op, op);
+	CHECK_EQ(s->u.s.family, family);
+	CHECK_MEM(s->u.s.laddr, 16, t->laddr, 16);
+	CHECK_MEM(s->u.s.raddr, 16, t->raddr, 16);
+	CHECK_EQ(s->u.s.lport, t->lport);
+	CHECK_EQ(s->u.s.rport, t->rport);
+}
+
+static void check_tcp_payload(const struct rec *r, uint64_t ino, uint8_t op, uint8_t sys,
+			      const char *bytes)
+{
+	CHECK_EQ(r->u.p.kind, MW_CHAN_TCP);
+	CHECK_EQ(r->u.p.chan, MW_CHAN_TCP_ID(ino, op));
+	CHECK_EQ(r->u.p.local_ino, ino);
+	CHECK_EQ(r->u.p.peer_ino, 0);
+	CHECK_EQ(r->u.p.syscall, sys);
+	CHECK_EQ(r->u.p.offset, 0);
+	CHECK_EQ(r->u.p.total, strlen(bytes));
+	CHECK_EQ(r->u.p.h.flags & (MW_F_FIRST_CHUNK | MW_F_LAST_CHUNK),
+		 MW_F_FIRST_CHUNK | MW_F_LAST_CHUNK);
+	CHECK_MEM(r->data, r->u.p.len, bytes, strlen(bytes));
+}
+
+/* A tracked client writes a request and reads the answer over TCP on the loopback of family:
+ * one payload record per direction, on two channels of its socket, and a sock record for
+ * each with the socket's real endpoints. */
+static void tcp_case(int family)
+{
+	struct tcp_client k;
+	struct sockaddr_storage mine, theirs;
+	socklen_t ml = sizeof(mine), tl = sizeof(theirs);
+	int lfd = socket(family, SOCK_STREAM, 0), go[2], rp[2], c, st = -1;
+	struct rec *w = NULL, *r = NULL, *sw = NULL, *sr = NULL;
+	size_t npay = 0, nsock = 0;
+	char req[sizeof(TCP_REQ)] = "";
+	struct tuple t;
+	uint64_t ino = 0;
+	pid_t pid;
+
+	reset();
+	k.len = loopback(family, &k.srv);
+	CHECK_EQ(bind(lfd, (struct sockaddr *)&k.srv, k.len), 0);
+	CHECK_EQ(listen(lfd, 4), 0);
+	CHECK_EQ(getsockname(lfd, (struct sockaddr *)&k.srv, &k.len), 0);
+	CHECK_EQ(pipe(rp), 0);
+	k.report = rp[1];
+	pid = spawn(go, child_tcp_client, &k);
+	track_pid(pid);
+	CHECK_EQ(write(go[1], "g", 1), 1);
+	c = accept(lfd, NULL, NULL);
+	CHECK(c >= 0);
+	CHECK(read_full(c, req, strlen(TCP_REQ)));
+	CHECK_MEM(req, strlen(req), TCP_REQ, strlen(TCP_REQ));
+	CHECK_EQ(write(c, TCP_RES, strlen(TCP_RES)), (ssize_t)strlen(TCP_RES));
+	CHECK(read_full(rp[0], &ino, sizeof(ino)));
+	/* the client's end is the accepted socket's peer, and the other way round */
+	CHECK_EQ(getpeername(c, (struct sockaddr *)&theirs, &tl), 0);
+	CHECK_EQ(getsockname(c, (struct sockaddr *)&mine, &ml), 0);
+	endpoint_of(&theirs, t.laddr, &t.lport);
+	endpoint_of(&mine, t.raddr, &t.rport);
+	close(go[1]);
+	waitpid(pid, &st, 0);
+	CHECK_EQ(st, 0);
+	pump();
+	for (size_t i = 0; i < T.n; i++) {
+		struct rec *e = &T.ev[i];
+
+		if (is(e, MW_EV_PAYLOAD, (uint32_t)pid) && e->u.p.kind == MW_CHAN_TCP) {
+			npay++;
+			w = e->u.p.op == MW_OP_WRITE ? e : w;
+			r = e->u.p.op == MW_OP_READ ? e : r;
+		} else if (is(e, MW_EV_SOCK, (uint32_t)pid)) {
+			nsock++;
+			sw = e->u.s.op == MW_OP_WRITE ? e : sw;
+			sr = e->u.s.op == MW_OP_READ ? e : sr;
+		}
+	}
+	CHECK_EQ(npay, 2);
+	CHECK_EQ(nsock, 2);
+	CHECK(w && r && sw && sr);
+	if (w && r && sw && sr) {
+		CHECK(w->u.p.chan != r->u.p.chan);      /* one channel per direction */
+		check_tcp_payload(w, ino, MW_OP_WRITE, MW_SYS_WRITE, TCP_REQ);
+		check_tcp_payload(r, ino, MW_OP_READ, MW_SYS_READ, TCP_RES);
+		CHECK_EQ(w->h.root, pid);
+		check_sock(sw, family, ino, MW_OP_WRITE, &t);
+		check_sock(sr, family, ino, MW_OP_READ, &t);
+		CHECK_EQ(sw->h.root, pid);
+	}
+	close(c);
+	close(lfd);
+	close(rp[0]);
+	close(rp[1]);
+}
+
+static void test_tcp_ipv4_captured(void)
+{
+	tcp_case(AF_INET);
+}
+
+static void test_tcp_ipv6_captured(void)
+{
+	tcp_case(AF_INET6);
+}
+
+/* ---- detection of HTTP MCP servers ---- */
+
+#define INIT_BODY "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":" \
+		  "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{}," \
+		  "\"clientInfo\":{\"name\":\"bpf-test\",\"version\":\"1\"}}}"
+#define OTHER_BODY "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"tools/list\",\"params\":{}}"
+#define JWT_LEN         1536    /* a realistic Bearer token: longer than MW_DETECT_SCAN */
+#define POST_MAX        (MW_DETECT_HEAD * 2)
+
+/* An untracked server's side: one connection, read in two parts (the second may be empty);
+ * between them it tells the client to go on. */
+struct tcp_server {
+	int lfd;
+	int ack[2];
+	size_t first, total;
+};
+
+static void child_tcp_server(void *arg)
+{
+	struct tcp_server *k = arg;
+	static char buf[POST_MAX];
+	int c = accept(k->lfd, NULL, NULL);
+
+	if (c < 0 || !read_full(c, buf, k->first))
+		_exit(4);
+	if (k->total > k->first && (write(k->ack[1], "a", 1) != 1 ||
+				    !read_full(c, buf, k->total - k->first)))
+		_exit(5);
+	close(c);
+}
+
+/* "POST /mcp" with an Authorization header of auth_len bytes and body. */
+static size_t make_post(char *out, size_t cap, size_t auth_len, const char *body)
+{
+	size_t n = (size_t)snprintf(out, cap, "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+				    "Authorization: Bearer ");
+
+	memset(out + n, 'J', auth_len);
+	n += auth_len;
+	n += (size_t)snprintf(out + n, cap - n, "\r\nContent-Type: application/json\r\n"
+			      "Accept: application/json, text/event-stream\r\n"
+			      "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+	return n;
+}
+
+/* The client sends req[0..first), waits until the server read it, then the rest. Returns
+ * the untracked server's pid (it has exited). */
+static pid_t http_detect_case(const char *req, size_t first, size_t total)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(AF_INET, &ss);
+	struct tcp_server k = { .lfd = socket(AF_INET, SOCK_STREAM, 0), .first = first,
+				.total = total };
+	int go[2], c = socket(AF_INET, SOCK_STREAM, 0), st = -1;
+	char a;
+	pid_t pid;
+
+	reset();
+	CHECK_EQ(bind(k.lfd, (struct sockaddr *)&ss, len), 0);
+	CHECK_EQ(listen(k.lfd, 4), 0);
+	CHECK_EQ(getsockname(k.lfd, (struct sockaddr *)&ss, &len), 0);
+	CHECK_EQ(pipe(k.ack), 0);
+	pid = spawn(go, child_tcp_server, &k);
+	CHECK_EQ(connect(c, (struct sockaddr *)&ss, len), 0);
+	CHECK_EQ(write(c, req, first), (ssize_t)first);
+	CHECK_EQ(write(go[1], "g", 1), 1);
+	if (total > first) {
+		CHECK_EQ(read(k.ack[0], &a, 1), 1);
+		CHECK_EQ(write(c, req + first, total - first), (ssize_t)(total - first));
+	}
+	close(go[1]);
+	waitpid(pid, &st, 0);
+	CHECK_EQ(st, 0);
+	pump();
+	close(c);
+	close(k.lfd);
+	close(k.ack[0]);
+	close(k.ack[1]);
+	return pid;
+}
+
+/* The one TCP payload record of pid holds exactly bytes (the read that got it tracked). */
+static void check_detected(pid_t pid, const char *bytes, size_t n)
+{
+	struct rec *r = find(MW_EV_PAYLOAD, (uint32_t)pid, 0);
+
+	CHECK_EQ(count(MW_EV_TRACK, (uint32_t)pid), 1);
+	CHECK_EQ(count(MW_EV_PAYLOAD, (uint32_t)pid), 1);
+	if (!r || !find(MW_EV_TRACK, (uint32_t)pid, 0))
+		return;
+	CHECK_EQ(find(MW_EV_TRACK, (uint32_t)pid, 0)->u.t.reason, MW_TRACK_TRAFFIC);
+	CHECK_EQ(r->u.p.kind, MW_CHAN_TCP);
+	CHECK_EQ(r->u.p.op, MW_OP_READ);
+	CHECK_MEM(r->data, r->u.p.len, bytes, n);
+}
+
+/* An initialize POST whose Authorization header pushes the body past MW_DETECT_SCAN; the end
+ * of the headers at each offset modulo 4 (the search looks at blocks of 4). */
+static void test_detect_post_long_headers(void)
+{
+	static char req[POST_MAX];
+
+	for (size_t extra = 0; extra < 4; extra++) {
+		size_t n = make_post(req, sizeof(req), JWT_LEN + extra, INIT_BODY);
+		pid_t pid;
+
+		CHECK((size_t)(strstr(req, "\r\n\r\n") - req) > MW_DETECT_SCAN);
+		pid = http_detect_case(req, n, n);
+		check_detected(pid, req, n);
+		CHECK(!loader_is_tracked(T.l, (uint32_t)pid));  /* it exited */
+	}
+}
+
+/* The same POST, other than initialize: not an MCP opener. */
+static void test_detect_post_long_headers_other(void)
+{
+	static char req[POST_MAX];
+	size_t n = make_post(req, sizeof(req), JWT_LEN, OTHER_BODY);
+	pid_t pid = http_detect_case(req, n, n);
+
+	CHECK_EQ(count(MW_EV_TRACK, (uint32_t)pid), 0);
+	CHECK_EQ(count(MW_EV_PAYLOAD, (uint32_t)pid), 0);
+}
+
+/* Headers in one read, the body in the next: the body's read gets the server tracked. */
+static void test_detect_post_body_read_apart(void)
+{
+	static char req[POST_MAX];
+	size_t n = make_post(req, sizeof(req), JWT_LEN, INIT_BODY);
+	size_t head = (size_t)(strstr(req, "\r\n\r\n") - req) + 4;
+	pid_t pid = http_detect_case(req, head, n);
+
+	check_detected(pid, req + head, n - head);
+}
+
+/* Headers longer than MW_DETECT_HEAD: the body is not scanned, and that is counted. Runs after
+ * test_no_kernel_losses (it grows a loss counter on purpose). */
+static void test_detect_post_headers_past_limit_counted(void)
+{
+	static char req[POST_MAX];
+	size_t n = make_post(req, sizeof(req), MW_DETECT_HEAD, INIT_BODY);
+	struct mw_drop before[MW_DROP__COUNT], after[MW_DROP__COUNT];
+	pid_t pid;
+
+	CHECK_EQ(loader_read_drops(T.l, before), 0);
+	pid = http_detect_case(req, n, n);
+	CHECK_EQ(loader_read_drops(T.l, after), 0);
+	CHECK_EQ(count(MW_EV_TRACK, (uint32_t)pid), 0);
+	CHECK(after[MW_DROP_DETECT_UNSCANNED].count > before[MW_DROP_DETECT_UNSCANNED].count);
+	CHECK(after[MW_DROP_DETECT_UNSCANNED].bytes > before[MW_DROP_DETECT_UNSCANNED].bytes);
+}
+
 /* A tracked entry left by an earlier process with the same pid (its exit was missed): the
  * new process is not confused with it, and the stale entry is dropped. */
 static void test_pid_reuse_not_confused(void)
@@ -1123,7 +1466,7 @@ static int setup(void)
 	};
 	struct reader_handlers h = {
 		.payload = on_payload, .exec = on_exec, .fork = on_fork, .exit = on_exit_ev,
-		.track = on_track, .file = on_file, .net = on_net,
+		.track = on_track, .file = on_file, .net = on_net, .sock = on_sock,
 	};
 	int rc = loader_open(&T.l, &err);
 
@@ -1160,10 +1503,16 @@ int main(void)
 		UNIT_TEST(test_wildcard_listen_and_accept),
 		UNIT_TEST(test_udp_connect_v4_mapped),
 		UNIT_TEST(test_unix_connect_path),
+		UNIT_TEST(test_tcp_ipv4_captured),
+		UNIT_TEST(test_tcp_ipv6_captured),
+		UNIT_TEST(test_detect_post_long_headers),
+		UNIT_TEST(test_detect_post_long_headers_other),
+		UNIT_TEST(test_detect_post_body_read_apart),
 		UNIT_TEST(test_pid_reuse_not_confused),
 		UNIT_TEST(test_enforce_missing_state_holds),
 		UNIT_TEST(test_proc_signal_exact),
 		UNIT_TEST(test_no_kernel_losses),
+		UNIT_TEST(test_detect_post_headers_past_limit_counted),
 		UNIT_TEST(test_pins_outlive_the_loader),
 	};
 	int rc;

@@ -8,8 +8,16 @@ Authorization (present, its token never written), each answer's status, a DELETE
 session, and one tools/call whose Mcp-Name header lies (one http.header_mismatch alert)."""
 import json
 import os
+import socket
+import subprocess
+import time
 
-from harness import CLIENTS, Monitor, canon, check, run_client, tally
+from harness import (CLIENTS, HERE, READY_TIMEOUT_S, Monitor, canon, check, run_client,
+                     tally)
+
+JWT_BYTES = 1536                # a long Bearer JWT: the request line is >1 KiB from the body
+SERVER_EVERYTHING = os.path.join(HERE, "node_modules", "@modelcontextprotocol",
+                                 "server-everything", "dist", "index.js")
 
 
 def server_messages(recs, server_pid):
@@ -17,10 +25,18 @@ def server_messages(recs, server_pid):
             and r["server"]["pid"] == server_pid]
 
 
-def check_exactly_once(tmp, recs, server_pid, transport):
+def client_messages(recs, client_pid):
+    return [r for r in recs if r["event"] == "mcp.message" and r["client"]
+            and r["client"]["pid"] == client_pid]
+
+
+def check_exactly_once(tmp, recs, server_pid, transport, client_pid=None):
+    """Every message the client recorded, once, among the messages of the server's capture
+    (or of the client's, with client_pid)."""
     sent = json.load(open(os.path.join(tmp, "record.json"), encoding="utf-8"))
     check(len(sent) > 10, "the client recorded only %d messages" % len(sent))
-    mine = server_messages(recs, server_pid)
+    mine = (client_messages(recs, client_pid) if client_pid
+            else server_messages(recs, server_pid))
     seen, want = tally(mine), tally(sent)
     for key, n in want.items():
         check(seen.get(key, 0) == n, "%s message seen %d times, sent %d: %.200s"
@@ -74,19 +90,29 @@ def check_clean(recs):
     check(not ab, "abandoned connections: %r" % ab)
 
 
-def sdk_http_case(transport, tname):
+def sdk_http_case(transport, tname, auth_bytes=0):
+    """auth_bytes: a Bearer token that long on every request (the server is still found by
+    its initialize POST, its body far from the request line)."""
     def case(tmp):
         summary = os.path.join(tmp, "summary.json")
         mon = Monitor(tmp, ["--no-default-match"])
+        auth = ["--auth-bytes", str(auth_bytes)] if auth_bytes else []
         try:
             run_client(tmp, ["node", os.path.join(CLIENTS, "http_client.mjs"), "--transport",
                              transport, "--record", os.path.join(tmp, "record.json"),
-                             "--summary", summary])
+                             "--summary", summary] + auth)
         finally:
             recs = mon.stop()
         summ = json.load(open(summary))
+        tracked = [r for r in recs if r["event"] == "process.tracked"
+                   and r["process"]["pid"] == summ["serverPid"]]
+        check(len(tracked) == 1 and tracked[0]["reason"] == "traffic",
+              "the server was not found by its traffic: %r" % tracked)
         mine = check_exactly_once(tmp, recs, summ["serverPid"], tname)
         check_flows(tmp, mine, summ)
+        if auth_bytes:
+            check(all(r["http"]["authorization"] for r in mine
+                      if r["http"]["method"] == "POST"), "Authorization header not seen")
         check(any(len(json.dumps(r["msg"])) > 1024 * 1024 for r in mine),
               "the ~1 MiB message is missing")
         http = [r["http"] for r in mine]
@@ -109,7 +135,7 @@ def sdk_http_case(transport, tname):
             check(posts and all(h["path"].startswith("/message") for h in posts),
                   "legacy POSTs: %r" % {h["path"] for h in posts})
         check_clean(recs)
-    case.__name__ = "http_sdk_" + transport
+    case.__name__ = "http_sdk_" + transport + ("_long_auth" if auth_bytes else "")
     return case
 
 
@@ -141,6 +167,73 @@ def check_smuggled(recs, mine, summ):
     calls = [r for r in mine if r["dir"] == "c2s" and r["msg"].get("id") == 5]
     check(len(calls) == 1 and calls[0]["msg"]["params"]["name"] == "echo",
           "the smuggling tools/call: %r" % calls)
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_everything_http(tmp, port):
+    """server-everything in Streamable HTTP mode on 127.0.0.1:port, started by the harness."""
+    log = open(os.path.join(tmp, "server.stderr"), "w")
+    proc = subprocess.Popen(["node", SERVER_EVERYTHING, "streamableHttp"], cwd=HERE,
+                            env=dict(os.environ, PORT=str(port)), stdout=log, stderr=log)
+    deadline = time.time() + READY_TIMEOUT_S
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                raise
+            time.sleep(0.05)
+
+
+def client_side_case(tmp):
+    """The server is elsewhere: only the SDK client is tracked (--pid, no detection), and its
+    own TCP traffic is decoded, labelled with it as the client."""
+    summary, pidfile = os.path.join(tmp, "summary.json"), os.path.join(tmp, "client.pid")
+    hold = os.path.join(tmp, "hold")
+    port = free_port()
+    server = start_everything_http(tmp, port)
+    holder = {}
+
+    def start_monitor(client_pid):
+        holder["mon"] = Monitor(tmp, ["--no-detect", "--no-default-match",
+                                      "--pid", str(client_pid)])
+
+    try:
+        run_client(tmp, ["node", os.path.join(CLIENTS, "http_client.mjs"), "--transport",
+                         "streamable", "--url", "http://127.0.0.1:%d/mcp" % port,
+                         "--record", os.path.join(tmp, "record.json"), "--summary", summary,
+                         "--pidfile", pidfile, "--hold-file", hold],
+                   hold=hold, on_spawn=start_monitor)
+    finally:
+        recs = holder["mon"].stop() if "mon" in holder else []
+        server.terminate()
+        server.wait()
+    summ = json.load(open(summary))
+    client_pid = summ["clientPid"]
+    check(client_pid == int(open(pidfile).read()), "the tracked pid is not the client's")
+    tracked = {r["process"]["pid"] for r in recs if r["event"] == "process.tracked"}
+    check(tracked == {client_pid}, "tracked %r, want only the client %d" % (tracked, client_pid))
+    mine = check_exactly_once(tmp, recs, None, "streamable-http", client_pid=client_pid)
+    msgs = [r for r in recs if r["event"] == "mcp.message"]
+    check(len(msgs) == len(mine), "messages of other processes: %d" % (len(msgs) - len(mine)))
+    check(all(r["server"] is None for r in mine), "a tracked client labelled as the server")
+    check(all(r["channel"].startswith("tcp:127.0.0.1:") and
+              r["channel"].endswith("->127.0.0.1:%d" % port) for r in mine),
+          "channels (the client's end first) %r" % {r["channel"] for r in mine})
+    check(any(len(json.dumps(r["msg"])) > 1024 * 1024 for r in mine),
+          "the ~1 MiB message is missing")
+    http = [r["http"] for r in mine]
+    check(all(h["session_id"] for h in http), "messages without Mcp-Session-Id")
+    check(any(h["method"] == "GET" for h in http), "nothing on the standalone GET stream")
+    sessions = [r for r in recs if r["event"] == "mcp.session"]
+    check(len(sessions) == 1 and sessions[0]["client"]["pid"] == client_pid
+          and sessions[0]["server"] is None, "session record %r" % sessions)
+    check_clean(recs)
 
 
 def python_http_case(tmp):
@@ -183,5 +276,7 @@ def python_http_case(tmp):
 
 
 CASES = [sdk_http_case("streamable", "streamable-http"), sdk_http_case("sse", "sse"),
-         python_http_case]
+         python_http_case, client_side_case,
+         sdk_http_case("streamable", "streamable-http", auth_bytes=JWT_BYTES)]
 python_http_case.__name__ = "http_python_streamable"
+client_side_case.__name__ = "http_sdk_client_side"

@@ -23,6 +23,7 @@ struct got {
 	char sid[MAXMSG][64];
 	char method[MAXMSG][8];
 	int status[MAXMSG];
+	bool client_side[MAXMSG];
 	unsigned int mismatches;
 	char mm_header[32], mm_value[64], mm_raw[64], mm_body[64];
 	unsigned int abandoned;
@@ -44,6 +45,7 @@ static void on_msg(void *ctx, const struct httpmcp_msg *m)
 	snprintf(g->sid[g->n], sizeof(g->sid[0]), "%s", m->env->session_id ?: "");
 	snprintf(g->method[g->n], sizeof(g->method[0]), "%s", m->env->method ?: "");
 	g->status[g->n] = m->env->status;
+	g->client_side[g->n] = m->env->client_side;
 	g->n++;
 }
 
@@ -145,6 +147,7 @@ static void test_streamable_session(void)
 	CHECK_EQ(g.key[0], g.key[1]);
 	CHECK_STR(g.transport[0], HTTPMCP_TRANSPORT_STREAMABLE);
 	CHECK_EQ(g.status[1], 200);
+	CHECK(!g.client_side[0] && !g.client_side[1]); /* a server's capture */
 	/* the next request names the session itself; a 202 answer carries nothing */
 	req(&c, "POST /mcp HTTP/1.1\r\nmcp-session-id: s-1\r\ncontent-type: application/json\r\n"
 		"content-length: 54\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
@@ -629,6 +632,7 @@ static void test_client_side_capture(void)
 	CHECK_EQ(g.n, 2);
 	CHECK_EQ(g.dir[0], MW_DIR_C2S);
 	CHECK_EQ(g.dir[1], MW_DIR_S2C);
+	CHECK(g.client_side[0] && g.client_side[1]);    /* the capturing process is the client */
 	httpmcp_free(c.h);
 }
 
@@ -710,6 +714,113 @@ static void test_joined_between_exchanges(void)
 	httpmcp_free(c.h);
 }
 
+/* ---- a request side joined mid-request ---- */
+
+static const char init_body[] = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{}}";
+static const char list_post[] =
+	"POST /mcp HTTP/1.1\r\nhost: 127.0.0.1:3001\r\nmcp-session-id: s-1\r\n"
+	"content-type: application/json\r\ncontent-length: 46\r\n\r\n"
+	"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}";
+static const char list_answer[] =
+	"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 46\r\n\r\n"
+	"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":[]}}";
+
+/* What a server joined mid-body decodes: the answer it owed the request joined mid-way (its
+ * request line unseen), then the next request and its answer, in one session. */
+static void check_resynced(const struct got *g, const struct httpmcp *h)
+{
+	CHECK_EQ(g->n, 3);
+	CHECK_EQ(g->abandoned, 0);
+	CHECK_EQ(g->dir[0], MW_DIR_S2C);
+	CHECK(strstr(g->text[0], "\"ok\":1") != NULL);
+	CHECK_STR(g->method[0], "");            /* the request it answers was not seen */
+	CHECK_STR(g->sid[0], "s-1");
+	CHECK_EQ(g->dir[1], MW_DIR_C2S);
+	CHECK(strstr(g->text[1], "tools/list") != NULL);
+	CHECK_STR(g->method[1], "POST");
+	CHECK_EQ(g->dir[2], MW_DIR_S2C);
+	CHECK(strstr(g->text[2], "\"tools\":[]") != NULL);
+	CHECK_EQ(g->status[2], 200);
+	CHECK_STR(g->sid[2], "s-1");
+	CHECK_EQ(g->key[0], g->key[1]);
+	CHECK_EQ(g->key[1], g->key[2]);
+	CHECK_EQ(httpmcp_stats(h)->resynced, 1);
+	CHECK_EQ(httpmcp_stats(h)->resync_bytes, strlen(init_body));
+	CHECK_EQ(httpmcp_stats(h)->not_http, 0);
+}
+
+/* Tracked at the read of an initialize body whose headers it read before: the keep-alive
+ * connection goes on at the next request. */
+static void test_joined_mid_body(void)
+{
+	struct got g = { 0 };
+	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 40 };
+
+	req(&c, init_body);
+	res(&c, init_answer);
+	req(&c, list_post);
+	res(&c, list_answer);
+	check_resynced(&g, c.h);
+	httpmcp_free(c.h);
+}
+
+/* The next request glued to the body (pipelined), the bytes split anywhere, the answers
+ * after: the same. */
+static void test_joined_mid_body_any_split(void)
+{
+	char all[1024];
+	size_t n = (size_t)snprintf(all, sizeof(all), "%s%s", init_body, list_post);
+
+	for (size_t cut = 1; cut < n && !unit_failures(); cut++) {
+		struct got g = { 0 };
+		struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 41 };
+
+		put(&c, MW_OP_READ, all, cut);
+		put(&c, MW_OP_READ, all + cut, n - cut);
+		res(&c, init_answer);
+		res(&c, list_answer);
+		check_resynced(&g, c.h);
+		httpmcp_free(c.h);
+	}
+}
+
+/* Joined mid-request with the answer's status line first, then more of the body, then the
+ * next request: the answer does not wait for a request line. */
+static void test_joined_mid_body_answer_first(void)
+{
+	struct got g = { 0 };
+	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 42 };
+
+	put(&c, MW_OP_READ, init_body, 10);
+	res(&c, init_answer);
+	CHECK_EQ(g.n, 1);
+	put(&c, MW_OP_READ, init_body + 10, strlen(init_body) - 10);
+	req(&c, list_post);
+	res(&c, list_answer);
+	check_resynced(&g, c.h);
+	httpmcp_free(c.h);
+}
+
+/* A client joined mid-answer (text first on the side it reads, then its next request): not
+ * resynchronised, the connection is given up. Two text protocols are not HTTP either. */
+static void test_joined_mid_response_abandoned(void)
+{
+	struct got g = { 0 };
+	struct conn c = { .h = httpmcp_new(&sink, &g, CAP, 1000), .ino = 43 };
+	struct conn d = { .h = c.h, .ino = 44 };
+
+	put(&c, MW_OP_READ, init_body, strlen(init_body));
+	put(&c, MW_OP_WRITE, list_post, strlen(list_post));
+	CHECK_EQ(g.abandoned, 1);
+	CHECK_STR(g.why, "joined mid-response");
+	put(&d, MW_OP_READ, "*1\r\n$4\r\nPING\r\n", 14);           /* redis */
+	put(&d, MW_OP_WRITE, "+PONG\r\n", 7);
+	CHECK_EQ(g.abandoned, 2);
+	CHECK_STR(g.why, "not HTTP/1.x");
+	CHECK_EQ(g.n, 0);
+	httpmcp_free(c.h);
+}
+
 UNIT_MAIN(UNIT_TEST(test_streamable_session),
 	  UNIT_TEST(test_any_split),
 	  UNIT_TEST(test_get_stream_replay_dropped),
@@ -730,4 +841,8 @@ UNIT_MAIN(UNIT_TEST(test_streamable_session),
 	  UNIT_TEST(test_gzip_answer),
 	  UNIT_TEST(test_not_http_abandoned),
 	  UNIT_TEST(test_end_process),
-	  UNIT_TEST(test_joined_between_exchanges))
+	  UNIT_TEST(test_joined_between_exchanges),
+	  UNIT_TEST(test_joined_mid_body),
+	  UNIT_TEST(test_joined_mid_body_any_split),
+	  UNIT_TEST(test_joined_mid_body_answer_first),
+	  UNIT_TEST(test_joined_mid_response_abandoned))

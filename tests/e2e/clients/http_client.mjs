@@ -5,9 +5,14 @@
 // and received, with its direction, as the SDK saw them.
 //
 //   node http_client.mjs --transport streamable|sse --record FILE --summary FILE
-//        [--pidfile FILE] [--big-kb N] [--timeout-ms N]
+//        [--pidfile FILE] [--big-kb N] [--timeout-ms N] [--url URL] [--hold-file FILE]
+//        [--auth-bytes N]
 //
-// Record: [{"dir": "c2s"|"s2c", "msg": {...}}, ...]. Summary: {ok, serverPid, port, ...}.
+// --url: the server runs elsewhere (started by the caller); nothing is spawned and --pidfile
+// gets this client's own pid. --hold-file: wait until FILE exists before connecting.
+// --auth-bytes: send "Authorization: Bearer" with a token of N bytes on every request (a long
+// JWT pushes the initialize body far from the request line).
+// Record: [{"dir": "c2s"|"s2c", "msg": {...}}, ...]. Summary: {ok, serverPid, clientPid, port, ...}.
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
@@ -39,6 +44,9 @@ function parseArgs(argv) {
         case '--pidfile': o.pidfile = v; break;
         case '--big-kb': o.bigKb = Number(v); break;
         case '--timeout-ms': o.timeoutMs = Number(v); break;
+        case '--url': o.url = v; break;
+        case '--hold-file': o.holdFile = v; break;
+        case '--auth-bytes': o.authBytes = Number(v); break;
         default: fail(`unknown option ${argv[i]}`);
         }
     }
@@ -71,6 +79,14 @@ async function waitListening(port, child) {
         await sleep(50);
     }
     fail(`server not listening on ${port} after ${LISTEN_TIMEOUT_MS} ms`);
+}
+
+async function waitHold(file) {
+    const deadline = Date.now() + LISTEN_TIMEOUT_MS * 4;
+    while (!fs.existsSync(file)) {
+        if (Date.now() > deadline) fail(`hold file ${file} did not appear`);
+        await sleep(50);
+    }
 }
 
 // Every message the SDK hands to the transport, and every one the transport hands up.
@@ -155,18 +171,29 @@ async function main() {
     const entries = [];
     let child = null, exitCode = 1, error = null, port = null;
     try {
-        port = await freePort();
-        child = spawn(process.execPath, [SERVER, o.transport === 'sse' ? 'sse' : 'streamableHttp'], {
-            cwd: E2E_DIR, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe']
-        });
-        child.stdout.on('data', d => process.stderr.write(`[server stdout] ${d}`));
-        child.stderr.on('data', d => process.stderr.write(`[server stderr] ${d}`));
-        if (o.pidfile) writeFileAtomic(o.pidfile, `${child.pid}\n`);
-        await waitListening(port, child);
-        const base = `http://127.0.0.1:${port}`;
+        let url;
+        if (o.url) {
+            url = new URL(o.url);
+            port = Number(url.port);
+            if (o.pidfile) writeFileAtomic(o.pidfile, `${process.pid}\n`);
+        } else {
+            port = await freePort();
+            child = spawn(process.execPath, [SERVER, o.transport === 'sse' ? 'sse' : 'streamableHttp'], {
+                cwd: E2E_DIR, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe']
+            });
+            child.stdout.on('data', d => process.stderr.write(`[server stdout] ${d}`));
+            child.stderr.on('data', d => process.stderr.write(`[server stderr] ${d}`));
+            if (o.pidfile) writeFileAtomic(o.pidfile, `${child.pid}\n`);
+            await waitListening(port, child);
+            url = new URL(`http://127.0.0.1:${port}/${o.transport === 'sse' ? 'sse' : 'mcp'}`);
+        }
+        if (o.holdFile) await waitHold(o.holdFile);
+        const opts = o.authBytes
+            ? { requestInit: { headers: { Authorization: `Bearer ${'J'.repeat(o.authBytes)}` } } }
+            : undefined;
         const transport = o.transport === 'sse'
-            ? new SSEClientTransport(new URL(`${base}/sse`))
-            : new StreamableHTTPClientTransport(new URL(`${base}/mcp`));
+            ? new SSEClientTransport(url, opts)
+            : new StreamableHTTPClientTransport(url, opts);
         record(transport, entries);
         const client = makeClient(stats);
         await client.connect(transport, { timeout: o.timeoutMs });
@@ -184,7 +211,7 @@ async function main() {
         }
         writeFileAtomic(o.record, JSON.stringify(entries, null, 0) + '\n');
         writeFileAtomic(o.summary, JSON.stringify({ ok: exitCode === 0, error, port,
-            serverPid: child?.pid ?? null, messages: entries.length, ...stats }, null, 1) + '\n');
+            serverPid: child?.pid ?? null, clientPid: process.pid, messages: entries.length, ...stats }, null, 1) + '\n');
     }
     process.exitCode = exitCode;
 }
