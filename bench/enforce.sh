@@ -67,6 +67,8 @@ run() {
 			MW_PID=
 		fi
 		cp "$WORK/mw.jsonl" "$OUTDIR/enforce-failed.jsonl" 2>/dev/null
+		# the kernel's losses (signal_failed, prog_missed, ...) say why a kill may not happen
+		grep -h '"event":"loss"' "$WORK/mw.jsonl" >&2 || echo "bench/enforce.sh: no loss records" >&2
 		exit 1
 	fi
 	if [ -n "$MW_PID" ]; then
