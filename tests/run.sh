@@ -60,7 +60,7 @@ else
 	export MCPWARDEN
 	layer e2e-sanitized "$here/e2e/run.sh" sdk_everything_node python_filesystem_pipes \
 		sequence_case policy_escape_route_vulnerable_fs policy_file_ops_out_of_scope enforce_file_kill \
-		enforce_hold_file_kill enforce_net_deny \
+		enforce_hold_file_kill enforce_net_deny enforce_rename_out_kill enforce_orphan_kill \
 		http_sdk_streamable http_sdk_sse http_python_streamable http_sdk_client_side \
 		restart_found_again_by_pin
 	layer stress-sanitized python3 "$here/stress/stress.py" garbage killed_mid_message
