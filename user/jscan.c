@@ -400,17 +400,29 @@ static const char *ws_after(const char *p, const char *end)
 	return p;
 }
 
-/* Past the string whose opening quote is at p. */
+/* Past the string whose opening quote is at p: the first quote not escaped, i.e. not after an
+ * odd run of backslashes. */
 static const char *skip_string(const char *p, const char *end)
 {
-	for (p++; p < end; p++) {
-		if (*p == '"')
-			return p + 1;
-		if (*p == '\\')
-			p++;
+	const char *start = p + 1, *q = start, *b;
+
+	while ((q = memchr(q, '"', (size_t)(end - q)))) {
+		for (b = q; b > start && b[-1] == '\\'; b--)
+			;
+		if (!((q - b) & 1))
+			return q + 1;
+		q++;
 	}
 	return end;
 }
+
+/* Bytes that end a number or a literal, and bytes that matter when skipping a container. */
+enum { SK_NONE = 0, SK_END, SK_QUOTE, SK_OPEN, SK_CLOSE };
+
+static const unsigned char skip_class[256] = {
+	[','] = SK_END, [' '] = SK_END, ['\t'] = SK_END, ['\r'] = SK_END, ['\n'] = SK_END,
+	['"'] = SK_QUOTE, ['{'] = SK_OPEN, ['['] = SK_OPEN, ['}'] = SK_CLOSE, [']'] = SK_CLOSE,
+};
 
 static const char *skip_value(const char *p, const char *end)
 {
@@ -419,19 +431,24 @@ static const char *skip_value(const char *p, const char *end)
 	if (*p == '"')
 		return skip_string(p, end);
 	if (*p != '{' && *p != '[') {
-		while (p < end && !strchr(",]} \t\r\n", *p))
+		while (p < end && skip_class[(unsigned char)*p] == SK_NONE)
 			p++;
 		return p;
 	}
 	do {
-		if (*p == '"') {
+		switch (skip_class[(unsigned char)*p]) {
+		case SK_QUOTE:
 			p = skip_string(p, end);
 			continue;
-		}
-		if (*p == '{' || *p == '[')
+		case SK_OPEN:
 			depth++;
-		else if (*p == '}' || *p == ']')
+			break;
+		case SK_CLOSE:
 			depth--;
+			break;
+		default:
+			break;
+		}
 		p++;
 	} while (depth && p < end);
 	return p;
@@ -501,10 +518,11 @@ void jscan_members(const struct jscan_val *obj, const char *const *keys, size_t 
 
 bool jscan_next(const struct jscan_val *arr, size_t *pos, struct jscan_val *elem)
 {
-	const char *end = arr->p + arr->n, *p, *q;
+	const char *end, *p, *q;
 
 	if (arr->type != JSCAN_ARRAY)
 		return false;
+	end = arr->p + arr->n;
 	if (!*pos) {
 		p = ws_after(arr->p + 1, end);
 	} else {
@@ -611,12 +629,13 @@ size_t jscan_string(const struct jscan_val *s, char *buf, size_t size)
 
 int jscan_integer(const struct jscan_val *v, int64_t *out)
 {
-	const char *p = v->p, *end = v->p + v->n;
+	const char *p = v->p, *end;
 	bool neg;
 	uint64_t u = 0;
 
 	if (v->type != JSCAN_INTEGER)
 		return -EINVAL;
+	end = p + v->n;
 	neg = *p == '-';
 	for (p += neg; p < end; p++)
 		u = u * 10 + (uint64_t)(*p - '0');

@@ -11,6 +11,9 @@
  * surrogates only in high-low pairs; \u0000 in string values but not in object keys; integers
  * that fit int64_t; reals that do not overflow a double; values nested at most
  * MW_JSON_DEPTH_MAX deep. Duplicate keys are allowed and the last one wins, as in jansson.
+ * One deliberate difference: a raw NUL byte is refused everywhere, where jansson skips one
+ * right after a number or a literal ("[1\0]": its lexer reads the byte ahead and loses it
+ * when putting it back); a line accepted here is always valid JSON to embed as it is.
  * Pure: no I/O, no globals, no allocation.
  */
 #ifndef MW_JSCAN_H
