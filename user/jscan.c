@@ -484,7 +484,7 @@ static int key_index(const char *p, size_t n, const char *const *keys, size_t k)
 		p = buf;
 	}
 	for (size_t i = 0; i < k; i++)
-		if (!strncmp(keys[i], p, n) && !keys[i][n])
+		if (keys[i][0] == *p && !strncmp(keys[i], p, n) && !keys[i][n])
 			return (int)i;
 	return -1;
 }

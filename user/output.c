@@ -112,28 +112,47 @@ struct raw_member {
 	size_t n;
 };
 
-/* One JSON line: dumped to memory first, then one fwrite (jansson's stream dump writes token
- * by token). Reals keep JSON_PRECISION significant digits. raw (may be NULL) becomes the
- * object's last member, its text copied as it is. */
-static int write_line(FILE *f, const json_t *v, const struct raw_member *raw)
+/* The members every line starts with: "event":EVENT,"ts":TS, (events are plain names). */
+static size_t line_head(const struct output *o, const char *event, uint64_t ts_ns, char *buf,
+			size_t size)
+{
+	char ts[TS_LEN];
+	int n;
+
+	format_ts(o, ts_ns, ts, sizeof(ts));
+	n = snprintf(buf, size, "\"event\":\"%s\",\"ts\":\"%s\",", event, ts);
+	return n < 0 || (size_t)n >= size ? 0 : (size_t)n;
+}
+
+/* One JSON line: head (members ending in ',') in place of v's '{', then v's members, then raw
+ * (may be NULL) as the last member, its text copied as it is. Built in memory, written with one
+ * fwrite (jansson's stream dump writes token by token). Reals keep JSON_PRECISION significant
+ * digits. */
+static int write_line(FILE *f, const char *head, size_t hlen, const json_t *v,
+		      const struct raw_member *raw)
 {
 	size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(JSON_PRECISION);
 	size_t extra = raw ? strlen(raw->key) + raw->n + sizeof(",\"\":}") : 0;
 	char small[JSON_LINE_STACK];
-	size_t n = json_dumpb(v, small, sizeof(small), flags);
+	size_t n = json_dumpb(v, small + hlen, sizeof(small) - hlen, flags);
 	char *buf = small;
 	int rc = 0;
 
-	if (n == 0)
+	if (n < 2)
 		return -EINVAL;
-	if (n + extra >= sizeof(small)) {
-		buf = malloc(n + extra + 1);
-		if (!buf || json_dumpb(v, buf, n, flags) != n) {
+	if (hlen + n + extra >= sizeof(small)) {
+		buf = malloc(hlen + n + extra + 1);
+		if (!buf || json_dumpb(v, buf + hlen, n, flags) != n) {
 			free(buf);
 			return -ENOMEM;
 		}
 	}
-	if (raw) {      /* v is a non-empty object: ...} becomes ...,"key":TEXT} */
+	buf[0] = '{';
+	memcpy(buf + 1, head, hlen);    /* its ',' lands on v's '{' */
+	n += hlen;
+	if (n == hlen + 2)              /* v was {}: no member after the head's ',' */
+		buf[--n - 1] = '}';
+	if (raw) {      /* ...} becomes ...,"key":TEXT} */
 		n--;
 		n += (size_t)sprintf(buf + n, ",\"%s\":", raw->key);
 		memcpy(buf + n, raw->text, raw->n);
@@ -151,21 +170,16 @@ static int write_line(FILE *f, const json_t *v, const struct raw_member *raw)
 static void record_raw(struct output *o, const char *event, uint64_t ts_ns, json_t *rec,
 		       const struct raw_member *raw)
 {
-	json_t *head = json_object();
-	char ts[TS_LEN];
+	char head[TS_LEN + 64];
+	size_t hlen;
 
-	if (!o->jsonl || !head || !rec) {
-		json_decref(head);
+	if (!o->jsonl || !rec) {
 		json_decref(rec);
 		return;
 	}
-	format_ts(o, ts_ns, ts, sizeof(ts));
-	json_object_set_new(head, "event", json_string(event));
-	json_object_set_new(head, "ts", json_string(ts));
-	json_object_update(head, rec);
-	if (write_line(o->jsonl, head, raw))
+	hlen = line_head(o, event, ts_ns, head, sizeof(head));
+	if (!hlen || write_line(o->jsonl, head, hlen, rec, raw))
 		o->write_errors++;
-	json_decref(head);
 	json_decref(rec);
 }
 
