@@ -483,9 +483,12 @@ static int key_index(const char *p, size_t n, const char *const *keys, size_t k)
 			return -1;
 		p = buf;
 	}
-	for (size_t i = 0; i < k; i++)
-		if (keys[i][0] == *p && !strncmp(keys[i], p, n) && !keys[i][n])
+	for (size_t i = 0; i < k; i++) {
+		if (n && keys[i][0] != *p)     /* most keys differ at once */
+			continue;
+		if (!strncmp(keys[i], p, n) && !keys[i][n])
 			return (int)i;
+	}
 	return -1;
 }
 

@@ -267,6 +267,19 @@ static void test_members(void)
 	CHECK_EQ(v[6].type, JSCAN_ARRAY);
 	CHECK_EQ(jscan_count(&v[6]), 2);
 	CHECK_MEM(v[6].p, v[6].n, "[1,{\"id\":2}]", 12);
+	/* the empty key */
+	{
+		static const char empty[] = "{\"\" :1,\"e\":2}";
+		const char *ek[] = { "", "e" };
+
+		CHECK_EQ(jscan_validate(empty, sizeof(empty) - 1, &root), 0);
+		jscan_members(&root, ek, 2, v);
+		CHECK_EQ(v[0].type, JSCAN_INTEGER);
+		CHECK_MEM(v[0].p, v[0].n, "1", 1);
+		CHECK_MEM(v[1].p, v[1].n, "2", 1);
+	}
+	CHECK_EQ(jscan_validate(text, sizeof(text) - 1, &root), 0);
+	jscan_members(&root, keys, 7, v);
 	/* not an object: nothing found */
 	jscan_members(&v[6], keys, 1, v);
 	CHECK_EQ(v[0].type, JSCAN_NONE);
