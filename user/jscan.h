@@ -14,7 +14,8 @@
  * One deliberate difference: a raw NUL byte is refused everywhere, where jansson skips one
  * right after a number or a literal ("[1\0]": its lexer reads the byte ahead and loses it
  * when putting it back); a line accepted here is always valid JSON to embed as it is.
- * Pure: no I/O, no globals, no allocation.
+ * Validation is jscan.c, reading the validated text jscan_get.c. Pure: no I/O, no globals, no
+ * allocation.
  */
 #ifndef MW_JSCAN_H
 #define MW_JSCAN_H
