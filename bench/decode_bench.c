@@ -9,12 +9,15 @@
  * decoder (user/decode.h) whose sink counts messages. With --jsonl the sink also formats every
  * message as mcpwarden's JSON line (user/output.c) and writes it to /dev/null.
  *
- *   decode_bench [--pairs N] [--passes N] [--chunk BYTES|message] [--jsonl]
+ *   decode_bench [--pairs N] [--passes N] [--chunk BYTES|message] [--jsonl] [--short]
  *
  * --chunk BYTES cuts each direction into BYTES-sized chunks (messages straddle chunk
  * boundaries); --chunk message feeds one chunk per message, the way one write(2) per message
- * reaches the ring buffer. Prints one JSON object; exits 1 if the decoder lost, skipped or
- * mismatched anything (the numbers would not mean what they say).
+ * reaches the ring buffer. --short makes the decoder cut long strings from each line before
+ * checking it (jsonshort_text), as the collector does in its default payload mode (the
+ * traffic holds no string long enough to cut: this is the cost of looking). Prints one JSON
+ * object; exits 1 if the decoder lost, skipped or mismatched anything (the numbers would not
+ * mean what they say).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -69,6 +72,7 @@ struct config {
 	unsigned int pairs, passes;
 	size_t chunk;           /* CHUNK_PER_MSG: one chunk per message */
 	bool jsonl;
+	bool shorten;           /* --short: the decoder shortens as the collector does */
 };
 
 /* ---- traffic ---- */
@@ -301,6 +305,8 @@ static int replay(const struct config *cfg, const struct traffic *t, struct coun
 {
 	struct decode_opts o = {
 		.message_cap = MW_MESSAGE_CAP_DEFAULT, .reorder_wait_ns = NSEC_PER_SEC,
+		.shorten_over = cfg->shorten ? MW_SHORTEN_OVER : 0,
+		.shorten_keep = cfg->shorten ? MW_SHORTEN_KEEP : 0,
 	};
 	struct decode_sink sink = {
 		.message = on_message, .truncated = on_note, .skipped = on_note, .gap = on_note,
@@ -327,6 +333,10 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 
 		if (!strcmp(a, "--jsonl")) {
 			cfg->jsonl = true;
+			continue;
+		}
+		if (!strcmp(a, "--short")) {
+			cfg->shorten = true;
 			continue;
 		}
 		if (!v)
@@ -404,9 +414,10 @@ static void report(const struct config *cfg, const struct traffic *t, const stru
 		snprintf(chunk, sizeof(chunk), "\"message\"");
 	else
 		snprintf(chunk, sizeof(chunk), "%zu", cfg->chunk);
-	printf("{\"chunk\":%s,\"jsonl\":%s,\"messages\":%llu,\"bytes\":%llu,\"avg_msg_bytes\":%.1f,"
-	       "\"wall_ns\":%llu,\"cpu_ns\":%llu,\"msgs_per_s\":%.1f,\"mb_per_s\":%.2f,"
-	       "\"traffic_bytes\":%zu,\"max_rss_kb\":%ld}\n", chunk, cfg->jsonl ? "true" : "false",
+	printf("{\"chunk\":%s,\"jsonl\":%s,\"short\":%s,\"messages\":%llu,\"bytes\":%llu,"
+	       "\"avg_msg_bytes\":%.1f,\"wall_ns\":%llu,\"cpu_ns\":%llu,\"msgs_per_s\":%.1f,"
+	       "\"mb_per_s\":%.2f,\"traffic_bytes\":%zu,\"max_rss_kb\":%ld}\n", chunk,
+	       cfg->jsonl ? "true" : "false", cfg->shorten ? "true" : "false",
 	       (unsigned long long)c->messages, (unsigned long long)bytes,
 	       (double)bytes / (double)c->messages, (unsigned long long)wall_ns,
 	       (unsigned long long)cpu_ns, (double)c->messages * NSEC_PER_SEC / (double)cpu_ns,
@@ -425,7 +436,7 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &cfg)) {
 		fprintf(stderr, "usage: decode_bench [--pairs N] [--passes N] "
-			"[--chunk BYTES|message] [--jsonl]\n");
+			"[--chunk BYTES|message] [--jsonl] [--short]\n");
 		return 2;
 	}
 	if (traffic_build(&t, cfg.pairs) || (cfg.jsonl && open_jsonl(&c))) {

@@ -453,6 +453,8 @@ DECODE_CASES=(
 	"decode-64KiB-chunks|--chunk 65536 --passes 8"
 	"decode-chunk-per-message|--chunk message --passes 8"
 	"decode+jsonl-64KiB-chunks|--chunk 65536 --passes 2 --jsonl"
+	"decode-short-64KiB-chunks|--chunk 65536 --passes 8 --short"
+	"decode+jsonl-short-64KiB-chunks|--chunk 65536 --passes 2 --jsonl --short"
 )
 
 bench_decode() {

@@ -50,6 +50,15 @@ struct line {
 	uint64_t off, ts_ns;
 };
 
+/* A line checked, its long strings cut first in the short payload mode. */
+struct parsed {
+	enum jr_parse rc;
+	struct jscan_val root;
+	char *text;                     /* the shortened text root points into, or NULL */
+	struct jsonshort_stats cut;
+	bool checked;                   /* no string over MW_SHORTEN_OVER is left in it */
+};
+
 static uint64_t hash_chan(uint64_t x)
 {
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;   /* splitmix64 finalizer */
@@ -133,8 +142,8 @@ static void skip_line(struct channel *ch, const struct line *l, int reason)
 }
 
 /* One JSON-RPC message: a whole line, or element index of a batch of size. */
-static void decode_elem(struct channel *ch, const struct line *l, json_t *elem, int index,
-			int size, const struct jsonshort_stats *cut)
+static void decode_elem(struct channel *ch, const struct line *l, const struct jscan_val *elem,
+			int index, int size, const struct parsed *ps)
 {
 	struct decoder *d = ch->d;
 	struct decode_msg dm;
@@ -144,6 +153,7 @@ static void decode_elem(struct channel *ch, const struct line *l, json_t *elem, 
 	jsonrpc_classify(elem, &m);
 	m.line_size = l->n;
 	if (m.kind == JR_INVALID) {
+		jsonrpc_release(&m);
 		skip_line(ch, l, DECODE_SKIP_NOT_JSONRPC);
 		return;
 	}
@@ -159,8 +169,10 @@ static void decode_elem(struct channel *ch, const struct line *l, json_t *elem, 
 	dm.batch_index = index;
 	dm.batch_size = size;
 	dm.envelope = ch->envelope;
-	if (cut)
-		dm.shortened = *cut;
+	if (ps) {
+		dm.shortened = ps->cut;
+		dm.shorten_checked = ps->checked;
+	}
 	dm.session = session_get(d->sessions, ch->session_key, true);
 	if (dm.session) {
 		evicted = dm.session->pending_evicted;
@@ -172,40 +184,49 @@ static void decode_elem(struct channel *ch, const struct line *l, json_t *elem, 
 	d->st.messages++;
 	if (d->sink.message)
 		d->sink.message(d->ctx, &dm);
+	jsonrpc_release(&m);
 }
 
-static void decode_batch(struct channel *ch, const struct line *l, json_t *arr)
+static void decode_batch(struct channel *ch, const struct line *l, const struct jscan_val *arr)
 {
-	size_t n = json_array_size(arr);
+	size_t n = jscan_count(arr), pos = 0;
+	struct jscan_val e;
 
 	if (!n) {
 		skip_line(ch, l, DECODE_SKIP_NOT_JSONRPC);
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		decode_elem(ch, l, json_array_get(arr, i), (int)i, (int)n, NULL);
+	for (int i = 0; jscan_next(arr, &pos, &e); i++)
+		decode_elem(ch, l, &e, i, (int)n, NULL);
 }
 
-/* A parsed line that is a JSON-RPC message, or a non-empty batch of them. */
-static bool is_jsonrpc(json_t *root)
+static bool is_message(const struct jscan_val *v)
 {
 	struct jr_msg m;
-	size_t n = json_is_array(root) ? json_array_size(root) : 1;
 
-	if (!n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		jsonrpc_classify(json_is_array(root) ? json_array_get(root, i) : root, &m);
-		if (m.kind == JR_INVALID)
+	jsonrpc_classify(v, &m);
+	jsonrpc_release(&m);
+	return m.kind != JR_INVALID;
+}
+
+/* A checked line that is a JSON-RPC message, or a non-empty batch of them. */
+static bool is_jsonrpc(const struct jscan_val *root)
+{
+	struct jscan_val e;
+	size_t pos = 0, n = 0;
+
+	if (root->type != JSCAN_ARRAY)
+		return is_message(root);
+	for (; jscan_next(root, &pos, &e); n++)
+		if (!is_message(&e))
 			return false;
-	}
-	return true;
+	return n > 0;
 }
 
 /* The first line of a channel joined mid-stream, unless it is a whole message: the tail of a
  * message whose start was written before the capture began. Reported once, not as bad JSON. */
 static bool skip_joined_tail(struct channel *ch, const struct line *l, enum jr_parse rc,
-			     json_t *root)
+			     const struct jscan_val *root)
 {
 	struct decoder *d = ch->d;
 	char preview[MW_PREVIEW_MAX + 1];
@@ -228,49 +249,56 @@ static bool skip_joined_tail(struct channel *ch, const struct line *l, enum jr_p
 
 /* ---- framer and stream callbacks ---- */
 
-/* Parse a line; in the short payload mode, long strings are cut from the text first. */
-static enum jr_parse parse_line(struct decoder *d, const struct line *l, json_t **root,
-				struct jsonshort_stats *cut)
+static void parse_line(struct decoder *d, const struct line *l, struct parsed *ps)
 {
-	enum jr_parse r;
-	char *text;
+	enum jsonshort_result r = JSONSHORT_UNSURE;
 	size_t n;
 
-	if (!d->o.shorten_over || jsonshort_text(l->p, l->n, d->o.shorten_over, d->o.shorten_keep,
-						  &text, &n, cut) != JSONSHORT_DONE)
-		return jsonrpc_parse(l->p, l->n, root, NULL);
-	r = jsonrpc_parse(text, n, root, NULL);
-	free(text);
-	return r;
+	memset(ps, 0, sizeof(*ps));
+	if (d->o.shorten_over)
+		r = jsonshort_text(l->p, l->n, d->o.shorten_over, d->o.shorten_keep, &ps->text, &n,
+				   &ps->cut);
+	if (r == JSONSHORT_DONE)
+		ps->rc = jsonrpc_parse(ps->text, n, &ps->root);
+	else
+		ps->rc = jsonrpc_parse(l->p, l->n, &ps->root);
+	/* jsonshort_text leaves arrays alone */
+	ps->checked = d->o.shorten_over == MW_SHORTEN_OVER && r != JSONSHORT_UNSURE &&
+		      ps->root.type == JSCAN_OBJECT;
+}
+
+static void decode_line(struct channel *ch, const struct line *l, const struct parsed *ps)
+{
+	enum jr_parse rc = ps->rc;
+	const struct jscan_val *root = &ps->root;
+
+	if (skip_joined_tail(ch, l, rc, root))
+		return;
+	switch (rc) {
+	case JR_PARSE_NOT_JSON:
+		skip_line(ch, l, DECODE_SKIP_NOT_JSON);
+		return;
+	case JR_PARSE_BAD_JSON:
+		skip_line(ch, l, DECODE_SKIP_BAD_JSON);
+		return;
+	case JR_PARSE_OK:
+		break;
+	}
+	if (root->type == JSCAN_ARRAY)
+		decode_batch(ch, l, root);
+	else
+		decode_elem(ch, l, root, -1, 0, ps);
 }
 
 static void on_line(void *ctx, const char *p, size_t n, uint64_t off, uint64_t ts_ns)
 {
 	struct line l = { .p = p, .n = n, .off = off, .ts_ns = ts_ns };
 	struct channel *ch = ctx;
-	struct jsonshort_stats cut = { 0 };
-	json_t *root;
-	enum jr_parse rc = parse_line(ch->d, &l, &root, &cut);
+	struct parsed ps;
 
-	if (skip_joined_tail(ch, &l, rc, root)) {
-		json_decref(root);
-		return;
-	}
-	switch (rc) {
-	case JR_PARSE_NOT_JSON:
-		skip_line(ch, &l, DECODE_SKIP_NOT_JSON);
-		return;
-	case JR_PARSE_BAD_JSON:
-		skip_line(ch, &l, DECODE_SKIP_BAD_JSON);
-		return;
-	case JR_PARSE_OK:
-		break;
-	}
-	if (json_is_array(root))
-		decode_batch(ch, &l, root);
-	else
-		decode_elem(ch, &l, root, -1, 0, &cut);
-	json_decref(root);
+	parse_line(ch->d, &l, &ps);
+	decode_line(ch, &l, &ps);
+	free(ps.text);
 }
 
 static void on_truncated(void *ctx, uint64_t off, uint64_t n, uint64_t ts_ns)

@@ -41,6 +41,8 @@ struct decode_msg {
 	struct session_corr corr;
 	const void *envelope;   /* decoder_text()'s envelope (HTTP), NULL for stdio */
 	struct jsonshort_stats shortened;  /* long strings cut before parsing (shorten_over) */
+	bool shorten_checked;   /* the decoder cut long strings (shorten_over is MW_SHORTEN_OVER):
+				 * none is left in the message text */
 };
 
 enum decode_skip_reason {

@@ -12,6 +12,7 @@ static void learn_from_message(struct monitor *m, const struct decode_msg *dm)
 	struct proc_info *root = p && p->root ? proc_find(m->procs, p->root) : NULL;
 	const struct httpmcp_envelope *env = dm->envelope;
 	const char *name;
+	json_t *result;
 
 	if (!p || !p->root)
 		return;
@@ -23,8 +24,11 @@ static void learn_from_message(struct monitor *m, const struct decode_msg *dm)
 	if (name && root)
 		guard_server_name(m->guard, root, name);
 	if (dm->dir == MW_DIR_C2S && dm->corr.matched && dm->m->kind == JR_RESULT &&
-	    !strcmp(dm->corr.method, "roots/list"))
-		guard_client_roots(m->guard, p->root, json_object_get(dm->m->elem, "result"));
+	    !strcmp(dm->corr.method, "roots/list")) {
+		result = jsonrpc_tree(&dm->m->result);  /* rare: a tree is fine */
+		guard_client_roots(m->guard, p->root, result);
+		json_decref(result);
+	}
 }
 
 /* Where an HTTP message travelled: the connection's endpoints and the HTTP envelope. The

@@ -105,24 +105,59 @@ static void format_ts(const struct output *o, uint64_t boot_ns, char *buf, size_
 		 (long long)(real % NSEC_PER_SEC) / 1000);
 }
 
-/* One JSON line: dumped to memory first, then one fwrite (jansson's stream dump writes token
- * by token). Reals keep JSON_PRECISION significant digits. */
-static int write_line(FILE *f, const json_t *v)
+/* A JSON text embedded as it is in a line (a message, validated by jscan). */
+struct raw_member {
+	const char *key;        /* a plain key: no character to escape */
+	const char *text;
+	size_t n;
+};
+
+/* The members every line starts with: "event":EVENT,"ts":TS, (events are plain names). */
+static size_t line_head(const struct output *o, const char *event, uint64_t ts_ns, char *buf,
+			size_t size)
+{
+	char ts[TS_LEN];
+	int n;
+
+	format_ts(o, ts_ns, ts, sizeof(ts));
+	n = snprintf(buf, size, "\"event\":\"%s\",\"ts\":\"%s\",", event, ts);
+	return n < 0 || (size_t)n >= size ? 0 : (size_t)n;
+}
+
+/* One JSON line: head (members ending in ',') in place of v's '{', then v's members, then raw
+ * (may be NULL) as the last member, its text copied as it is. Built in memory, written with one
+ * fwrite (jansson's stream dump writes token by token). Reals keep JSON_PRECISION significant
+ * digits. */
+static int write_line(FILE *f, const char *head, size_t hlen, const json_t *v,
+		      const struct raw_member *raw)
 {
 	size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(JSON_PRECISION);
+	size_t extra = raw ? strlen(raw->key) + raw->n + sizeof(",\"\":}") : 0;
 	char small[JSON_LINE_STACK];
-	size_t n = json_dumpb(v, small, sizeof(small), flags);
+	size_t n = json_dumpb(v, small + hlen, sizeof(small) - hlen, flags);
 	char *buf = small;
 	int rc = 0;
 
-	if (n == 0)
+	if (n < 2)
 		return -EINVAL;
-	if (n >= sizeof(small)) {
-		buf = malloc(n + 1);
-		if (!buf || json_dumpb(v, buf, n, flags) != n) {
+	if (hlen + n + extra >= sizeof(small)) {
+		buf = malloc(hlen + n + extra + 1);
+		if (!buf || json_dumpb(v, buf + hlen, n, flags) != n) {
 			free(buf);
 			return -ENOMEM;
 		}
+	}
+	buf[0] = '{';
+	memcpy(buf + 1, head, hlen);    /* its ',' lands on v's '{' */
+	n += hlen;
+	if (n == hlen + 2)              /* v was {}: no member after the head's ',' */
+		buf[--n - 1] = '}';
+	if (raw) {      /* ...} becomes ...,"key":TEXT} */
+		n--;
+		n += (size_t)sprintf(buf + n, ",\"%s\":", raw->key);
+		memcpy(buf + n, raw->text, raw->n);
+		n += raw->n;
+		buf[n++] = '}';
 	}
 	buf[n] = '\n';
 	if (fwrite(buf, 1, n + 1, f) != n + 1)
@@ -132,24 +167,25 @@ static int write_line(FILE *f, const json_t *v)
 	return rc;
 }
 
-void output_record(struct output *o, const char *event, uint64_t ts_ns, json_t *rec)
+static void record_raw(struct output *o, const char *event, uint64_t ts_ns, json_t *rec,
+		       const struct raw_member *raw)
 {
-	json_t *head = json_object();
-	char ts[TS_LEN];
+	char head[TS_LEN + 64];
+	size_t hlen;
 
-	if (!o->jsonl || !head || !rec) {
-		json_decref(head);
+	if (!o->jsonl || !rec) {
 		json_decref(rec);
 		return;
 	}
-	format_ts(o, ts_ns, ts, sizeof(ts));
-	json_object_set_new(head, "event", json_string(event));
-	json_object_set_new(head, "ts", json_string(ts));
-	json_object_update(head, rec);
-	if (write_line(o->jsonl, head))
+	hlen = line_head(o, event, ts_ns, head, sizeof(head));
+	if (!hlen || write_line(o->jsonl, head, hlen, rec, raw))
 		o->write_errors++;
-	json_decref(head);
 	json_decref(rec);
+}
+
+void output_record(struct output *o, const char *event, uint64_t ts_ns, json_t *rec)
+{
+	record_raw(o, event, ts_ns, rec, NULL);
 }
 
 json_t *output_proc(struct proc_info *p)
@@ -247,25 +283,59 @@ static void add_correlation(json_t *rec, const struct decode_msg *dm)
 		json_object_set_new(rec, "duplicate_id", json_true());
 }
 
-/* The message, its long strings shortened in the default payload mode: by the decoder
- * before parsing (cut), else here. */
-static void add_msg(struct output *o, json_t *rec, const json_t *elem,
-		    const struct jsonshort_stats *cut)
+static void add_shortened(json_t *rec, const struct jsonshort_stats *s)
 {
-	struct jsonshort_stats s = *cut;
+	json_object_set_new(rec, "shortened", json_pack("{s:I, s:I, s:I}", "strings",
+		(json_int_t)s->strings, "bytes_removed", (json_int_t)s->bytes, "over",
+		(json_int_t)MW_SHORTEN_OVER));
+}
 
-	if (o->o.payload == PAYLOAD_FULL || (!s.strings && !jsonshort_needed(elem, MW_SHORTEN_OVER))) {
-		json_object_set(rec, "msg", (json_t *)elem);
-		return;
+/* The message text as it came (validated by the decoder), its long strings shortened in the
+ * default payload mode: by the decoder before parsing (cut), else here. *text is set to a
+ * buffer to free when the text had to be shortened here or lose its line breaks. Returns
+ * false when the text could not be judged: rec then holds "msg" as a tree. */
+static bool msg_text(struct output *o, json_t *rec, const struct decode_msg *dm,
+		     struct raw_member *raw, char **text)
+{
+	const struct jscan_val *elem = &dm->m->elem;
+	struct jsonshort_stats s = dm->shortened;
+	enum jsonshort_result r = JSONSHORT_NONE;
+	json_t *tree;
+	char *out;
+	size_t n;
+
+	*raw = (struct raw_member){ .key = "msg", .text = elem->p, .n = elem->n };
+	*text = NULL;
+	if (o->o.payload != PAYLOAD_FULL && !s.strings && !dm->shorten_checked)
+		r = jsonshort_text(elem->p, elem->n, MW_SHORTEN_OVER, MW_SHORTEN_KEEP, text, &n,
+				   &s);
+	if (r == JSONSHORT_UNSURE) {    /* not expected of a validated message: do as before */
+		tree = jsonrpc_tree(elem);
+		json_object_set_new(rec, "msg", jsonshort_tree(tree, MW_SHORTEN_OVER,
+							       MW_SHORTEN_KEEP, &s));
+		json_decref(tree);
+		add_shortened(rec, &s);
+		return false;
+	}
+	if (r == JSONSHORT_DONE) {
+		raw->text = *text;
+		raw->n = n;
 	}
 	if (s.strings)
-		json_object_set(rec, "msg", (json_t *)elem);
-	else
-		json_object_set_new(rec, "msg", jsonshort_tree(elem, MW_SHORTEN_OVER,
-							       MW_SHORTEN_KEEP, &s));
-	json_object_set_new(rec, "shortened", json_pack("{s:I, s:I, s:I}", "strings",
-		(json_int_t)s.strings, "bytes_removed", (json_int_t)s.bytes, "over",
-		(json_int_t)MW_SHORTEN_OVER));
+		add_shortened(rec, &s);
+	if (!memchr(raw->text, '\n', raw->n) && !memchr(raw->text, '\r', raw->n))
+		return true;
+	out = malloc(raw->n);   /* whitespace between tokens: a JSON line holds no line break */
+	if (!out) {
+		raw->n = 0;
+		return false;
+	}
+	n = jscan_compact(raw->text, raw->n, out);
+	free(*text);
+	*text = out;
+	raw->text = out;
+	raw->n = n;
+	return true;
 }
 
 /* The process a console line names: the one whose capture it is (the server, or a tracked
@@ -305,7 +375,7 @@ static void console_message(struct output *o, const struct decode_msg *dm,
 	char ts[TS_LEN], id[64] = "", size[SIZE_LEN], lat[32] = "";
 
 	format_ts(o, dm->ts_ns, ts, sizeof(ts));
-	if (jsonrpc_id_key(m->id, id, sizeof(id)) < 0)
+	if (jsonrpc_id_key(&m->id, id, sizeof(id)) < 0)
 		id[0] = '\0';
 	human_size(dm->size, size, sizeof(size));
 	if (dm->corr.matched)
@@ -321,7 +391,9 @@ static void console_message(struct output *o, const struct decode_msg *dm,
 
 void output_message(struct output *o, const struct decode_msg *dm, const struct output_chan *c)
 {
-	json_t *rec;
+	struct raw_member raw;
+	json_t *rec, *id;
+	char *text;
 
 	if (o->console)
 		console_message(o, dm, c);
@@ -332,8 +404,9 @@ void output_message(struct output *o, const struct decode_msg *dm, const struct 
 		return;
 	add_session(rec, dm->session);
 	json_object_set_new(rec, "kind", json_string(kind_name(dm->m->kind)));
-	if (dm->m->id)
-		json_object_set(rec, "id", dm->m->id);
+	id = jsonrpc_id_json(&dm->m->id);
+	if (id)
+		json_object_set_new(rec, "id", id);
 	add_correlation(rec, dm);
 	if (dm->m->meta_version)
 		json_object_set_new(rec, "meta_protocol_version", json_string(dm->m->meta_version));
@@ -342,8 +415,11 @@ void output_message(struct output *o, const struct decode_msg *dm, const struct 
 							    "size", dm->batch_size));
 	if (c->http)
 		json_object_set(rec, "http", c->http);
-	add_msg(o, rec, dm->m->elem, &dm->shortened);
-	output_record(o, "mcp.message", dm->ts_ns, rec);
+	if (msg_text(o, rec, dm, &raw, &text))
+		record_raw(o, "mcp.message", dm->ts_ns, rec, &raw);
+	else
+		output_record(o, "mcp.message", dm->ts_ns, rec);
+	free(text);
 }
 
 static json_t *or_null(json_t *v)

@@ -3,7 +3,7 @@
  * session: the session table and per-session pending requests.
  *
  * Both are chained hash tables that double when they hold more entries than buckets. A pending
- * request is one allocation holding its key, method and target; pending requests also sit on a
+ * request is one allocation holding its key, method, target and arguments' text; pending requests also sit on a
  * list in arrival order so that the oldest can be evicted past MW_PENDING_MAX. The request a
  * response answered is kept ("retired") until the next message on the session, because
  * session_corr points into it (last_method and last_target alias its strings).
@@ -21,11 +21,13 @@ struct pnode {
 	uint64_t hash;
 	uint64_t ts_ns;
 	const char *method, *target;    /* in data[], target may be NULL */
-	json_t *args;                   /* params.arguments (a reference), or NULL */
+	const char *args_text;          /* params.arguments' text in data[], or NULL */
+	size_t args_len;
+	json_t *args;                   /* args_text parsed, once something asks for it */
 	size_t args_cost;               /* line bytes charged to the session's budget */
 	size_t klen;
 	int dir;                        /* the direction the request travelled */
-	char data[];                    /* key (klen bytes), method, target */
+	char data[];                    /* key (klen bytes), method, target, arguments' text */
 };
 
 struct session_pending {
@@ -45,8 +47,6 @@ struct session_table {
 	size_t nbuckets, count;
 	uint64_t next_id;
 };
-
-#define MCP_META_SERVER "io.modelcontextprotocol/serverInfo"
 
 /* FNV-1a constants */
 #define FNV_OFFSET 0xcbf29ce484222325ull
@@ -159,11 +159,27 @@ static void pending_evict_oldest(struct session *s)
 	s->pending_evicted++;
 }
 
-static struct pnode *pnode_new(int dir, const char *k, size_t klen, uint64_t h,
-			       const struct jr_msg *m, uint64_t ts_ns)
+/* Keep a request's arguments while it is in flight, within the line and session budgets? */
+static bool args_fit(struct session *s, const struct jr_msg *m)
+{
+	if (m->arguments.type == JSCAN_NONE)
+		return false;
+	if (!m->line_size || m->line_size > MW_CALL_ARGS_LINE_MAX ||
+	    s->args_bytes + m->line_size > MW_CALL_ARGS_BUDGET) {
+		s->args_dropped++;
+		return false;
+	}
+	return true;
+}
+
+/* One allocation: the node, its key, method, target and (when keep_args) arguments' text. */
+static struct pnode *pnode_new(struct session *s, int dir, const char *k, size_t klen,
+			       uint64_t h, const struct jr_msg *m, uint64_t ts_ns)
 {
 	size_t mlen = strlen(m->method) + 1, tlen = m->target ? strlen(m->target) + 1 : 0;
-	struct pnode *n = malloc(sizeof(*n) + klen + mlen + tlen);
+	bool keep_args = args_fit(s, m);
+	size_t alen = keep_args ? m->arguments.n : 0;
+	struct pnode *n = malloc(sizeof(*n) + klen + mlen + tlen + alen);
 
 	if (!n)
 		return NULL;
@@ -179,22 +195,14 @@ static struct pnode *pnode_new(int dir, const char *k, size_t klen, uint64_t h,
 		memcpy(n->data + klen + mlen, m->target, tlen);
 		n->target = n->data + klen + mlen;
 	}
-	return n;
-}
-
-/* Keep a request's arguments while it is in flight, within the line and session budgets. */
-static void keep_args(struct session *s, struct pnode *n, const struct jr_msg *m)
-{
-	if (!m->arguments)
-		return;
-	if (!m->line_size || m->line_size > MW_CALL_ARGS_LINE_MAX ||
-	    s->args_bytes + m->line_size > MW_CALL_ARGS_BUDGET) {
-		s->args_dropped++;
-		return;
+	if (keep_args) {
+		memcpy(n->data + klen + mlen + tlen, m->arguments.p, alen);
+		n->args_text = n->data + klen + mlen + tlen;
+		n->args_len = alen;
+		n->args_cost = m->line_size;
+		s->args_bytes += m->line_size;
 	}
-	n->args = json_incref(m->arguments);
-	n->args_cost = m->line_size;
-	s->args_bytes += m->line_size;
+	return n;
 }
 
 /* Remember a request under (dir, key); an older one with the same key is replaced. */
@@ -212,10 +220,9 @@ static void pending_add(struct session *s, int dir, const char *k, size_t klen,
 		pnode_free(n);
 		out->duplicate_id = true;
 	}
-	n = pnode_new(dir, k, klen, h, m, ts_ns);
+	n = pnode_new(s, dir, k, klen, h, m, ts_ns);
 	if (!n)
 		return;
-	keep_args(s, n, m);
 	if (p->count >= MW_PENDING_MAX)
 		pending_evict_oldest(s);
 	if (p->count >= p->nbuckets)
@@ -251,14 +258,18 @@ static struct pnode *pending_take(struct session *s, int dir, const char *k, siz
 void session_pending_foreach(const struct session *s, enum mw_dir dir,
 			     void (*fn)(void *ctx, const struct session_call *c), void *ctx)
 {
-	for (const struct pnode *n = s->pending->oldest; n; n = n->newer) {
+	for (struct pnode *n = s->pending->oldest; n; n = n->newer) {
 		struct session_call c = {
 			.id_key = n->data, .id_len = n->klen, .method = n->method,
-			.target = n->target, .ts_ns = n->ts_ns, .arguments = n->args,
+			.target = n->target, .ts_ns = n->ts_ns,
 		};
 
-		if (n->dir == (int)dir)
-			fn(ctx, &c);
+		if (n->dir != (int)dir)
+			continue;
+		if (n->args_text && !n->args)   /* parsed once, when first asked for */
+			n->args = json_loadb(n->args_text, n->args_len, JSON_ALLOW_NUL, NULL);
+		c.arguments = n->args;
+		fn(ctx, &c);
 	}
 }
 
@@ -285,6 +296,18 @@ static void set_json(json_t **slot, json_t *v)
 	*slot = json_incref(v);
 }
 
+/* A value parsed from its span into slot, unless it is absent. */
+static void set_span(json_t **slot, const struct jscan_val *v)
+{
+	json_t *j;
+
+	if (v->type == JSCAN_NONE)
+		return;
+	j = jsonrpc_tree(v);
+	set_json(slot, j);
+	json_decref(j);
+}
+
 static void learn_request(struct session *s, const struct jr_msg *m)
 {
 	json_t *params;
@@ -292,46 +315,46 @@ static void learn_request(struct session *s, const struct jr_msg *m)
 	if (m->kind == JR_NOTIFICATION && !strcmp(m->method, "notifications/initialized"))
 		s->initialized = true;
 	if (m->kind == JR_REQUEST && !strcmp(m->method, "initialize")) {
-		params = json_object_get(m->elem, "params");
+		params = jsonrpc_tree(&m->params);      /* once a session: a tree is fine */
 		if (!s->server_info)    /* the result's version wins */
 			set_version(s, json_string_value(json_object_get(params, "protocolVersion")));
 		set_json(&s->client_info, json_object_get(params, "clientInfo"));
 		set_json(&s->client_caps, json_object_get(params, "capabilities"));
+		json_decref(params);
 	}
 	set_version(s, m->meta_version);
-	set_json(&s->client_info, m->meta_client);
+	set_span(&s->client_info, &m->meta_client);
 }
 
 /* A result: of initialize or server/discover (method), and 2026 result._meta serverInfo. */
 static void learn_result(struct session *s, const struct jr_msg *m, const char *method)
 {
-	json_t *result = json_object_get(m->elem, "result");
-	json_t *meta = json_object_get(result, "_meta");
+	json_t *result;
 
-	set_json(&s->server_info, json_object_get(meta, MCP_META_SERVER));
-	if (!method)
+	set_span(&s->server_info, &m->meta_server);
+	if (!method || (strcmp(method, "initialize") && strcmp(method, "server/discover")))
 		return;
+	result = jsonrpc_tree(&m->result);      /* once a session: a tree is fine */
 	if (!strcmp(method, "initialize")) {
 		set_version(s, json_string_value(json_object_get(result, "protocolVersion")));
 		set_json(&s->server_info, json_object_get(result, "serverInfo"));
-		set_json(&s->server_caps, json_object_get(result, "capabilities"));
-	} else if (!strcmp(method, "server/discover")) {
-		set_json(&s->server_caps, json_object_get(result, "capabilities"));
 	}
+	set_json(&s->server_caps, json_object_get(result, "capabilities"));
+	json_decref(result);
 }
 
 /* ---- correlation ---- */
 
 /* The key of an id: in inl, or allocated for a long string id (free it when *k != inl). */
-static int make_key(const json_t *id, char *inl, char **k)
+static int make_key(const struct jr_id *id, char *inl, char **k)
 {
 	int n = jsonrpc_id_key(id, inl, MW_ID_KEY_INLINE);
 	size_t size;
 
 	*k = inl;
-	if (n < 0 || (size_t)n < MW_ID_KEY_INLINE - 1 || !json_is_string(id))
+	if (n < 0 || (size_t)n < MW_ID_KEY_INLINE - 1 || id->type != JR_ID_STRING)
 		return n;
-	size = json_string_length(id) + sizeof("s:");
+	size = id->v.n + sizeof("s:");          /* the text is no shorter than its value */
 	*k = malloc(size);
 	if (!*k) {
 		*k = inl;
@@ -344,7 +367,7 @@ static void observe_request(struct session *s, int dir, const struct jr_msg *m, 
 			    struct session_corr *out)
 {
 	char inl[MW_ID_KEY_INLINE], *k;
-	int n = make_key(m->id, inl, &k);
+	int n = make_key(&m->id, inl, &k);
 
 	if (n >= 0)
 		pending_add(s, dir, k, n, m, ts_ns, out);
@@ -356,7 +379,7 @@ static void observe_response(struct session *s, int dir, const struct jr_msg *m,
 			     uint64_t ts_ns, struct session_corr *out)
 {
 	char inl[MW_ID_KEY_INLINE], *k;
-	int n = make_key(m->id, inl, &k);
+	int n = make_key(&m->id, inl, &k);
 	struct pnode *req = NULL;
 
 	if (n >= 0)

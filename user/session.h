@@ -60,7 +60,9 @@ struct session_call {
 	const char *method;
 	const char *target;     /* tools/call and prompts/get name, resources/read uri, or NULL */
 	uint64_t ts_ns;         /* when it was seen */
-	const json_t *arguments; /* params.arguments (kept within MW_CALL_ARGS_*), else NULL */
+	/* params.arguments (kept within MW_CALL_ARGS_*, as text, parsed on the first visit),
+	 * else NULL */
+	const json_t *arguments;
 };
 
 struct session_table;

@@ -80,6 +80,13 @@
 #define MW_CALL_ARGS_LINE_MAX   (64u << 10)
 #define MW_CALL_ARGS_BUDGET     (4u << 20)
 
+/* Values nested deeper than this (a scalar counts one level, as in jansson's
+ * JSON_PARSER_MAX_DEPTH) make a message invalid JSON (user/jscan.c). */
+#define MW_JSON_DEPTH_MAX       2048u
+/* Decoded bytes of a message's envelope strings (method, tool, error message, ...) held in the
+ * message itself; longer ones are allocated (user/jsonrpc.c). */
+#define MW_JR_STRS_INLINE       512u
+
 /* Bytes of a skipped line quoted in its note (a NUL is added after them). */
 #define MW_PREVIEW_MAX          80u
 /* First allocation of a framer's partial-line buffer; it doubles from there up to the cap. */

@@ -28,7 +28,7 @@ static void on_message(void *ctx, const struct decode_msg *dm)
 		*(size_t *)ctx += strlen(dm->m->method);
 	if (dm->corr.matched && dm->corr.method)
 		*(size_t *)ctx += strlen(dm->corr.method);
-	if (jsonrpc_id_key(dm->m->id, key, sizeof(key)) >= 0)
+	if (jsonrpc_id_key(&dm->m->id, key, sizeof(key)) >= 0)
 		*(size_t *)ctx += strlen(key);
 }
 

@@ -57,7 +57,8 @@ static const char *kind_name(enum jr_kind k)
 static void rec_message(void *ctx, const struct decode_msg *dm)
 {
 	struct rec *r = ctx;
-	char *dump = json_dumps(dm->m->elem, JSON_COMPACT | JSON_SORT_KEYS);
+	json_t *elem = jsonrpc_tree(&dm->m->elem);
+	char *dump = json_dumps(elem, JSON_COMPACT | JSON_SORT_KEYS);
 	json_t *text;
 	char key[64];
 
@@ -65,7 +66,7 @@ static void rec_message(void *ctx, const struct decode_msg *dm)
 	r->last_session = dm->session;
 	r->last_msg = *dm;
 	r->last_msg.m = NULL;
-	if (jsonrpc_id_key(dm->m->id, key, sizeof(key)) < 0)
+	if (jsonrpc_id_key(&dm->m->id, key, sizeof(key)) < 0)
 		strcpy(key, "-");
 	rec_printf(r, "M%d:%s:%s:%s@%llu+%zu", dm->dir, kind_name(dm->m->kind),
 		   dm->m->method ? dm->m->method : "-", key, (unsigned long long)dm->offset,
@@ -80,7 +81,7 @@ static void rec_message(void *ctx, const struct decode_msg *dm)
 		rec_printf(r, " %s", dump);
 	rec_printf(r, "|");
 	free(dump);
-	text = json_object_get(json_array_get(json_object_get(json_object_get(dm->m->elem,
+	text = json_object_get(json_array_get(json_object_get(json_object_get(elem,
 		"result"), "content"), 0), "text");
 	if (json_is_string(text) && json_string_length(text) > r->big_text_len) {
 		const char *t = json_string_value(text);
@@ -92,6 +93,7 @@ static void rec_message(void *ctx, const struct decode_msg *dm)
 			if (t[i] != 'a')
 				r->big_text_ok = false;
 	}
+	json_decref(elem);
 }
 
 static void rec_skipped(void *ctx, const struct decode_note *n)

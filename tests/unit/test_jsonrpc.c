@@ -1,154 +1,149 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Unit tests of user/jsonrpc.c: parsing, classification, id keys, error names. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "jsonrpc.h"
 #include "unit.h"
 
-/* Parse text (must be JSON) and classify the root into m; returns the root to json_decref(). */
-static json_t *classify(const char *text, struct jr_msg *m)
+/* Check text (must be JSON) and classify its root into m (m points into text). */
+static void classify(const char *text, struct jr_msg *m)
 {
-	json_t *root = NULL;
+	struct jscan_val root;
 
-	CHECK_EQ(jsonrpc_parse(text, strlen(text), &root, NULL), JR_PARSE_OK);
-	jsonrpc_classify(root, m);
-	return root;
+	CHECK_EQ(jsonrpc_parse(text, strlen(text), &root), JR_PARSE_OK);
+	jsonrpc_classify(&root, m);
+	jsonrpc_release(m);     /* short strings: nothing allocated, m stays readable */
+}
+
+/* A string id unescaped (NUL-terminated, tests keep them short). */
+static const char *id_str(const struct jr_msg *m)
+{
+	static char buf[64];
+
+	if (m->id.type != JR_ID_STRING)
+		return NULL;
+	jscan_string(&m->id.v, buf, sizeof(buf));
+	return buf;
 }
 
 static void test_parse(void)
 {
-	json_error_t err;
-	json_t *root;
+	struct jscan_val root;
+	json_t *t;
 
-	CHECK_EQ(jsonrpc_parse("hello world", 11, &root, NULL), JR_PARSE_NOT_JSON);
-	CHECK(root == NULL);
-	CHECK_EQ(jsonrpc_parse("", 0, &root, NULL), JR_PARSE_NOT_JSON);
-	CHECK_EQ(jsonrpc_parse(" \t ", 3, &root, NULL), JR_PARSE_NOT_JSON);
-	CHECK_EQ(jsonrpc_parse("42", 2, &root, NULL), JR_PARSE_NOT_JSON);
-	CHECK_EQ(jsonrpc_parse("\"s\"", 3, &root, NULL), JR_PARSE_NOT_JSON);
-	CHECK_EQ(jsonrpc_parse("{oops", 5, &root, &err), JR_PARSE_BAD_JSON);
-	CHECK(root == NULL);
-	CHECK(err.text[0] != '\0');
-	CHECK_EQ(jsonrpc_parse("{} x", 4, &root, NULL), JR_PARSE_BAD_JSON);
-	CHECK_EQ(jsonrpc_parse("[1,", 3, &root, NULL), JR_PARSE_BAD_JSON);
+	CHECK_EQ(jsonrpc_parse("hello world", 11, &root), JR_PARSE_NOT_JSON);
+	CHECK_EQ(root.type, JSCAN_NONE);
+	CHECK_EQ(jsonrpc_parse("", 0, &root), JR_PARSE_NOT_JSON);
+	CHECK_EQ(jsonrpc_parse(" \t ", 3, &root), JR_PARSE_NOT_JSON);
+	CHECK_EQ(jsonrpc_parse("42", 2, &root), JR_PARSE_NOT_JSON);
+	CHECK_EQ(jsonrpc_parse("\"s\"", 3, &root), JR_PARSE_NOT_JSON);
+	CHECK_EQ(jsonrpc_parse("{oops", 5, &root), JR_PARSE_BAD_JSON);
+	CHECK_EQ(jsonrpc_parse("{} x", 4, &root), JR_PARSE_BAD_JSON);
+	CHECK_EQ(jsonrpc_parse("[1,", 3, &root), JR_PARSE_BAD_JSON);
 	/* only the given length is read */
-	CHECK_EQ(jsonrpc_parse("{\"a\":1}garbage", 7, &root, NULL), JR_PARSE_OK);
-	CHECK(json_is_object(root));
-	json_decref(root);
-	CHECK_EQ(jsonrpc_parse("  [1,2]", 7, &root, NULL), JR_PARSE_OK);
-	CHECK_EQ(json_array_size(root), 2);
-	json_decref(root);
-	/* U+0000 escapes are allowed */
-	CHECK_EQ(jsonrpc_parse("{\"a\":\"x\\u0000y\"}", 16, &root, NULL), JR_PARSE_OK);
-	CHECK_EQ(json_string_length(json_object_get(root, "a")), 3);
-	json_decref(root);
+	CHECK_EQ(jsonrpc_parse("{\"a\":1}garbage", 7, &root), JR_PARSE_OK);
+	CHECK_EQ(root.type, JSCAN_OBJECT);
+	CHECK_EQ(root.n, 7);
+	CHECK_EQ(jsonrpc_parse("  [1,2]", 7, &root), JR_PARSE_OK);
+	CHECK_EQ(root.type, JSCAN_ARRAY);
+	CHECK_EQ(jscan_count(&root), 2);
+	/* U+0000 escapes are allowed, and a span parses into the same tree */
+	CHECK_EQ(jsonrpc_parse("{\"a\":\"x\\u0000y\"}", 16, &root), JR_PARSE_OK);
+	t = jsonrpc_tree(&root);
+	CHECK_EQ(json_string_length(json_object_get(t, "a")), 3);
+	json_decref(t);
 }
 
 static void test_request(void)
 {
 	struct jr_msg m;
-	json_t *r = classify("{\"params\":{\"name\":\"read_file\",\"arguments\":{}},"
+	classify("{\"params\":{\"name\":\"read_file\",\"arguments\":{}},"
 			     "\"method\":\"tools/call\",\"id\":0,\"jsonrpc\":\"2.0\"}", &m);
 
 	CHECK_EQ(m.kind, JR_REQUEST);
 	CHECK_STR(m.method, "tools/call");
 	CHECK_STR(m.target, "read_file");
-	CHECK(json_is_integer(m.id));
-	CHECK_EQ(json_integer_value(m.id), 0);
-	CHECK(m.elem == r);
+	CHECK_EQ(m.id.type, JR_ID_INT);
+	CHECK_EQ(m.id.num, 0);
+	CHECK_EQ(m.elem.type, JSCAN_OBJECT);
+	CHECK(m.elem.p[0] == '{');
 	CHECK(!m.is_error);
 	CHECK(m.meta_version == NULL);
 	CHECK(!jsonrpc_is_mcp_opener(&m));
-	json_decref(r);
 }
 
 static void test_targets(void)
 {
 	struct jr_msg m;
-	json_t *r;
 
-	r = classify("{\"jsonrpc\":\"2.0\",\"id\":\"p\",\"method\":\"prompts/get\","
+	classify("{\"jsonrpc\":\"2.0\",\"id\":\"p\",\"method\":\"prompts/get\","
 		     "\"params\":{\"name\":\"greet\"}}", &m);
 	CHECK_STR(m.target, "greet");
-	json_decref(r);
-	r = classify("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"resources/read\","
+	classify("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"resources/read\","
 		     "\"params\":{\"uri\":\"file:///etc/hosts\",\"name\":\"x\"}}", &m);
 	CHECK_STR(m.target, "file:///etc/hosts");
-	json_decref(r);
-	r = classify("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/list\","
+	classify("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/list\","
 		     "\"params\":{\"name\":\"x\"}}", &m);
 	CHECK(m.target == NULL);
-	json_decref(r);
-	r = classify("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":[1]}", &m);
+	classify("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":[1]}", &m);
 	CHECK_EQ(m.kind, JR_REQUEST);
 	CHECK(m.target == NULL);
-	json_decref(r);
 }
 
 static void test_notification_and_unknown(void)
 {
 	struct jr_msg m;
-	json_t *r;
 
-	r = classify("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", &m);
+	classify("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", &m);
 	CHECK_EQ(m.kind, JR_NOTIFICATION);
-	CHECK(m.id == NULL);
+	CHECK(m.id.type == JR_ID_NONE);
 	CHECK_STR(m.method, "notifications/initialized");
-	json_decref(r);
-	r = classify("{\"jsonrpc\":\"2.0\",\"id\":\"v-1\",\"method\":\"acme/frobnicate\"}", &m);
+	classify("{\"jsonrpc\":\"2.0\",\"id\":\"v-1\",\"method\":\"acme/frobnicate\"}", &m);
 	CHECK_EQ(m.kind, JR_REQUEST);
 	CHECK_STR(m.method, "acme/frobnicate");
-	CHECK_STR(json_string_value(m.id), "v-1");
-	json_decref(r);
+	CHECK_STR(id_str(&m), "v-1");
 }
 
 static void test_results(void)
 {
 	struct jr_msg m;
-	json_t *r;
 
-	r = classify("{\"result\":{\"content\":[]},\"id\":7,\"jsonrpc\":\"2.0\"}", &m);
+	classify("{\"result\":{\"content\":[]},\"id\":7,\"jsonrpc\":\"2.0\"}", &m);
 	CHECK_EQ(m.kind, JR_RESULT);
 	CHECK(!m.is_error);
-	CHECK_EQ(json_integer_value(m.id), 7);
+	CHECK_EQ(m.id.num, 7);
 	CHECK(m.method == NULL);
-	json_decref(r);
-	r = classify("{\"jsonrpc\":\"2.0\",\"id\":8,\"result\":{\"content\":[],\"isError\":true}}",
+	classify("{\"jsonrpc\":\"2.0\",\"id\":8,\"result\":{\"content\":[],\"isError\":true}}",
 		     &m);
 	CHECK_EQ(m.kind, JR_RESULT);
 	CHECK(m.is_error);
 	CHECK_EQ(m.error_code, 0);
-	json_decref(r);
-	r = classify("{\"jsonrpc\":\"2.0\",\"id\":9,\"result\":{\"isError\":false}}", &m);
+	classify("{\"jsonrpc\":\"2.0\",\"id\":9,\"result\":{\"isError\":false}}", &m);
 	CHECK(!m.is_error);
-	json_decref(r);
-	r = classify("{\"jsonrpc\":\"2.0\",\"id\":9,\"result\":{\"isError\":\"yes\"}}", &m);
+	classify("{\"jsonrpc\":\"2.0\",\"id\":9,\"result\":{\"isError\":\"yes\"}}", &m);
 	CHECK(!m.is_error);
-	json_decref(r);
 }
 
 static void test_errors(void)
 {
 	struct jr_msg m;
-	json_t *r;
 
-	r = classify("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32000,"
+	classify("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32000,"
 		     "\"message\":\"Bad Request: No valid session ID provided\"}}", &m);
 	CHECK_EQ(m.kind, JR_ERROR);
 	CHECK(m.is_error);
 	CHECK_EQ(m.error_code, -32000);
 	CHECK_STR(m.error_message, "Bad Request: No valid session ID provided");
-	CHECK(json_is_null(m.id));
-	json_decref(r);
-	r = classify("{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32700,\"message\":\"x\"}}", &m);
+	CHECK_EQ(m.id.type, JR_ID_NULL);
+	classify("{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32700,\"message\":\"x\"}}", &m);
 	CHECK_EQ(m.kind, JR_ERROR);
-	CHECK(m.id == NULL);
-	json_decref(r);
-	r = classify("{\"error\":{\"message\":\"no code\"},\"id\":\"a\",\"jsonrpc\":\"2.0\"}", &m);
+	CHECK(m.id.type == JR_ID_NONE);
+	classify("{\"error\":{\"message\":\"no code\"},\"id\":\"a\",\"jsonrpc\":\"2.0\"}", &m);
 	CHECK_EQ(m.kind, JR_ERROR);
 	CHECK_EQ(m.error_code, 0);
-	CHECK_STR(json_string_value(m.id), "a");
-	json_decref(r);
+	CHECK_STR(id_str(&m), "a");
 }
 
 static void test_invalid(void)
@@ -174,22 +169,24 @@ static void test_invalid(void)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct jr_msg m;
-		json_t *r = classify(bad[i], &m);
+
+		classify(bad[i], &m);
 
 		CHECK_EQ(m.kind, JR_INVALID);
 		CHECK(m.method == NULL);
-		CHECK(m.id == NULL);
+		CHECK(m.id.type == JR_ID_NONE);
 		if (unit_failures()) {
 			printf("    input: %s\n", bad[i]);
-			json_decref(r);
 			break;
 		}
-		json_decref(r);
 	}
 	{
+		struct jscan_val none = { 0 }, num = { JSCAN_INTEGER, "1", 1 };
 		struct jr_msg m;
 
-		jsonrpc_classify(NULL, &m);
+		jsonrpc_classify(&none, &m);
+		CHECK_EQ(m.kind, JR_INVALID);
+		jsonrpc_classify(&num, &m);
 		CHECK_EQ(m.kind, JR_INVALID);
 	}
 }
@@ -197,7 +194,9 @@ static void test_invalid(void)
 static void test_meta_2026(void)
 {
 	struct jr_msg m;
-	json_t *r = classify(
+	json_t *client;
+
+	classify(
 		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{"
 		"\"name\":\"echo\",\"_meta\":{"
 		"\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
@@ -207,68 +206,123 @@ static void test_meta_2026(void)
 
 	CHECK_EQ(m.kind, JR_REQUEST);
 	CHECK_STR(m.meta_version, "2026-07-28");
-	CHECK(json_is_object(m.meta_client));
-	CHECK_STR(json_string_value(json_object_get(m.meta_client, "name")), "cli");
+	CHECK_EQ(m.meta_client.type, JSCAN_OBJECT);
+	client = jsonrpc_tree(&m.meta_client);
+	CHECK_STR(json_string_value(json_object_get(client, "name")), "cli");
+	json_decref(client);
 	CHECK_STR(m.target, "echo");
 	CHECK(jsonrpc_is_mcp_opener(&m));
-	json_decref(r);
 }
 
 static void test_openers(void)
 {
 	struct jr_msg m;
-	json_t *r;
 
-	r = classify("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{}}", &m);
+	classify("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{}}", &m);
 	CHECK(jsonrpc_is_mcp_opener(&m));
-	json_decref(r);
-	r = classify("{\"jsonrpc\":\"2.0\",\"id\":\"server-discover-probe-1\","
+	classify("{\"jsonrpc\":\"2.0\",\"id\":\"server-discover-probe-1\","
 		     "\"method\":\"server/discover\"}", &m);
 	CHECK(jsonrpc_is_mcp_opener(&m));
-	json_decref(r);
-	r = classify("{\"jsonrpc\":\"2.0\",\"method\":\"initialize\"}", &m);
+	classify("{\"jsonrpc\":\"2.0\",\"method\":\"initialize\"}", &m);
 	CHECK(!jsonrpc_is_mcp_opener(&m));      /* a notification opens nothing */
-	json_decref(r);
-	r = classify("{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{}}", &m);
+	classify("{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{}}", &m);
 	CHECK(!jsonrpc_is_mcp_opener(&m));
-	json_decref(r);
+}
+
+/* The id of {"id":TEXT,...}. */
+static void id_of(const char *text, struct jr_id *id, char *store, size_t size)
+{
+	struct jr_msg m;
+
+	snprintf(store, size, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{}}", text);
+	classify(store, &m);
+	*id = m.id;
 }
 
 static void test_id_keys(void)
 {
-	char buf[32], small[6];
-	json_t *v;
+	char buf[32], small[6], store[128];
+	struct jr_id v;
+	json_t *j;
 
-	v = json_integer(0);
-	CHECK_EQ(jsonrpc_id_key(v, buf, sizeof(buf)), 3);
+	id_of("0", &v, store, sizeof(store));
+	CHECK_EQ(jsonrpc_id_key(&v, buf, sizeof(buf)), 3);
 	CHECK_STR(buf, "n:0");
-	json_decref(v);
-	v = json_integer(-42);
-	CHECK_EQ(jsonrpc_id_key(v, buf, sizeof(buf)), 5);
+	id_of("-42", &v, store, sizeof(store));
+	CHECK_EQ(jsonrpc_id_key(&v, buf, sizeof(buf)), 5);
 	CHECK_STR(buf, "n:-42");
-	json_decref(v);
-	v = json_string("0");
-	CHECK_EQ(jsonrpc_id_key(v, buf, sizeof(buf)), 3);
+	id_of("-9223372036854775808", &v, store, sizeof(store));
+	CHECK_EQ(jsonrpc_id_key(&v, buf, sizeof(buf)), 22);
+	CHECK_STR(buf, "n:-9223372036854775808");
+	id_of("\"0\"", &v, store, sizeof(store));
+	CHECK_EQ(jsonrpc_id_key(&v, buf, sizeof(buf)), 3);
 	CHECK_STR(buf, "s:0");                  /* differs from the integer 0 */
-	json_decref(v);
-	v = json_string("listen:0");
-	CHECK_EQ(jsonrpc_id_key(v, small, sizeof(small)), 5);
+	id_of("\"listen:0\"", &v, store, sizeof(store));
+	CHECK_EQ(jsonrpc_id_key(&v, small, sizeof(small)), 5);
 	CHECK_STR(small, "s:lis");
-	json_decref(v);
-	v = json_integer(1234567);
-	CHECK_EQ(jsonrpc_id_key(v, small, sizeof(small)), 5);
+	id_of("1234567", &v, store, sizeof(store));
+	CHECK_EQ(jsonrpc_id_key(&v, small, sizeof(small)), 5);
 	CHECK_STR(small, "n:123");
-	json_decref(v);
-	v = json_stringn("a\0b", 3);
-	CHECK_EQ(jsonrpc_id_key(v, buf, sizeof(buf)), 5);
+	id_of("\"a\\u0000b\"", &v, store, sizeof(store));
+	CHECK_EQ(jsonrpc_id_key(&v, buf, sizeof(buf)), 5);
 	CHECK_MEM(buf, 6, "s:a\0b", 6);
-	json_decref(v);
-	CHECK_EQ(jsonrpc_id_key(NULL, buf, sizeof(buf)), -1);
-	v = json_null();
-	CHECK_EQ(jsonrpc_id_key(v, buf, sizeof(buf)), -1);
-	v = json_real(1.0);
-	CHECK_EQ(jsonrpc_id_key(v, buf, sizeof(buf)), -1);
-	json_decref(v);
+	j = jsonrpc_id_json(&v);
+	CHECK_EQ(json_string_length(j), 3);
+	json_decref(j);
+	id_of("\"\\u00e9\\ud83d\\ude00\"", &v, store, sizeof(store));   /* escapes unescaped */
+	CHECK_EQ(jsonrpc_id_key(&v, buf, sizeof(buf)), 8);
+	CHECK_STR(buf, "s:\xc3\xa9\xf0\x9f\x98\x80");
+	id_of("7", &v, store, sizeof(store));
+	j = jsonrpc_id_json(&v);
+	CHECK_EQ(json_integer_value(j), 7);
+	json_decref(j);
+	v.type = JR_ID_NONE;
+	CHECK_EQ(jsonrpc_id_key(&v, buf, sizeof(buf)), -1);
+	CHECK(jsonrpc_id_json(&v) == NULL);
+	v.type = JR_ID_NULL;
+	CHECK_EQ(jsonrpc_id_key(&v, buf, sizeof(buf)), -1);
+	j = jsonrpc_id_json(&v);
+	CHECK(json_is_null(j));
+	v.type = JR_ID_OTHER;
+	CHECK_EQ(jsonrpc_id_key(&v, buf, sizeof(buf)), -1);
+}
+
+/* Strings longer than the message's own room are allocated, and released. */
+static void test_long_strings(void)
+{
+	size_t len = MW_JR_STRS_INLINE * 3;
+	char *text = malloc(len + 200), *name = malloc(len + 1);
+	struct jscan_val root;
+	struct jr_msg m;
+
+	memset(name, 'n', len);
+	name[len] = '\0';
+	snprintf(text, len + 200, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+		 "\"params\":{\"name\":\"%s\"}}", name);
+	CHECK_EQ(jsonrpc_parse(text, strlen(text), &root), JR_PARSE_OK);
+	jsonrpc_classify(&root, &m);
+	CHECK_STR(m.target, name);
+	CHECK_STR(m.method, "tools/call");
+	jsonrpc_release(&m);
+	free(text);
+	free(name);
+}
+
+/* Duplicate keys: the last one counts (as jansson keeps it); escaped keys match. */
+static void test_duplicates_and_escaped_keys(void)
+{
+	struct jr_msg m;
+
+	classify("{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"a\",\"method\":\"b\","
+		 "\"jsonrpc\":\"2.0\"}", &m);
+	CHECK_EQ(m.kind, JR_REQUEST);
+	CHECK_STR(m.method, "b");
+	classify("{\"\\u006asonrpc\":\"2.0\",\"id\":1,\"m\\u0065thod\":\"tools\\/call\"}", &m);
+	CHECK_EQ(m.kind, JR_REQUEST);
+	CHECK_STR(m.method, "tools/call");
+	/* a NUL ends a C string: "2.0\u0000x" reads as "2.0", as it did from a tree */
+	classify("{\"jsonrpc\":\"2.0\\u0000x\",\"method\":\"ping\"}", &m);
+	CHECK_EQ(m.kind, JR_NOTIFICATION);
 }
 
 static void test_error_names(void)
@@ -299,4 +353,6 @@ UNIT_MAIN(UNIT_TEST(test_parse),
 	  UNIT_TEST(test_meta_2026),
 	  UNIT_TEST(test_openers),
 	  UNIT_TEST(test_id_keys),
+	  UNIT_TEST(test_long_strings),
+	  UNIT_TEST(test_duplicates_and_escaped_keys),
 	  UNIT_TEST(test_error_names))

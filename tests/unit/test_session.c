@@ -11,15 +11,15 @@
 static void observe(struct session *s, enum mw_dir dir, const char *text, uint64_t ts,
 		    struct session_corr *c)
 {
-	json_t *root = json_loads(text, 0, NULL);
+	struct jscan_val root;
 	struct jr_msg m;
 
-	CHECK(root != NULL);
-	jsonrpc_classify(root, &m);
+	CHECK_EQ(jsonrpc_parse(text, strlen(text), &root), JR_PARSE_OK);
+	jsonrpc_classify(&root, &m);
 	m.line_size = strlen(text);
 	CHECK(m.kind != JR_INVALID);
 	session_observe(s, dir, &m, ts, c);
-	json_decref(root);
+	jsonrpc_release(&m);
 }
 
 static const char init_req[] =
