@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <linux/capability.h>
 #include <unistd.h>
 
@@ -26,6 +27,8 @@
 #define MOUNT_LINE_MAX  4096
 #define CGROUP_SECTION  "cgroup/"
 #define ENFORCE_PROG_PREFIX "mw_enf_"
+#define NS_PER_S            1000000000ull
+#define MISSES_PERIOD_NS    NS_PER_S    /* program info (recursion_misses) read at most this often */
 
 enum { PIN_TRACKED, PIN_CHANNELS, PIN_MAPS };  /* the maps that outlive a run */
 
@@ -38,6 +41,8 @@ struct loader {
 	struct bpf_link **links;
 	int pin_fd;                     /* the locked pin directory, -1 when not pinning */
 	struct pin_map pins[PIN_MAPS];
+	uint64_t misses;                /* prog_misses() when last read, at misses_ns */
+	uint64_t misses_ns;
 };
 
 int loader_fail(struct mw_error *err, int rc, const char *fmt, ...)
@@ -462,7 +467,23 @@ static uint64_t prog_misses(const struct loader *l)
 	return n;
 }
 
-int loader_read_drops(const struct loader *l, struct mw_drop out[MW_DROP__COUNT])
+/* prog_misses() as of at most MISSES_PERIOD_NS ago (now when fresh): reading every program's
+ * info is far dearer than the drops map, and the losses are read every poll. */
+static uint64_t misses_of(struct loader *l, bool fresh)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+	if (fresh || !l->misses_ns || now - l->misses_ns >= MISSES_PERIOD_NS) {
+		l->misses = prog_misses(l);
+		l->misses_ns = now;
+	}
+	return l->misses;
+}
+
+int loader_read_drops(struct loader *l, struct mw_drop out[MW_DROP__COUNT], bool fresh)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct mw_drop *per;
@@ -475,7 +496,7 @@ int loader_read_drops(const struct loader *l, struct mw_drop out[MW_DROP__COUNT]
 	for (uint32_t r = 0; r < MW_DROP__COUNT; r++) {
 		out[r].count = out[r].bytes = 0;
 		if (r == MW_DROP_PROG_MISSED) {
-			out[r].count = prog_misses(l);
+			out[r].count = misses_of(l, fresh);
 			continue;
 		}
 		if (bpf_map__lookup_elem(l->skel->maps.drops, &r, sizeof(r), per,

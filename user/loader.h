@@ -67,7 +67,7 @@ int loader_channels_each(struct loader *l, void (*fn)(void *ctx, uint64_t chan,
 const struct pin_map *loader_pins(const struct loader *l, unsigned int *n);
 /* A map by name (enforcement tables), -ENOENT when there is none. */
 int loader_map_fd(const struct loader *l, const char *name);
-/* Sum the per-CPU drop counters. */
-int loader_read_drops(const struct loader *l, struct mw_drop out[MW_DROP__COUNT]);
+/* Sum the per-CPU drop counters; prog_missed is at most a second old unless fresh. */
+int loader_read_drops(struct loader *l, struct mw_drop out[MW_DROP__COUNT], bool fresh);
 
 #endif

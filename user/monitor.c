@@ -166,7 +166,7 @@ static void report_drops(struct monitor *m)
 {
 	struct mw_drop now[MW_DROP__COUNT];
 
-	if (loader_read_drops(m->loader, now))
+	if (loader_read_drops(m->loader, now, false))
 		return;
 	for (unsigned int r = 0; r < MW_DROP__COUNT; r++) {
 		uint64_t dc = now[r].count - m->drops[r].count;
@@ -233,7 +233,7 @@ static void report_stats(struct monitor *m)
 	uint64_t kernel_lost = 0;
 	json_t *rec;
 
-	loader_read_drops(m->loader, d);
+	loader_read_drops(m->loader, d, true);
 	decoder_stats(m->dec, &ds);
 	for (unsigned int r = 0; r < MW_DROP__COUNT; r++)
 		kernel_lost += d[r].count;

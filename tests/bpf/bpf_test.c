@@ -1203,9 +1203,9 @@ static void test_detect_post_headers_past_limit_counted(void)
 	struct mw_drop before[MW_DROP__COUNT], after[MW_DROP__COUNT];
 	pid_t pid;
 
-	CHECK_EQ(loader_read_drops(T.l, before), 0);
+	CHECK_EQ(loader_read_drops(T.l, before, true), 0);
 	pid = http_detect_case(req, n, n);
-	CHECK_EQ(loader_read_drops(T.l, after), 0);
+	CHECK_EQ(loader_read_drops(T.l, after, true), 0);
 	CHECK_EQ(count(MW_EV_TRACK, (uint32_t)pid), 0);
 	CHECK(after[MW_DROP_DETECT_UNSCANNED].count > before[MW_DROP_DETECT_UNSCANNED].count);
 	CHECK(after[MW_DROP_DETECT_UNSCANNED].bytes > before[MW_DROP_DETECT_UNSCANNED].bytes);
@@ -1240,7 +1240,7 @@ static void test_no_kernel_losses(void)
 {
 	struct mw_drop d[MW_DROP__COUNT];
 
-	CHECK_EQ(loader_read_drops(T.l, d), 0);
+	CHECK_EQ(loader_read_drops(T.l, d, true), 0);
 	for (unsigned int i = 0; i < MW_DROP__COUNT; i++) {
 		CHECK_EQ(d[i].count, 0);
 		CHECK_EQ(d[i].bytes, 0);
@@ -1307,7 +1307,7 @@ static void test_enforce_missing_state_holds(void)
 		return;
 	reset();
 	CHECK_EQ(bpf_map_update_elem(loader_map_fd(l, "enf_rules"), &key, &kill_action, BPF_ANY), 0);
-	CHECK_EQ(loader_read_drops(l, d0), 0);
+	CHECK_EQ(loader_read_drops(l, d0, true), 0);
 	pid = spawn(go, child_open_outside, NULL);
 	CHECK_EQ(loader_track(l, (uint32_t)pid, start_ns_of(pid), (uint32_t)pid, MW_TRACK_PID), 0);
 	CHECK_EQ(write(go[1], "g", 1), 1);
@@ -1320,7 +1320,7 @@ static void test_enforce_missing_state_holds(void)
 		if (e->u.fl.op == MW_FILE_OPEN && strstr(e->u.fl.path, "/etc/hostname"))
 			break;
 	CHECK(e && (e->h.flags & MW_F_HELD) && !(e->h.flags & MW_F_KILLED));
-	CHECK_EQ(loader_read_drops(l, d1), 0);
+	CHECK_EQ(loader_read_drops(l, d1, true), 0);
 	CHECK(d1[MW_DROP_ENFORCE_STATE].count > d0[MW_DROP_ENFORCE_STATE].count);
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
