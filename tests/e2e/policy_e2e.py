@@ -275,9 +275,12 @@ def file_ops_case(tmp):
         check_alert_shape(a, summ["serverPid"], "high")
         check(a["evidence"]["roots"] == [{"path": root, "from": "policy"}],
               "roots %r" % a["evidence"]["roots"])
+        # the renameat of the short-lived python child may be read after the child is gone
+        # (a slow collector: the sanitized build): then its bare names are joined onto the
+        # directories the kernel resolved from its dirfds, which is exact for a bare name
+        by = ("collector", "lexical") if real == O("fd_src.txt") else ("collector",)
         if event != "file.open":
-            check(a["trigger"]["resolved_by"] == "collector", "%s: trigger %r"
-                  % (real, a["trigger"]))
+            check(a["trigger"]["resolved_by"] in by, "%s: trigger %r" % (real, a["trigger"]))
     inside = [a for a in oos if a["evidence"]["path"].startswith(root + "/")]
     check(not inside, "alerts inside the root: %r" % describe(inside))
 
