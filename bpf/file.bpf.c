@@ -173,6 +173,19 @@ struct open_judge {
 	bool scope;             /* file.out_of_scope kills */
 };
 
+/* Does file.sensitive kill under this server's entry? */
+static __always_inline bool sensitive_kills(struct mw_enf_server s)
+{
+	return (enf_rule(s.pidx, MW_ENF_FILE_SENSITIVE) & 0xff) == MW_ENF_KILL;
+}
+
+/* Does file.out_of_scope kill: past its grace, with roots known (or pending: held)? */
+static __always_inline bool scope_kills(struct mw_enf_server s)
+{
+	return (enf_rule(s.pidx, MW_ENF_FILE_OUT_OF_SCOPE) & 0xff) == MW_ENF_KILL &&
+	       (s.flags & MW_ENF_SPOKE) && (s.flags & (MW_ENF_HAS_ROOTS | MW_ENF_PENDING));
+}
+
 /* Should this successful open be judged in the kernel? */
 static __always_inline bool open_judged(const struct mw_tracked *t, const struct file_args *a,
 					long ret, struct open_judge *j)
@@ -182,9 +195,8 @@ static __always_inline bool open_judged(const struct mw_tracked *t, const struct
 	if (!cfg_enforce || a->op != MW_FILE_OPEN || ret < 0)
 		return false;
 	s = enf_server_of(t->root_tgid);
-	j->sensitive = (enf_rule(s.pidx, MW_ENF_FILE_SENSITIVE) & 0xff) == MW_ENF_KILL;
-	j->scope = (enf_rule(s.pidx, MW_ENF_FILE_OUT_OF_SCOPE) & 0xff) == MW_ENF_KILL &&
-		   (s.flags & MW_ENF_SPOKE) && (s.flags & (MW_ENF_HAS_ROOTS | MW_ENF_PENDING));
+	j->sensitive = sensitive_kills(s);
+	j->scope = scope_kills(s);
 	j->server_flags = s.flags;
 	j->want.mode = MW_ENF_MODE_FILE;
 	j->want.root = t->root_tgid;
@@ -227,10 +239,9 @@ static __always_inline int moved_rule(const struct mw_tracked *t, const struct f
 	if (!cfg_enforce || ret != 0 || (a->op != MW_FILE_RENAME && a->op != MW_FILE_LINK))
 		return -1;
 	s = enf_server_of(t->root_tgid);
-	if ((enf_rule(s.pidx, MW_ENF_FILE_OUT_OF_SCOPE) & 0xff) == MW_ENF_KILL &&
-	    (s.flags & MW_ENF_SPOKE) && (s.flags & (MW_ENF_HAS_ROOTS | MW_ENF_PENDING)))
+	if (scope_kills(s))
 		return MW_ENF_FILE_OUT_OF_SCOPE;
-	if ((enf_rule(s.pidx, MW_ENF_FILE_SENSITIVE) & 0xff) == MW_ENF_KILL)
+	if (sensitive_kills(s))
 		return MW_ENF_FILE_SENSITIVE;
 	return -1;
 }
