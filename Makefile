@@ -44,7 +44,7 @@ SKEL       := $(OUT)/mcpwarden.skel.h
 
 # Userspace: pure modules (no libbpf, no I/O beyond what their callers pass in) are also built
 # with sanitizers for the unit tests; the rest needs the skeleton.
-PURE_MODS  := stream framing jscan jscan_get jsonrpc jsonshort session decode evfmt fpath attrib \
+PURE_MODS  := stream framing jscan jscan_get jline jsonrpc jsonshort session decode evfmt fpath attrib \
               actions match policy \
               policy_yaml policy_value policy_except policy_rules policy_parse policy_write \
               policy_default detect detect_rules alerts enfpath http http_tx http_inflate sse \

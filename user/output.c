@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jline.h"
 #include "output.h"
 
 #define TS_LEN          64
@@ -15,6 +16,8 @@
 #define JSON_PRECISION  9       /* significant digits of reals (latencies) */
 #define NSEC_PER_SEC    1000000000LL
 #define NSEC_PER_MSEC   1000000.0
+#define NSEC_PER_USEC   1000
+#define USEC_DIGITS     6
 
 #define C_RESET "\033[0m"
 #define C_DIM   "\033[2m"
@@ -31,6 +34,8 @@ struct output {
 	bool color;
 	bool own_jsonl;
 	uint64_t write_errors;
+	time_t ts_sec;          /* the second ts_prefix shows */
+	char ts_prefix[TS_LEN]; /* "YYYY-MM-DDTHH:MM:SS" of ts_sec, "" before the first record */
 };
 
 struct output *output_open(const struct output_opts *o, struct mw_error *err)
@@ -93,27 +98,34 @@ uint64_t output_write_errors(const struct output *o)
 	return o->write_errors;
 }
 
-static void format_ts(const struct output *o, uint64_t boot_ns, char *buf, size_t size)
+/* "2026-11-26T13:09:02.216084Z"; the date and time up to the second are formatted once per
+ * second and reused (one record per message: gmtime and printf showed in profiles). */
+static void format_ts(struct output *o, uint64_t boot_ns, char *buf, size_t size)
 {
 	int64_t real = (int64_t)boot_ns + o->o.boot_to_real_ns;
 	time_t sec = (time_t)(real / NSEC_PER_SEC);
+	long usec = (long)((real % NSEC_PER_SEC) / NSEC_PER_USEC);
 	struct tm tm;
 
-	gmtime_r(&sec, &tm);
-	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (long long)(real % NSEC_PER_SEC) / 1000);
+	if (sec != o->ts_sec || !o->ts_prefix[0]) {
+		gmtime_r(&sec, &tm);
+		snprintf(o->ts_prefix, sizeof(o->ts_prefix), "%04d-%02d-%02dT%02d:%02d:%02d",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec);
+		o->ts_sec = sec;
+	}
+	if (size < TS_LEN)
+		return;
+	strcpy(buf, o->ts_prefix);
+	buf += strlen(o->ts_prefix);
+	*buf++ = '.';
+	for (int i = USEC_DIGITS - 1; i >= 0; i--, usec /= 10)
+		buf[i] = (char)('0' + usec % 10);
+	strcpy(buf + USEC_DIGITS, "Z");
 }
 
-/* A JSON text embedded as it is in a line (a message, validated by jscan). */
-struct raw_member {
-	const char *key;        /* a plain key: no character to escape */
-	const char *text;
-	size_t n;
-};
-
 /* The members every line starts with: "event":EVENT,"ts":TS, (events are plain names). */
-static size_t line_head(const struct output *o, const char *event, uint64_t ts_ns, char *buf,
+static size_t line_head(struct output *o, const char *event, uint64_t ts_ns, char *buf,
 			size_t size)
 {
 	char ts[TS_LEN];
@@ -124,15 +136,12 @@ static size_t line_head(const struct output *o, const char *event, uint64_t ts_n
 	return n < 0 || (size_t)n >= size ? 0 : (size_t)n;
 }
 
-/* One JSON line: head (members ending in ',') in place of v's '{', then v's members, then raw
- * (may be NULL) as the last member, its text copied as it is. Built in memory, written with one
- * fwrite (jansson's stream dump writes token by token). Reals keep JSON_PRECISION significant
- * digits. */
-static int write_line(FILE *f, const char *head, size_t hlen, const json_t *v,
-		      const struct raw_member *raw)
+/* One JSON line: head (members ending in ',') in place of v's '{', then v's members. Built in
+ * memory, written with one fwrite (jansson's stream dump writes token by token). Reals keep
+ * JSON_PRECISION significant digits. */
+static int write_line(FILE *f, const char *head, size_t hlen, const json_t *v)
 {
 	size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(JSON_PRECISION);
-	size_t extra = raw ? strlen(raw->key) + raw->n + sizeof(",\"\":}") : 0;
 	char small[JSON_LINE_STACK];
 	size_t n = json_dumpb(v, small + hlen, sizeof(small) - hlen, flags);
 	char *buf = small;
@@ -140,8 +149,8 @@ static int write_line(FILE *f, const char *head, size_t hlen, const json_t *v,
 
 	if (n < 2)
 		return -EINVAL;
-	if (hlen + n + extra >= sizeof(small)) {
-		buf = malloc(hlen + n + extra + 1);
+	if (hlen + n >= sizeof(small)) {
+		buf = malloc(hlen + n + 1);
 		if (!buf || json_dumpb(v, buf + hlen, n, flags) != n) {
 			free(buf);
 			return -ENOMEM;
@@ -152,13 +161,6 @@ static int write_line(FILE *f, const char *head, size_t hlen, const json_t *v,
 	n += hlen;
 	if (n == hlen + 2)              /* v was {}: no member after the head's ',' */
 		buf[--n - 1] = '}';
-	if (raw) {      /* ...} becomes ...,"key":TEXT} */
-		n--;
-		n += (size_t)sprintf(buf + n, ",\"%s\":", raw->key);
-		memcpy(buf + n, raw->text, raw->n);
-		n += raw->n;
-		buf[n++] = '}';
-	}
 	buf[n] = '\n';
 	if (fwrite(buf, 1, n + 1, f) != n + 1)
 		rc = -EIO;
@@ -167,25 +169,29 @@ static int write_line(FILE *f, const char *head, size_t hlen, const json_t *v,
 	return rc;
 }
 
-static void record_raw(struct output *o, const char *event, uint64_t ts_ns, json_t *rec,
-		       const struct raw_member *raw)
+/* Write a record built by the caller (adds "event" and "ts"); steals rec. */
+void output_record(struct output *o, const char *event, uint64_t ts_ns, json_t *rec)
 {
 	char head[TS_LEN + 64];
 	size_t hlen;
 
-	if (!o->jsonl || !rec) {
-		json_decref(rec);
+	if (!o->jsonl)
+		goto out;
+	if (!rec) {             /* the caller's json_pack failed: a record lost, counted */
+		o->write_errors++;
 		return;
 	}
 	hlen = line_head(o, event, ts_ns, head, sizeof(head));
-	if (!hlen || write_line(o->jsonl, head, hlen, rec, raw))
+	if (!hlen || write_line(o->jsonl, head, hlen, rec))
 		o->write_errors++;
+out:
 	json_decref(rec);
 }
 
-void output_record(struct output *o, const char *event, uint64_t ts_ns, json_t *rec)
+/* A string member of a process: bytes the kernel cut mid-character become U+FFFD. */
+static json_t *lossy_or_null(const char *s)
 {
-	record_raw(o, event, ts_ns, rec, NULL);
+	return s ? jline_lossy(s, strlen(s)) : json_null();
 }
 
 json_t *output_proc(struct proc_info *p)
@@ -196,18 +202,44 @@ json_t *output_proc(struct proc_info *p)
 		return json_null();
 	if (p->json && p->json_root == p->root)
 		return json_incref(p->json);    /* built once per identity, shared by records */
-	j = json_pack("{s:I, s:I, s:I, s:s, s:s?, s:s?, s:I}", "pid", (json_int_t)p->tgid,
+	j = json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:I}", "pid", (json_int_t)p->tgid,
 		      "ppid", (json_int_t)p->ppid, "start_ns", (json_int_t)p->start_ns,
-		      "comm", p->comm, "cmdline", p->cmdline, "exe", p->exe,
-		      "server_pid", (json_int_t)p->root);
+		      "comm", lossy_or_null(p->comm), "cmdline", lossy_or_null(p->cmdline),
+		      "exe", lossy_or_null(p->exe), "server_pid", (json_int_t)p->root);
 	if (j && p->cgroup_id)
 		json_object_set_new(j, "cgroup_id", json_integer((json_int_t)p->cgroup_id));
 	if (j && p->container[0])
 		json_object_set_new(j, "container_id", json_string(p->container));
 	json_decref(p->json);
+	free(p->json_text);
+	p->json_text = NULL;
 	p->json = json_incref(j);
 	p->json_root = p->root;
 	return j;
+}
+
+/* A process as a member of a line built as text: output_proc's object, dumped once per
+ * identity. */
+static void proc_member(struct jline *l, const char *key, struct proc_info *p)
+{
+	json_t *j = output_proc(p);
+
+	if (!p || !j) {
+		jline_json(l, key, j);
+		json_decref(j);
+		return;
+	}
+	if (!p->json_text) {
+		p->json_text = json_dumps(j, JSON_COMPACT);
+		p->json_text_n = p->json_text ? strlen(p->json_text) : 0;
+	}
+	if (!p->json_text) {
+		jline_json(l, key, j);
+		json_decref(j);
+		return;
+	}
+	json_decref(j);
+	jline_raw(l, key, p->json_text, p->json_text_n);
 }
 
 void output_action(struct output *o, uint64_t ts_ns, const struct proc_info *p,
@@ -247,95 +279,109 @@ static const char *dir_name(enum mw_dir d)
 	return d == MW_DIR_C2S ? "c2s" : "s2c";
 }
 
-static void add_session(json_t *rec, const struct session *s)
+static void session_members(struct jline *l, const struct session *s)
 {
 	if (!s)
 		return;
-	json_object_set_new(rec, "session", json_integer((json_int_t)s->id));
-	if (s->protocol_version)
-		json_object_set_new(rec, "protocol_version", json_string(s->protocol_version));
+	jline_uint(l, "session", s->id);
+	jline_str(l, "protocol_version", s->protocol_version);
 }
 
-static void add_correlation(json_t *rec, const struct decode_msg *dm)
+/* An id as it came: a string keeps its text (validated JSON), other kinds have no "id". */
+static void id_member(struct jline *l, const struct jr_id *id)
+{
+	switch (id->type) {
+	case JR_ID_NULL:
+		jline_raw(l, "id", "null", 4);
+		break;
+	case JR_ID_INT:
+		jline_int(l, "id", id->num);
+		break;
+	case JR_ID_STRING:
+		jline_raw(l, "id", id->v.p, id->v.n);
+		break;
+	default:
+		break;
+	}
+}
+
+static void correlation_members(struct jline *l, const struct decode_msg *dm)
 {
 	const struct jr_msg *m = dm->m;
+	const char *tool = dm->corr.matched && dm->corr.target ? dm->corr.target : m->target;
 
-	if (m->method)
-		json_object_set_new(rec, "method", json_string(m->method));
-	if (m->target)
-		json_object_set_new(rec, "tool", json_string(m->target));
+	jline_str(l, "method", m->method);
+	jline_str(l, "tool", tool);
 	if (dm->corr.matched) {
-		json_object_set_new(rec, "request_method", json_string(dm->corr.method));
-		if (dm->corr.target)
-			json_object_set_new(rec, "tool", json_string(dm->corr.target));
-		json_object_set_new(rec, "latency_ms",
-				    json_real((double)dm->corr.latency_ns / NSEC_PER_MSEC));
+		jline_str(l, "request_method", dm->corr.method);
+		jline_real(l, "latency_ms", (double)dm->corr.latency_ns / NSEC_PER_MSEC);
 	}
 	if (m->kind == JR_RESULT || m->kind == JR_ERROR)
-		json_object_set_new(rec, "is_error", json_boolean(m->is_error));
+		jline_bool(l, "is_error", m->is_error);
 	if (m->kind == JR_ERROR) {
-		const char *name = jsonrpc_error_name(m->error_code);
-
-		json_object_set_new(rec, "error", json_pack("{s:I, s:s?, s:s?}", "code",
-			(json_int_t)m->error_code, "name", name, "message", m->error_message));
+		jline_open(l, "error");
+		jline_int(l, "code", m->error_code);
+		jline_str(l, "name", jsonrpc_error_name(m->error_code));
+		jline_str(l, "message", m->error_message);
+		jline_close(l);
 	}
 	if (dm->corr.duplicate_id)
-		json_object_set_new(rec, "duplicate_id", json_true());
+		jline_bool(l, "duplicate_id", true);
 }
 
-static void add_shortened(json_t *rec, const struct jsonshort_stats *s)
+static void shortened_member(struct jline *l, const struct jsonshort_stats *s)
 {
-	json_object_set_new(rec, "shortened", json_pack("{s:I, s:I, s:I}", "strings",
-		(json_int_t)s->strings, "bytes_removed", (json_int_t)s->bytes, "over",
-		(json_int_t)MW_SHORTEN_OVER));
+	jline_open(l, "shortened");
+	jline_uint(l, "strings", s->strings);
+	jline_uint(l, "bytes_removed", s->bytes);
+	jline_uint(l, "over", MW_SHORTEN_OVER);
+	jline_close(l);
 }
 
-/* The message text as it came (validated by the decoder), its long strings shortened in the
- * default payload mode: by the decoder before parsing (cut), else here. *text is set to a
- * buffer to free when the text had to be shortened here or lose its line breaks. Returns
- * false when the text could not be judged: rec then holds "msg" as a tree. */
-static bool msg_text(struct output *o, json_t *rec, const struct decode_msg *dm,
-		     struct raw_member *raw, char **text)
+/* "msg": the message text as it came (validated by the decoder), its long strings shortened
+ * in the default payload mode (by the decoder before parsing, else here), its line breaks
+ * between tokens removed (a JSON line holds none). */
+static void msg_member(struct output *o, struct jline *l, const struct decode_msg *dm)
 {
 	const struct jscan_val *elem = &dm->m->elem;
 	struct jsonshort_stats s = dm->shortened;
 	enum jsonshort_result r = JSONSHORT_NONE;
-	json_t *tree;
-	char *out;
-	size_t n;
+	const char *text = elem->p;
+	size_t n = elem->n, cut_n = 0;
+	char *cut = NULL, *flat = NULL;
+	json_t *tree, *short_tree;
 
-	*raw = (struct raw_member){ .key = "msg", .text = elem->p, .n = elem->n };
-	*text = NULL;
 	if (o->o.payload != PAYLOAD_FULL && !s.strings && !dm->shorten_checked)
-		r = jsonshort_text(elem->p, elem->n, MW_SHORTEN_OVER, MW_SHORTEN_KEEP, text, &n,
-				   &s);
-	if (r == JSONSHORT_UNSURE) {    /* not expected of a validated message: do as before */
+		r = jsonshort_text(elem->p, elem->n, MW_SHORTEN_OVER, MW_SHORTEN_KEEP, &cut,
+				   &cut_n, &s);
+	if (r == JSONSHORT_UNSURE) {    /* not expected of a validated message: via a tree */
 		tree = jsonrpc_tree(elem);
-		json_object_set_new(rec, "msg", jsonshort_tree(tree, MW_SHORTEN_OVER,
-							       MW_SHORTEN_KEEP, &s));
+		short_tree = jsonshort_tree(tree, MW_SHORTEN_OVER, MW_SHORTEN_KEEP, &s);
+		shortened_member(l, &s);
+		jline_json(l, "msg", short_tree);
+		json_decref(short_tree);
 		json_decref(tree);
-		add_shortened(rec, &s);
-		return false;
+		free(cut);
+		return;
 	}
 	if (r == JSONSHORT_DONE) {
-		raw->text = *text;
-		raw->n = n;
+		text = cut;
+		n = cut_n;
 	}
 	if (s.strings)
-		add_shortened(rec, &s);
-	if (!memchr(raw->text, '\n', raw->n) && !memchr(raw->text, '\r', raw->n))
-		return true;
-	out = malloc(raw->n);   /* whitespace between tokens: a JSON line holds no line break */
-	if (!out) {
-		raw->n = 0;
-		return false;
+		shortened_member(l, &s);
+	if (memchr(text, '\n', n) || memchr(text, '\r', n)) {
+		flat = malloc(n);
+		if (flat)
+			n = jscan_compact(text, n, flat);
+		else
+			l->oom = true;
+		text = flat;
 	}
-	n = jscan_compact(raw->text, raw->n, out);
-	free(*text);
-	*text = out;
-	raw->text = out;
-	raw->n = n;
-	return true;
+	if (text)
+		jline_raw(l, "msg", text, n);
+	free(cut);
+	free(flat);
 }
 
 /* The process a console line names: the one whose capture it is (the server, or a tracked
@@ -345,13 +391,17 @@ static const struct proc_info *capturer(const struct output_chan *c)
 	return c->server ? c->server : c->client;
 }
 
-static json_t *chan_record(const struct output_chan *c, enum mw_dir dir, uint64_t chan,
-			   uint64_t off, uint64_t size)
+static void chan_members(struct jline *l, const struct output_chan *c, enum mw_dir dir,
+			 uint64_t chan, uint64_t off, uint64_t size)
 {
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:o}", "dir", dir_name(dir),
-			 "transport", c->transport, "channel", c->name, "stream", (json_int_t)chan,
-			 "offset", (json_int_t)off, "size", (json_int_t)size,
-			 "server", output_proc(c->server), "client", output_proc(c->client));
+	jline_str(l, "dir", dir_name(dir));
+	jline_str(l, "transport", c->transport);
+	jline_str(l, "channel", c->name);
+	jline_uint(l, "stream", chan);
+	jline_uint(l, "offset", off);
+	jline_uint(l, "size", size);
+	proc_member(l, "server", c->server);
+	proc_member(l, "client", c->client);
 }
 
 static void human_size(uint64_t n, char *buf, size_t size)
@@ -389,37 +439,54 @@ static void console_message(struct output *o, const struct decode_msg *dm,
 		o->color ? C_RESET : "");
 }
 
+/* The first members of a line built as text: "event" and "ts". */
+static void line_start(struct output *o, struct jline *l, const char *event,
+		       uint64_t ts_ns)
+{
+	char ts[TS_LEN];
+
+	format_ts(o, ts_ns, ts, sizeof(ts));
+	jline_str(l, "event", event);
+	jline_str(l, "ts", ts);
+}
+
+static void line_write(struct output *o, struct jline *l)
+{
+	size_t n = 0;
+	const char *text = jline_end(l, &n);
+
+	if (!text || fwrite(text, 1, n, o->jsonl) != n)
+		o->write_errors++;
+}
+
+/* mcp.message, built as text: the hot path of the collector makes no jansson tree. */
 void output_message(struct output *o, const struct decode_msg *dm, const struct output_chan *c)
 {
-	struct raw_member raw;
-	json_t *rec, *id;
-	char *text;
+	struct jline l;
 
 	if (o->console)
 		console_message(o, dm, c);
 	if (!o->jsonl)
 		return;
-	rec = chan_record(c, dm->dir, dm->chan, dm->offset, dm->size);
-	if (!rec)
-		return;
-	add_session(rec, dm->session);
-	json_object_set_new(rec, "kind", json_string(kind_name(dm->m->kind)));
-	id = jsonrpc_id_json(&dm->m->id);
-	if (id)
-		json_object_set_new(rec, "id", id);
-	add_correlation(rec, dm);
-	if (dm->m->meta_version)
-		json_object_set_new(rec, "meta_protocol_version", json_string(dm->m->meta_version));
-	if (dm->batch_size)
-		json_object_set_new(rec, "batch", json_pack("{s:i, s:i}", "index", dm->batch_index,
-							    "size", dm->batch_size));
+	jline_init(&l);
+	line_start(o, &l, "mcp.message", dm->ts_ns);
+	chan_members(&l, c, dm->dir, dm->chan, dm->offset, dm->size);
+	session_members(&l, dm->session);
+	jline_str(&l, "kind", kind_name(dm->m->kind));
+	id_member(&l, &dm->m->id);
+	correlation_members(&l, dm);
+	jline_str(&l, "meta_protocol_version", dm->m->meta_version);
+	if (dm->batch_size) {
+		jline_open(&l, "batch");
+		jline_int(&l, "index", dm->batch_index);
+		jline_int(&l, "size", dm->batch_size);
+		jline_close(&l);
+	}
 	if (c->http)
-		json_object_set(rec, "http", c->http);
-	if (msg_text(o, rec, dm, &raw, &text))
-		record_raw(o, "mcp.message", dm->ts_ns, rec, &raw);
-	else
-		output_record(o, "mcp.message", dm->ts_ns, rec);
-	free(text);
+		jline_json(&l, "http", c->http);
+	msg_member(o, &l, dm);
+	line_write(o, &l);
+	jline_release(&l);
 }
 
 static json_t *or_null(json_t *v)
@@ -452,7 +519,7 @@ void output_note(struct output *o, const char *event, const struct decode_note *
 		 const struct output_chan *c)
 {
 	static const char *const reasons[] = { "", "not_json", "bad_json", "not_jsonrpc" };
-	json_t *rec;
+	struct jline l;
 
 	if (o->console)
 		output_console(o, n->ts_ns, "%s%s%s %s[%u] offset %llu, %llu bytes%s%s",
@@ -462,15 +529,15 @@ void output_note(struct output *o, const char *event, const struct decode_note *
 			       n->preview ? ": " : "", n->preview ? n->preview : "");
 	if (!o->jsonl)
 		return;
-	rec = chan_record(c, n->dir, n->chan, n->offset, n->size);
-	if (!rec)
-		return;
-	add_session(rec, n->session);
+	jline_init(&l);
+	line_start(o, &l, event, n->ts_ns);
+	chan_members(&l, c, n->dir, n->chan, n->offset, n->size);
+	session_members(&l, n->session);
 	if (n->reason > 0 && n->reason < 4)
-		json_object_set_new(rec, "reason", json_string(reasons[n->reason]));
-	if (n->preview)
-		json_object_set_new(rec, "preview", json_string(n->preview));
-	output_record(o, event, n->ts_ns, rec);
+		jline_str(&l, "reason", reasons[n->reason]);
+	jline_str(&l, "preview", n->preview);
+	line_write(o, &l);
+	jline_release(&l);
 }
 
 void output_console(struct output *o, uint64_t ts_ns, const char *fmt, ...)

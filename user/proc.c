@@ -32,6 +32,7 @@ struct proc_table *proc_table_new(void)
 static void proc_info_free(struct proc_info *p)
 {
 	json_decref(p->json);
+	free(p->json_text);
 	free(p->cmdline);
 	free(p->exe);
 	free(p);
@@ -260,6 +261,8 @@ struct proc_info *proc_on_exec(struct proc_table *t, const struct mw_exec *e)
 		return NULL;
 	json_decref(p->json);           /* a new image: a new identity to show */
 	p->json = NULL;
+	free(p->json_text);
+	p->json_text = NULL;
 	p->ppid = e->ppid;
 	p->uid = e->uid;
 	p->cgroup_id = e->cgroup_id;

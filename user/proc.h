@@ -29,6 +29,8 @@ struct proc_info {
 	char container[72];     /* container id from /proc/PID/cgroup, "" when none */
 	json_t *json;           /* the output's cached JSON of this process (NULL: none yet) */
 	uint32_t json_root;     /* root it was built with */
+	char *json_text;        /* json dumped, for lines built as text (NULL: not yet) */
+	size_t json_text_n;
 	int exit_code;          /* wait(2) status */
 	struct proc_info *next; /* private: hash chain */
 };

@@ -8,6 +8,7 @@ to the client process and one session, with every loss counter at zero.
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -410,6 +411,34 @@ def npx_tree_case(tmp):
           "grandchild rename not tied to write_file: %r" % [r["calls"] for r in ren])
 
 
+# A launcher name the kernel cuts mid-character in comm (16 bytes; comm keeps 15), with a byte
+# that is not UTF-8 in the command line: records must still be written, the bytes as U+FFFD.
+ODD_NAME = b"no" + "\u00e9".encode() * 7 + b"\xff"
+ODD_COMM = "no" + "\u00e9" * 6 + "\ufffd"
+
+
+def not_utf8_names_case(tmp):
+    link = os.path.join(os.fsencode(tmp), ODD_NAME)
+    os.symlink(shutil.which("node"), link)
+    mon = Monitor(tmp, ["--no-default-match"])
+    try:
+        client_pid = run_client(tmp, py_cmd(tmp, ["--node", os.fsdecode(link)]))
+    finally:
+        recs = mon.stop()
+    mine = assert_exactly_once(tmp, recs, client_pid)
+    assert_no_loss(recs, client_pid=client_pid)
+    stats = [r for r in recs if r["event"] == "stats"][0]
+    check(stats["output_write_errors"] == 0, "records lost: %r" % stats["output_write_errors"])
+    server = mine[0]["server"]
+    want_cmd = link.decode("utf-8", "replace") + " "
+    check(server["comm"] == ODD_COMM, "comm %r, want %r" % (server["comm"], ODD_COMM))
+    check(server["cmdline"].startswith(want_cmd), "cmdline %r" % server["cmdline"])
+    tracked = [r for r in recs if r["event"] == "process.tracked"
+               and r["process"]["pid"] == server["pid"]]
+    check(len(tracked) == 1 and tracked[0]["process"]["comm"] == ODD_COMM,
+          "process.tracked of the server: %r" % tracked)
+
+
 def run_mcpwarden(args, user=None, timeout=60):
     cmd = [MCPWARDEN] + args
     if user:
@@ -487,7 +516,8 @@ CASES = [
                     ["--no-detect", "--no-default-match"]),
 ]
 CASES += [cli_errors_case, jsonl_stdout_sigterm_case, duration_case, sequence_case,
-          concurrent_case, filesystem_timeline_case, prestarted_sequence_case, npx_tree_case]
+          concurrent_case, filesystem_timeline_case, prestarted_sequence_case, npx_tree_case,
+          not_utf8_names_case]
 CASES[2].__name__ = "payload_short_shortens_big_strings"
 CASES[3].__name__ = "max_message_truncates_and_resyncs"
 CASES[4].__name__ = "sdk_filesystem_npx_grandchild"
