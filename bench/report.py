@@ -110,15 +110,24 @@ def summarize_untracked(raw):
                 and r["variant"] == "baseline"]
         mon = [r for r in raw if r["bench"] == "untracked" and r["case"] == case
                and r["variant"] == "mcpwarden"]
+        flo = [r for r in raw if r["bench"] == "untracked" and r["case"] == case
+               and r["variant"] == "floor"]
         b = med([r["data"]["ops_per_s"] for r in base])
         m = med([r["data"]["ops_per_s"] for r in mon])
+        f = med([r["data"]["ops_per_s"] for r in flo])
         ratio = b / m if b and m else None   # time per syscall, monitored / baseline
         pr = paired(base, mon, "ops_per_s", invert=True)
+        fr = paired(base, flo, "ops_per_s", invert=True)
         out.append({"case": case, "syscalls": base[0]["data"]["syscalls"] if base else None,
                     "baseline_ops_per_s": b, "mcpwarden_ops_per_s": m,
                     "slowdown": ratio, "slowdown_paired_median": med(pr),
                     "slowdown_paired_range": spread(pr),
                     "ns_per_syscall_added": (1e9 / m - 1e9 / b) if b and m else None,
+                    # empty programs on the same tracepoints (bench/floor.c): the least any
+                    # program there costs on this kernel
+                    "floor_ops_per_s": f, "floor_slowdown": b / f if b and f else None,
+                    "floor_slowdown_paired_range": spread(fr),
+                    "floor_ns_per_syscall_added": (1e9 / f - 1e9 / b) if b and f else None,
                     "target_max": TARGET_UNTRACKED_MAX,
                     "met": ratio is not None and ratio <= TARGET_UNTRACKED_MAX,
                     "rounds": len(pr)})
@@ -265,11 +274,13 @@ def print_table(res):
           f" {res['run']['tracked_rounds']} for b)")
     print()
     print("a. untracked process, syscalls/s      baseline   mcpwarden   slowdown  +ns/call"
-          "  target  met")
+          "  target  met   floor: slowdown  +ns/call")
     for u in res["untracked"]:
         print(f"   {u['case']:<32} {fmt(u['baseline_ops_per_s']):>11} {fmt(u['mcpwarden_ops_per_s']):>11}"
               f"   {fmt(u['slowdown'], 3):>6}x {fmt(u['ns_per_syscall_added']):>8}"
-              f"  <={u['target_max']:.2f}x  {yes(u['met'])}")
+              f"  <={u['target_max']:.2f}x  {yes(u['met'])}"
+              f"          {fmt(u.get('floor_slowdown'), 3):>6}x {fmt(u.get('floor_ns_per_syscall_added')):>8}")
+    print("   (floor: an empty program on each of mcpwarden's syscall tracepoints, bench/floor.c)")
     t = res["tracked"]
     print()
     print("b. tracked server, tools/call/s       baseline   mcpwarden      ratio"

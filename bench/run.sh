@@ -159,6 +159,8 @@ build() {
 	gcc $cflags bench/action_loop.c -o "$BENCH/action_loop" ||
 		die "cannot build bench/action_loop.c"
 	# shellcheck disable=SC2086
+	gcc $cflags bench/floor.c -o "$BENCH/floor" -lbpf || die "cannot build bench/floor.c"
+	# shellcheck disable=SC2086
 	gcc $cflags bench/mini_server.c -o "$BENCH/mini_server" ||
 		die "cannot build bench/mini_server.c"
 	# shellcheck disable=SC2086
@@ -349,6 +351,32 @@ run_loops() {
 	done
 }
 
+# floor_start: empty programs on mcpwarden's syscall tracepoints (bench/floor.c), attached.
+floor_start() {
+	local out="$BENCH/floor.out" deadline=$((SECONDS + READY_TIMEOUT_S))
+
+	"$BENCH/floor" "$(dirname "$MW")/mcpwarden.bpf.o" >"$out" 2>"$out.err" &
+	SNOOP_PID=$!
+	until grep -q '"ready"' "$out" 2>/dev/null; do
+		if ! kill -0 "$SNOOP_PID" 2>/dev/null; then
+			wait "$SNOOP_PID" || true
+			SNOOP_PID=
+			die "bench/floor exited before it was ready: $(cat "$out.err")"
+		fi
+		[ "$SECONDS" -lt "$deadline" ] || die "bench/floor did not attach within ${READY_TIMEOUT_S}s"
+		sleep 0.05
+	done
+}
+
+floor_stop() {
+	kill -INT "$SNOOP_PID" 2>/dev/null || die "bench/floor (pid $SNOOP_PID) died during the benchmark"
+	wait "$SNOOP_PID" || die "bench/floor exited with status $?"
+	SNOOP_PID=
+}
+
+# Variants: baseline (nothing attached), mcpwarden (default options; the loop is not tracked)
+# and floor (bench/floor.c: an empty program on each of mcpwarden's syscall tracepoints, the
+# least any program there costs).
 bench_untracked() {
 	local r v jsonl check
 
@@ -356,10 +384,16 @@ bench_untracked() {
 	calibrate_loops
 	for r in $(seq 1 "$ROUNDS"); do
 		log "a. untracked overhead: round $r/$ROUNDS"
-		for v in $(variants "$r" baseline mcpwarden); do
+		for v in $(variants "$r" baseline mcpwarden floor); do
 			check_quiet
 			if [ "$v" = baseline ]; then
 				run_loops "$r" "$v"
+				continue
+			fi
+			if [ "$v" = floor ]; then
+				floor_start
+				run_loops "$r" "$v"
+				floor_stop
 				continue
 			fi
 			jsonl="$BENCH/untracked.r$r.jsonl"

@@ -483,6 +483,24 @@ static uint64_t misses_of(struct loader *l, bool fresh)
 	return l->misses;
 }
 
+/* Every reason's per-CPU counters in per[reason * ncpu + cpu]: one batched lookup (this is
+ * read at every poll), else one lookup per reason. */
+static void read_drop_counters(struct loader *l, struct mw_drop *per, int ncpu)
+{
+	int fd = bpf_map__fd(l->skel->maps.drops);
+	uint32_t keys[MW_DROP__COUNT], out_batch = 0, count = MW_DROP__COUNT;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int err = bpf_map_lookup_batch(fd, NULL, &out_batch, keys, per, &count, &opts);
+	bool batched = (!err || errno == ENOENT) && count == MW_DROP__COUNT;
+
+	for (uint32_t r = 0; r < MW_DROP__COUNT; r++) {
+		if (batched && keys[r] == r)
+			continue;
+		if (bpf_map_lookup_elem(fd, &r, per + (size_t)r * (size_t)ncpu))
+			memset(per + (size_t)r * (size_t)ncpu, 0, sizeof(*per) * (size_t)ncpu);
+	}
+}
+
 int loader_read_drops(struct loader *l, struct mw_drop out[MW_DROP__COUNT], bool fresh)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -490,21 +508,21 @@ int loader_read_drops(struct loader *l, struct mw_drop out[MW_DROP__COUNT], bool
 
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
-	per = calloc((size_t)ncpu, sizeof(*per));
+	per = calloc((size_t)ncpu * MW_DROP__COUNT, sizeof(*per));
 	if (!per)
 		return -ENOMEM;
+	read_drop_counters(l, per, ncpu);
 	for (uint32_t r = 0; r < MW_DROP__COUNT; r++) {
+		const struct mw_drop *pr = per + (size_t)r * (size_t)ncpu;
+
 		out[r].count = out[r].bytes = 0;
 		if (r == MW_DROP_PROG_MISSED) {
 			out[r].count = misses_of(l, fresh);
 			continue;
 		}
-		if (bpf_map__lookup_elem(l->skel->maps.drops, &r, sizeof(r), per,
-					 sizeof(*per) * (size_t)ncpu, 0))
-			continue;
 		for (int c = 0; c < ncpu; c++) {
-			out[r].count += per[c].count;
-			out[r].bytes += per[c].bytes;
+			out[r].count += pr[c].count;
+			out[r].bytes += pr[c].bytes;
 		}
 	}
 	free(per);

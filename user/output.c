@@ -12,6 +12,7 @@
 
 #define TS_LEN          64
 #define SIZE_LEN        24
+#define JSONL_BUF       (256u << 10)
 #define JSON_LINE_STACK 8192    /* lines shorter than this are built on the stack */
 #define JSON_PRECISION  9       /* significant digits of reals (latencies) */
 #define NSEC_PER_SEC    1000000000LL
@@ -33,10 +34,15 @@ struct output {
 	FILE *console;
 	bool color;
 	bool own_jsonl;
+	char *jsonl_buf;        /* the stdio buffer of an own JSONL file */
 	uint64_t write_errors;
 	time_t ts_sec;          /* the second ts_prefix shows */
 	char ts_prefix[TS_LEN]; /* "YYYY-MM-DDTHH:MM:SS" of ts_sec, "" before the first record */
 };
+
+/* JSON lines are written when this buffer fills, and at every poll (output_flush): a few
+ * write(2)s per poll instead of one per 4 KiB. */
+static char stdout_buf[JSONL_BUF];
 
 struct output *output_open(const struct output_opts *o, struct mw_error *err)
 {
@@ -49,6 +55,7 @@ struct output *output_open(const struct output_opts *o, struct mw_error *err)
 	out->o = *o;
 	if (o->jsonl_path && !strcmp(o->jsonl_path, "-")) {
 		out->jsonl = stdout;
+		setvbuf(stdout, stdout_buf, _IOFBF, sizeof(stdout_buf));
 	} else if (o->jsonl_path) {
 		out->jsonl = fopen(o->jsonl_path, "we");
 		if (!out->jsonl) {
@@ -58,6 +65,9 @@ struct output *output_open(const struct output_opts *o, struct mw_error *err)
 			return NULL;
 		}
 		out->own_jsonl = true;
+		out->jsonl_buf = malloc(JSONL_BUF);
+		if (out->jsonl_buf)
+			setvbuf(out->jsonl, out->jsonl_buf, _IOFBF, JSONL_BUF);
 	}
 	if (o->console)
 		out->console = out->jsonl == stdout ? stderr : stdout;
@@ -81,6 +91,7 @@ int output_close(struct output *o)
 		fflush(o->console);
 	if (o->write_errors)
 		rc = -EIO;
+	free(o->jsonl_buf);     /* after fclose: the stream used it until then */
 	free(o);
 	return rc;
 }
