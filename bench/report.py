@@ -15,6 +15,7 @@
       and written with the machine description META to OUT (results.json).
 """
 import json
+import random
 import statistics
 import sys
 
@@ -99,6 +100,20 @@ def paired(base, mon, key, invert):
     return [(b[k] / m[k] if invert else m[k] / b[k]) for k in sorted(b) if k in m and m[k] and b[k]]
 
 
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 1
+
+
+def median_ci95(xs):
+    """95 % percentile-bootstrap interval of the median of xs (fixed seed: reproducible)."""
+    if len(xs) < 3:
+        return None
+    rng = random.Random(BOOTSTRAP_SEED)
+    meds = sorted(statistics.median(rng.choices(xs, k=len(xs)))
+                  for _ in range(BOOTSTRAP_RESAMPLES))
+    return [meds[int(0.025 * BOOTSTRAP_RESAMPLES)], meds[int(0.975 * BOOTSTRAP_RESAMPLES) - 1]]
+
+
 def summarize_untracked(raw):
     out = []
     cases = []
@@ -167,6 +182,7 @@ def summarize_tracked(raw):
             "calls_per_run": mon[0]["data"]["calls"] if mon else None,
             "baseline_calls_per_s": b, "mcpwarden_calls_per_s": m, "ratio": ratio,
             "ratio_paired_median": med(pr), "ratio_paired_range": spread(pr),
+            "ratio_paired_median_ci95": median_ci95(pr),
             "baseline_p50_us": med([r["data"]["p50_us"] for r in base]),
             "mcpwarden_p50_us": med([r["data"]["p50_us"] for r in mon]),
             "baseline_p99_us": med([r["data"]["p99_us"] for r in base]),
@@ -288,6 +304,12 @@ def print_table(res):
     print(f"   {'server-everything echo':<32} {fmt(t['baseline_calls_per_s']):>11}"
           f" {fmt(t['mcpwarden_calls_per_s']):>11}   {fmt(t['ratio'], 3):>6}x"
           f"           >={t['target_min']:.2f}x  {yes(t['met'])}")
+    ci = t.get("ratio_paired_median_ci95")
+    if t.get("ratio_paired_median") is not None:
+        print(f"   per round (paired): median {fmt(t['ratio_paired_median'], 3)}x,"
+              f" range {fmt(t['ratio_paired_range'][0], 3)}-{fmt(t['ratio_paired_range'][1], 3)}x"
+              + (f", 95% interval of the median {fmt(ci[0], 3)}-{fmt(ci[1], 3)}x" if ci else "")
+              + f" ({t['rounds']} rounds)")
     print(f"   {'(attached, server not tracked)':<32} {'':>11} {fmt(t['attached_calls_per_s']):>11}"
           f"   {fmt(t['attached_ratio'], 3):>6}x")
     print(f"   {'(paused: in-kernel capture only)':<32} {'':>11} {fmt(t['paused_calls_per_s']):>11}"

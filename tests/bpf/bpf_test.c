@@ -32,6 +32,8 @@
 #define EVENTS_MAX      4096
 #define PUMP_MS         300
 #define BIG_WRITE       40000
+#define DETECT_LINE_MAX 128
+#define DETECT_READ_BIG (4 * MW_DETECT_SCAN)    /* one read holds the whole scan window */
 
 struct rec {
 	struct mw_event_hdr h;
@@ -256,6 +258,17 @@ static void child_read_all(void *arg)
 		;
 }
 
+/* One read takes the whole line (written before the child reads): the scan window is seen. */
+static void child_read_big(void *arg)
+{
+	struct fds *f = arg;
+	char buf[DETECT_READ_BIG];
+
+	close(f->wr);
+	while (read(f->rd, buf, sizeof(buf)) > 0)
+		;
+}
+
 static void child_recvmsg(void *arg)
 {
 	struct fds *f = arg;
@@ -426,7 +439,7 @@ static void test_writev_chunks_on_unix_socket(void)
 	close(sp[1]);
 }
 
-static void detect_case(const char *line, bool expect)
+static void detect_case_by(const char *line, bool expect, void (*child)(void *))
 {
 	int go[2], p[2];
 	struct fds f;
@@ -437,7 +450,7 @@ static void detect_case(const char *line, bool expect)
 	CHECK_EQ(pipe(p), 0);
 	f.rd = p[0];
 	f.wr = p[1];
-	pid = spawn(go, child_read_all, &f);
+	pid = spawn(go, child, &f);
 	close(p[0]);
 	CHECK_EQ(write(p[1], line, strlen(line)), (ssize_t)strlen(line));
 	close(p[1]);
@@ -450,6 +463,11 @@ static void detect_case(const char *line, bool expect)
 		CHECK_EQ(find(MW_EV_TRACK, (uint32_t)pid, 0)->u.t.reason, MW_TRACK_TRAFFIC);
 		CHECK_MEM(r->data, r->u.p.len, line, strlen(line));
 	}
+}
+
+static void detect_case(const char *line, bool expect)
+{
+	detect_case_by(line, expect, child_read_all);
 }
 
 static void test_detect_initialize_read(void)
@@ -472,6 +490,39 @@ static void test_detect_ignores_other_json(void)
 {
 	detect_case("{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{\"echo\":\"initialize\"}}\n", false);
 	detect_case("method initialize\n", false);
+}
+
+/* The scan looks at 8 bytes at a time: an opener is found at every position in a word, and
+ * when its quote is the last byte of one word and its 'm' the first of the next. */
+static void test_detect_every_alignment(void)
+{
+	char line[DETECT_LINE_MAX];
+
+	for (int pad = 0; pad < 2 * 8 && !unit_failures(); pad++) {
+		snprintf(line, sizeof(line), "{\"p\":\"%.*s\",\"method\":\"initialize\"}\n", pad,
+			 "xxxxxxxxxxxxxxxxxxxxxxxx");
+		detect_case(line, true);
+	}
+}
+
+/* An opener that ends on the last scanned byte (MW_DETECT_SCAN) is found; one byte later,
+ * cut by the end of the window, it is not. */
+static void test_detect_scan_window_edge(void)
+{
+	static const char needle[] = "\"method\":\"initialize\"";
+	static char line[DETECT_READ_BIG];
+
+	for (int over = 0; over <= 1; over++) {
+		size_t start = MW_DETECT_SCAN - (sizeof(needle) - 1) + (size_t)over;
+
+		/* {"p":"xxx...", then the needle at offset start */
+		memcpy(line, "{\"p\":\"", 6);
+		memset(line + 6, 'x', start - 8);
+		memcpy(line + start - 2, "\",", 2);
+		snprintf(line + start, sizeof(line) - start, "%s,\"q\":\"%s\"}\n", needle,
+			 "tail text past the window");
+		detect_case_by(line, !over, child_read_big);
+	}
 }
 
 static void test_recvmsg_read_captured(void)
@@ -1497,6 +1548,8 @@ int main(void)
 		UNIT_TEST(test_detect_python_separators),
 		UNIT_TEST(test_detect_2026_meta),
 		UNIT_TEST(test_detect_ignores_other_json),
+		UNIT_TEST(test_detect_every_alignment),
+		UNIT_TEST(test_detect_scan_window_edge),
 		UNIT_TEST(test_exec_of_tracked_process),
 		UNIT_TEST(test_file_paths_resolved_in_kernel),
 		UNIT_TEST(test_connect_recorded),
