@@ -4,7 +4,8 @@
 #   a. untracked overhead: bench/write_loop.c doing small write()s to /dev/null and to a pipe,
 #      small read()s from a pipe (plain data, and data starting with '{': the worst case of
 #      traffic detection), and openat()+close() pairs, without and with mcpwarden attached (the
-#      process is not tracked)
+#      process is not tracked), and under bench/floor.c (an empty program on each of mcpwarden's
+#      syscall tracepoints: what any program there costs on this kernel)
 #   b. tracked throughput: bench/tools_call_bench.mjs calling server-everything's echo tool
 #      over stdio, without and with mcpwarden tracking the server; the monitored runs must
 #      capture every tools/call request and result
@@ -24,7 +25,7 @@
 # something fails to run, or when a monitored run did not capture every message.
 # Raw and summarised results: build/bench/results.json. Method and numbers: docs/performance.md.
 #
-# Knobs (environment): BENCH_ROUNDS (5), BENCH_TRACKED_ROUNDS (7), BENCH_CALLS (3000),
+# Knobs (environment): BENCH_ROUNDS (5), BENCH_TRACKED_ROUNDS (11), BENCH_CALLS (3000),
 # BENCH_WARMUP (200), BENCH_LOOP_SECONDS (0.4: target length of one write_loop run),
 # BENCH_DECODE_PAIRS (25000), BENCH_ACTION_SECONDS (0.4: target length of one action_loop run;
 # the exec loop runs 2.5 times as long), BENCH_WAIT_QUIET (0: before each run, seconds to wait for a host
@@ -35,7 +36,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ROUNDS=${BENCH_ROUNDS:-5}
-TRACKED_ROUNDS=${BENCH_TRACKED_ROUNDS:-7}
+TRACKED_ROUNDS=${BENCH_TRACKED_ROUNDS:-11}
 CALLS=${BENCH_CALLS:-3000}
 WARMUP=${BENCH_WARMUP:-200}
 LOOP_SECONDS=${BENCH_LOOP_SECONDS:-0.4}
