@@ -38,11 +38,11 @@ static __always_inline void read_regs(struct task_struct *task, struct fregs *r)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 
-	r->a[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	r->a[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	r->a[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
-	r->a[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
-	r->a[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
+	r->a[0] = PT_REGS_PARM1_SYSCALL(regs);
+	r->a[1] = PT_REGS_PARM2_SYSCALL(regs);
+	r->a[2] = PT_REGS_PARM3_SYSCALL(regs);
+	r->a[3] = PT_REGS_PARM4_SYSCALL(regs);
+	r->a[4] = PT_REGS_PARM5_SYSCALL(regs);
 }
 
 static __always_inline void set(struct file_args *f, __u32 op, __s32 dirfd, __u64 p, __u64 p2,

@@ -82,21 +82,24 @@ static long emit_step(__u32 i, void *data)
 	return emit_chunk(s);
 }
 
-/* Arguments of the syscall being exited, from the saved user registers. */
+/* Arguments of the syscall being exited, from the saved user registers. bpf_task_pt_regs()
+ * returns a BTF pointer: where the architecture allows (x86), PT_REGS_PARMn_SYSCALL loads the
+ * registers directly instead of calling bpf_probe_read_kernel() for each; every read of every
+ * process on the host comes through here. */
 static __always_inline void read_args(struct task_struct *task, __u8 sys, struct io_args *a)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	__u64 arg2 = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	__u64 arg2 = PT_REGS_PARM2_SYSCALL(regs);
 	struct user_msghdr *mh;
 
-	a->fd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	a->fd = (int)PT_REGS_PARM1_SYSCALL(regs);
 	a->buf = a->iov = 0;
 	a->iovcnt = 0;
 	switch (sys) {
 	case MW_SYS_READV:
 	case MW_SYS_WRITEV:
 		a->iov = arg2;
-		a->iovcnt = (__u32)PT_REGS_PARM3_CORE_SYSCALL(regs);
+		a->iovcnt = (__u32)PT_REGS_PARM3_SYSCALL(regs);
 		break;
 	case MW_SYS_RECVMSG:
 	case MW_SYS_SENDMSG:

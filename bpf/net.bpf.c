@@ -135,9 +135,9 @@ static __always_inline int on_net_exit(long ret, __u8 sys)
 		return 0;               /* EAGAIN from a non-blocking accept loop is not an event */
 	verdict = net_verdict(sys);
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	fd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
-	uaddr = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	ulen = (__u32)PT_REGS_PARM3_CORE_SYSCALL(regs);
+	fd = (int)PT_REGS_PARM1_SYSCALL(regs);
+	uaddr = PT_REGS_PARM2_SYSCALL(regs);
+	ulen = (__u32)PT_REGS_PARM3_SYSCALL(regs);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_drop(MW_DROP_RINGBUF_FULL, 0);
