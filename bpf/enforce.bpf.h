@@ -54,6 +54,16 @@ struct {
 	__type(value, struct mw_enf_count);
 } enf_counts SEC(".maps") __weak;
 
+/* Processes stopped by enf_hold whose verdict user space has not carried out yet: tgid ->
+ * start time. Pinned with the tracked map, so that a collector started after one that died
+ * during a hold finds the process it left stopped (user/monitor_pinned.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MW_TRACKED_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} enf_held SEC(".maps") __weak;
+
 /* Verdicts of the cgroup programs, for the syscall's exit tracepoint (net.bpf.c). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -146,7 +156,14 @@ static __always_inline bool enf_kill(__u32 rule)
  */
 static __always_inline bool enf_hold(__u32 rule)
 {
-	return enf_signal(rule, MW_SIGSTOP, MW_ENF_O_HOLD);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 start = task_start_ns(bpf_get_current_task_btf());
+
+	if (!enf_signal(rule, MW_SIGSTOP, MW_ENF_O_HOLD))
+		return false;
+	if (bpf_map_update_elem(&enf_held, &tgid, &start, BPF_ANY))
+		count_drop(MW_DROP_ENFORCE_STATE, 0);   /* held, but unknown to a later run */
+	return true;
 }
 
 /* A held process waits on user space: its record wakes the collector. */

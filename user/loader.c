@@ -30,7 +30,7 @@
 #define NS_PER_S            1000000000ull
 #define MISSES_PERIOD_NS    NS_PER_S    /* program info (recursion_misses) read at most this often */
 
-enum { PIN_TRACKED, PIN_CHANNELS, PIN_MAPS };  /* the maps that outlive a run */
+enum { PIN_TRACKED, PIN_CHANNELS, PIN_HELD, PIN_MAPS };    /* the maps that outlive a run */
 
 struct loader {
 	struct mcpwarden_bpf *skel;
@@ -184,6 +184,7 @@ static int reuse_pins(struct loader *l, const char *dir, struct mw_error *err)
 {
 	struct bpf_map *maps[PIN_MAPS] = {
 		[PIN_TRACKED] = l->skel->maps.tracked, [PIN_CHANNELS] = l->skel->maps.channels,
+		[PIN_HELD] = l->skel->maps.enf_held,
 	};
 	int rc = pin_dir_open(dir, err);
 
@@ -399,6 +400,7 @@ static int map_each(const struct bpf_map *m, void (*fn)(void *ctx, const void *k
 struct typed_walk {
 	void (*tracked)(void *ctx, uint32_t tgid, const struct mw_tracked *t);
 	void (*channel)(void *ctx, uint64_t chan, const struct mw_channel *c);
+	void (*held)(void *ctx, uint32_t tgid, uint64_t start_ns);
 	void *ctx;
 };
 
@@ -440,6 +442,30 @@ const struct pin_map *loader_pins(const struct loader *l, unsigned int *n)
 {
 	*n = l->pin_fd >= 0 ? PIN_MAPS : 0;
 	return l->pins;
+}
+
+static void held_entry(void *ctx, const void *key, const void *val)
+{
+	const struct typed_walk *w = ctx;
+	uint32_t tgid;
+	uint64_t start;
+
+	memcpy(&tgid, key, sizeof(tgid));
+	memcpy(&start, val, sizeof(start));
+	w->held(w->ctx, tgid, start);
+}
+
+int loader_held_each(struct loader *l, void (*fn)(void *ctx, uint32_t tgid, uint64_t start_ns),
+		     void *ctx)
+{
+	struct typed_walk w = { .held = fn, .ctx = ctx };
+
+	return map_each(l->skel->maps.enf_held, held_entry, &w);
+}
+
+void loader_held_settled(struct loader *l, uint32_t tgid)
+{
+	bpf_map__delete_elem(l->skel->maps.enf_held, &tgid, sizeof(tgid), 0);
 }
 
 int loader_map_fd(const struct loader *l, const char *name)

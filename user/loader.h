@@ -63,6 +63,12 @@ int loader_tracked_each(struct loader *l, void (*fn)(void *ctx, uint32_t tgid,
 			const struct mw_tracked *t), void *ctx);
 int loader_channels_each(struct loader *l, void (*fn)(void *ctx, uint64_t chan,
 			 const struct mw_channel *c), void *ctx);
+/* Processes the kernel held (stopped) for a verdict not carried out yet: each entry, and the
+ * removal of one once its verdict is (before SIGCONT: the process cannot be held again until
+ * then). */
+int loader_held_each(struct loader *l, void (*fn)(void *ctx, uint32_t tgid, uint64_t start_ns),
+		     void *ctx);
+void loader_held_settled(struct loader *l, uint32_t tgid);
 /* The pinned maps and what became of each (n = 0 when not pinning). */
 const struct pin_map *loader_pins(const struct loader *l, unsigned int *n);
 /* A map by name (enforcement tables), -ENOENT when there is none. */

@@ -452,6 +452,7 @@ int monitor_start(struct monitor **out, const struct mw_config *cfg, struct mw_e
 		m->stop_at_ns = m->started_ns + (uint64_t)cfg->duration_s * NSEC_PER_SEC_U;
 	report_ready(m);
 	report_initial(m);
+	mon_report_orphan_holds(m);
 	output_flush(m->out);
 	*out = m;
 	return 0;

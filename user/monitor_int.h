@@ -36,6 +36,16 @@
 #define CALLS_TXT_LEN    256
 
 
+#define ORPHANS_MAX 64
+
+/* A process an earlier run held and never settled (user/monitor_pinned.c). */
+struct orphan_hold {
+	uint32_t tgid;
+	uint64_t start_ns;
+	int rc;                 /* of the SIGKILL: 0, or -ESRCH when it was gone */
+	json_t *proc;           /* its process object, NULL when gone */
+};
+
 struct monitor {
 	struct mw_config cfg;
 	const char *globs[GLOBS_MAX];
@@ -57,6 +67,9 @@ struct monitor {
 	struct socks *socks;            /* TCP endpoints by socket inode */
 	struct joins *joins;            /* where each pinned channel's capture stood */
 	uint64_t pinned_kept, pinned_dropped;   /* tracked-map entries an earlier run left */
+	struct orphan_hold orphans[ORPHANS_MAX];        /* held by an earlier run: reported */
+	unsigned int norphans;
+	uint64_t orphans_unreported;    /* more than ORPHANS_MAX: killed, only counted */
 };
 
 static inline uint64_t now_boot_ns(void)
@@ -112,5 +125,9 @@ bool mon_is_self_or_ancestor(struct monitor *m, uint32_t tgid);
 /* monitor_pinned.c: what a restarted collector takes over from the pinned maps */
 int mon_inherit_pinned(struct monitor *m, struct mw_error *err);
 json_t *mon_pin_json(const struct monitor *m);
+/* After "ready": the processes an earlier run left held, killed at load (records). */
+void mon_report_orphan_holds(struct monitor *m);
+/* A held process's verdict is being carried out: it is no longer the kernel's to remember. */
+void mon_hold_settled(struct monitor *m, const struct mw_event_hdr *h);
 
 #endif

@@ -31,6 +31,57 @@ static void inherit_tracked(void *ctx, uint32_t tgid, const struct mw_tracked *t
 	guard_server(m->guard, p, true);       /* it has been running: past its grace */
 }
 
+/* A process an earlier run held (stopped) for a verdict it never carried out: that run ended
+ * between the kernel's SIGSTOP and its own SIGKILL or SIGCONT. The record that would have
+ * decided went with it, so the process is killed, fail closed, as a hold without a record is
+ * (docs/enforcement.md). Reported after "ready". */
+static void settle_orphan_hold(void *ctx, uint32_t tgid, uint64_t start_ns)
+{
+	struct monitor *m = ctx;
+	struct proc_info *p = proc_find_or_load(m->procs, tgid);
+	struct orphan_hold *o;
+	int rc;
+
+	loader_held_settled(m->loader, tgid);
+	rc = proc_signal(tgid, start_ns, SIGKILL);
+	if (m->norphans >= ORPHANS_MAX) {
+		m->orphans_unreported++;
+		return;
+	}
+	o = &m->orphans[m->norphans++];
+	o->tgid = tgid;
+	o->start_ns = start_ns;
+	o->rc = rc;
+	o->proc = !rc && p && p->start_ns / MW_NS_PER_TICK == start_ns / MW_NS_PER_TICK ?
+		  output_proc(p) : NULL;
+}
+
+void mon_report_orphan_holds(struct monitor *m)
+{
+	for (unsigned int i = 0; i < m->norphans; i++) {
+		struct orphan_hold *o = &m->orphans[i];
+		const char *action = o->rc ? "gone" : "killed";
+
+		output_console(m->out, now_boot_ns(), "ENFORCEMENT: process %u was held by an "
+			       "earlier run that ended before its verdict: %s%s", o->tgid, action,
+			       o->rc ? "" : " (fail closed)");
+		output_record(m->out, "enforce.orphan_hold", now_boot_ns(),
+			      json_pack("{s:I, s:I, s:s, s:o}", "pid", (json_int_t)o->tgid,
+					"start_ns", (json_int_t)o->start_ns, "action", action,
+					"process", o->proc ? o->proc : json_null()));
+		o->proc = NULL;
+	}
+	if (m->orphans_unreported)
+		output_console(m->out, now_boot_ns(), "ENFORCEMENT: %llu more processes held by an "
+			       "earlier run were killed", (unsigned long long)m->orphans_unreported);
+}
+
+void mon_hold_settled(struct monitor *m, const struct mw_event_hdr *h)
+{
+	if (h->flags & MW_F_HELD)
+		loader_held_settled(m->loader, h->tgid);
+}
+
 struct join_ctx {
 	struct joins *joins;
 	int rc;                 /* the first failure */
@@ -66,6 +117,8 @@ int mon_inherit_pinned(struct monitor *m, struct mw_error *err)
 
 	say_replaced(m);
 	rc = loader_tracked_each(m->loader, inherit_tracked, m);
+	if (!rc)
+		rc = loader_held_each(m->loader, settle_orphan_hold, m);
 	if (!rc)
 		rc = loader_channels_each(m->loader, join_channel, &j);
 	if (!rc)

@@ -95,6 +95,7 @@ void mon_on_file(void *ctx, const struct mw_file *e)
 		guard_file(m->guard, &a.ga, e, &fp);
 		action_done(&a);
 	}
+	mon_hold_settled(m, &e->h);
 	guard_settle(m->guard, &e->h);
 }
 
@@ -129,6 +130,7 @@ void mon_on_exec(void *ctx, const struct mw_exec *e)
 			guard_exec(m->guard, &a.ga, e);
 			action_done(&a);
 		}
+		mon_hold_settled(m, &e->h);
 		guard_settle(m->guard, &e->h);
 		return;
 	}

@@ -1431,12 +1431,28 @@ static struct loader *pinned_loader(const char *dir, unsigned int *npins,
 	return l;
 }
 
+/* The tracked map's state, and the state of the maps pinned with it (channels, enf_held). */
 static void pins_are(const struct pin_map *pins, unsigned int n, enum pin_state tracked,
-		     enum pin_state channels)
+		     enum pin_state others)
 {
-	CHECK_EQ(n, 2);
+	CHECK_EQ(n, 3);
 	for (unsigned int i = 0; i < n; i++)
-		CHECK_EQ(pins[i].state, !strcmp(pins[i].name, "tracked") ? tracked : channels);
+		CHECK_EQ(pins[i].state, !strcmp(pins[i].name, "tracked") ? tracked : others);
+}
+
+struct seen_held {
+	uint32_t tgid;
+	uint64_t start_ns;
+	unsigned int n;
+};
+
+static void on_held(void *ctx, uint32_t tgid, uint64_t start_ns)
+{
+	struct seen_held *s = ctx;
+
+	s->tgid = tgid;
+	s->start_ns = start_ns;
+	s->n++;
 }
 
 struct seen_tracked {
@@ -1454,13 +1470,16 @@ static void on_tracked(void *ctx, uint32_t tgid, const struct mw_tracked *t)
 	}
 }
 
-/* What one loader writes in the pinned tracked map, the next one finds; a pin of another
- * layout is replaced, not reused, and so are the pins that go with it. */
+/* What one loader writes in the pinned tracked and held maps, the next one finds; a pin of
+ * another layout is replaced, not reused, and so are the pins that go with it. */
 static void test_pins_outlive_the_loader(void)
 {
 	char dir[64], path[96];
 	const struct pin_map *pins;
 	struct seen_tracked seen = { 0 };
+	struct seen_held held = { 0 };
+	uint32_t held_tgid = PIN_TEST_TGID;
+	uint64_t held_start = PIN_TEST_TICK * MW_NS_PER_TICK + 1;
 	struct loader *l;
 	unsigned int n = 0;
 	int fd;
@@ -1472,11 +1491,19 @@ static void test_pins_outlive_the_loader(void)
 	pins_are(pins, n, PIN_CREATED, PIN_CREATED);
 	CHECK_EQ(loader_track(l, PIN_TEST_TGID, PIN_TEST_TICK * MW_NS_PER_TICK, 1, MW_TRACK_TRAFFIC),
 		 0);
+	CHECK_EQ(bpf_map_update_elem(loader_map_fd(l, "enf_held"), &held_tgid, &held_start, BPF_ANY),
+		 0);
 	loader_close(l);
 	l = pinned_loader(dir, &n, &pins);
 	if (!l)
 		return;
 	pins_are(pins, n, PIN_REUSED, PIN_REUSED);
+	CHECK_EQ(loader_held_each(l, on_held, &held), 0);      /* a hold the earlier run left */
+	CHECK(held.n == 1 && held.tgid == held_tgid && held.start_ns == held_start);
+	loader_held_settled(l, held_tgid);
+	held.n = 0;
+	CHECK_EQ(loader_held_each(l, on_held, &held), 0);
+	CHECK_EQ(held.n, 0);
 	CHECK_EQ(loader_tracked_each(l, on_tracked, &seen), 0);
 	CHECK(seen.found);
 	CHECK_EQ(seen.t.start_tick, PIN_TEST_TICK);
@@ -1504,6 +1531,8 @@ static void test_pins_outlive_the_loader(void)
 	}
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/channels", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/enf_held", dir);
 	unlink(path);
 	CHECK_EQ(rmdir(dir), 0);
 }

@@ -3,11 +3,14 @@ still judged under the server's policy entry and roots; a path too long to repor
 too deep for the kernel's walk, is still judged in the kernel."""
 import json
 import os
+import signal
 import sys
+import threading
 import time
 
 from harness import Monitor, check
-from enforce_e2e import EAGER_SERVER, eager_policy, escape_fixture, write_policy
+from enforce_e2e import (EAGER_SERVER, HOLD_WAIT_S, eager_policy, escape_fixture,
+                         stopped_in_tree, write_policy)
 from policy_e2e import VULNERABLE_FS, alerts_of, find_alert, policy_client
 
 ORPHAN_WAIT_S = 20
@@ -169,7 +172,64 @@ def rename_inside_released_case(tmp):
           stats["holds"]["errors"] == 0, "holds %r" % stats["holds"])
 
 
+def process_state(pid):
+    try:
+        stat = open("/proc/%d/stat" % pid).read()
+    except OSError:
+        return None
+    return stat[stat.rindex(")") + 2:].split()[0]
+
+
+def orphan_hold_case(tmp):
+    """The collector dies (SIGKILL) while the kernel holds a process for its verdict: the
+    process stays stopped with no collector, and the next mcpwarden started on the same pinned
+    maps kills it (fail closed: the record that would have decided is gone) and says so in an
+    enforce.orphan_hold record."""
+    tmp = os.path.realpath(tmp)
+    allowed, secret = escape_fixture(tmp)
+    out = os.path.join(allowed, "stolen.txt")
+    policy = eager_policy(tmp)
+    mon = Monitor(tmp, ["--no-default-match", "--policy", policy])
+    pidfile, result, held = os.path.join(tmp, "server.pid"), {}, None
+    cmd = [sys.executable, EAGER_SERVER, allowed, "--read", secret, "--out", out]
+
+    def client():
+        result["summ"] = policy_client(tmp, [{"tool": "noop", "arguments": {}}], cmd,
+                                       allow_fail=True)
+
+    mon.proc.send_signal(signal.SIGSTOP)
+    t = threading.Thread(target=client)
+    t.start()
+    try:
+        deadline = time.time() + HOLD_WAIT_S
+        while held is None and time.time() < deadline:
+            if os.path.exists(pidfile) and open(pidfile).read().strip():
+                held = stopped_in_tree(int(open(pidfile).read()))
+            time.sleep(0.02)
+    finally:
+        mon.proc.kill()
+        mon.proc.wait()
+        mon.log.close()
+    check(held is not None, "no process of the server was held while the collector was stopped")
+    time.sleep(0.5)
+    check(process_state(held) == "T", "the held process %d is not stopped any more" % held)
+    second = os.path.join(tmp, "second")
+    os.makedirs(second)
+    mon = Monitor(second, ["--no-default-match", "--policy", policy], pin_tmp=tmp)
+    try:
+        check(wait_gone(held, ORPHAN_WAIT_S), "the held process %d still exists" % held)
+    finally:
+        recs = mon.stop()
+        t.join()
+    check(recs[0]["pin"]["maps"].get("enf_held") == "reused", "pins %r" % recs[0]["pin"])
+    orphans = [r for r in recs if r["event"] == "enforce.orphan_hold"]
+    check(len(orphans) == 1 and orphans[0]["pid"] == held and orphans[0]["action"] == "killed"
+          and orphans[0]["process"]["pid"] == held, "orphan records %r" % orphans)
+    check(not os.path.exists(out) or "TOP-SECRET" not in open(out).read(),
+          "the held server ran on and copied the secret")
+
+
 CASES = [orphan_kill_case, long_path_kill_case, deep_path_kill_case, rename_out_kill_case,
-         link_in_kill_case, rename_inside_released_case]
+         link_in_kill_case, rename_inside_released_case, orphan_hold_case]
 for c in CASES:
     c.__name__ = "enforce_" + c.__name__[:-len("_case")]
