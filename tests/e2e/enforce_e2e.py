@@ -98,6 +98,19 @@ def stopped_in_tree(root):
     return None
 
 
+def wait_held(pidfile):
+    """A stopped process of the tree of the server whose pid the client writes to pidfile,
+    waited for up to HOLD_WAIT_S; None when none was."""
+    deadline = time.time() + HOLD_WAIT_S
+    while time.time() < deadline:
+        if os.path.exists(pidfile) and open(pidfile).read().strip():
+            held = stopped_in_tree(int(open(pidfile).read()))
+            if held is not None:
+                return held
+        time.sleep(0.02)
+    return None
+
+
 def eager_run(tmp, root, extra):
     """The eager server acts before it answers initialize, while the collector is stopped
     (SIGSTOP): user space cannot have written the server's state, so the kernel judges under
@@ -116,11 +129,7 @@ def eager_run(tmp, root, extra):
     t = threading.Thread(target=client)
     try:
         t.start()
-        deadline = time.time() + HOLD_WAIT_S
-        while held is None and time.time() < deadline:
-            if os.path.exists(pidfile) and open(pidfile).read().strip():
-                held = stopped_in_tree(int(open(pidfile).read()))
-            time.sleep(0.02)
+        held = wait_held(pidfile)
     finally:
         mon.proc.send_signal(signal.SIGCONT)
         t.join()

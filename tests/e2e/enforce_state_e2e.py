@@ -9,8 +9,7 @@ import threading
 import time
 
 from harness import Monitor, check
-from enforce_e2e import (EAGER_SERVER, HOLD_WAIT_S, eager_policy, escape_fixture,
-                         stopped_in_tree, write_policy)
+from enforce_e2e import EAGER_SERVER, eager_policy, escape_fixture, wait_held, write_policy
 from policy_e2e import VULNERABLE_FS, alerts_of, find_alert, policy_client
 
 ORPHAN_WAIT_S = 20
@@ -190,7 +189,7 @@ def orphan_hold_case(tmp):
     out = os.path.join(allowed, "stolen.txt")
     policy = eager_policy(tmp)
     mon = Monitor(tmp, ["--no-default-match", "--policy", policy])
-    pidfile, result, held = os.path.join(tmp, "server.pid"), {}, None
+    pidfile, result = os.path.join(tmp, "server.pid"), {}
     cmd = [sys.executable, EAGER_SERVER, allowed, "--read", secret, "--out", out]
 
     def client():
@@ -201,11 +200,7 @@ def orphan_hold_case(tmp):
     t = threading.Thread(target=client)
     t.start()
     try:
-        deadline = time.time() + HOLD_WAIT_S
-        while held is None and time.time() < deadline:
-            if os.path.exists(pidfile) and open(pidfile).read().strip():
-                held = stopped_in_tree(int(open(pidfile).read()))
-            time.sleep(0.02)
+        held = wait_held(pidfile)
     finally:
         mon.proc.kill()
         mon.proc.wait()
