@@ -116,8 +116,17 @@ int BPF_PROG(mw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	return 0;
 }
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(mw_fork, struct task_struct *parent, struct task_struct *child)
+/* bpf_send_signal_task (a kfunc since Linux 6.13) signals a task other than the current one:
+ * here, a child not yet running. Weak: only mw_fork_kill calls it, and the loader loads that
+ * program instead of mw_fork only when the kernel has it. */
+extern int bpf_send_signal_task(struct task_struct *task, int sig, enum pid_type type,
+				__u64 value) __ksym __weak;
+
+/* A tracked process forked: its child is tracked too (same server). When the tracked map is
+ * full the child cannot be; under enforcement it would then run unjudged, so with kill_full
+ * it is killed before its first instruction (fail closed), else only counted (tracked_full). */
+static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child,
+				   bool kill_full)
 {
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
@@ -132,8 +141,12 @@ int BPF_PROG(mw_fork, struct task_struct *parent, struct task_struct *child)
 	if (!t)
 		return 0;
 	root = t->root_tgid;
-	if (track(ctgid, cstart, root, MW_TRACK_INHERIT))
+	if (track(ctgid, cstart, root, MW_TRACK_INHERIT)) {
+		if (kill_full && cfg_enforce &&
+		    bpf_send_signal_task(child, MW_SIGKILL, PIDTYPE_TGID, 0))
+			count_drop(MW_DROP_SIGNAL, 0);
 		return 0;
+	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_drop(MW_DROP_RINGBUF_FULL, 0);
@@ -149,6 +162,18 @@ int BPF_PROG(mw_fork, struct task_struct *parent, struct task_struct *child)
 	e->pstart_ns = task_start_ns(parent);
 	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(mw_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(parent, child, false);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(mw_fork_kill, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(parent, child, true);
 }
 
 SEC("tp_btf/sched_process_exit")

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "loader.h"
@@ -30,11 +31,14 @@
 #define NS_PER_S            1000000000ull
 #define MISSES_PERIOD_NS    NS_PER_S    /* program info (recursion_misses) read at most this often */
 
+#define SIGNAL_TASK_KFUNC "bpf_send_signal_task"
+
 enum { PIN_TRACKED, PIN_CHANNELS, PIN_HELD, PIN_MAPS };    /* the maps that outlive a run */
 
 struct loader {
 	struct mcpwarden_bpf *skel;
 	bool attach_cgroup;
+	bool fork_kill;                 /* mw_fork_kill loaded (the kernel has SIGNAL_TASK_KFUNC) */
 	int cgroup_fd;                  /* the cgroup v2 root, -1 until needed */
 	unsigned int nprogs;
 	struct bpf_program **progs;
@@ -210,6 +214,40 @@ static int commit_pins(struct loader *l, struct mw_error *err)
 	return rc;
 }
 
+/* Does the running kernel's BTF have this kfunc? (A feature probe: no program is loaded.) */
+static bool kernel_has_kfunc(const char *name)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool has;
+
+	if (!vmlinux)
+		return false;
+	has = btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) >= 0;
+	btf__free(vmlinux);
+	return has;
+}
+
+/* Exactly one of the two fork programs: mw_fork_kill (a child the full tracked map cannot
+ * hold is killed under enforcement) where the kernel has bpf_send_signal_task, else mw_fork.
+ * The other is neither loaded nor listed. */
+static void choose_fork_prog(struct loader *l)
+{
+	unsigned int n = 0;
+
+	l->fork_kill = kernel_has_kfunc(SIGNAL_TASK_KFUNC);
+	bpf_program__set_autoload(l->skel->progs.mw_fork_kill, l->fork_kill);
+	bpf_program__set_autoload(l->skel->progs.mw_fork, !l->fork_kill);
+	for (unsigned int i = 0; i < l->nprogs; i++)
+		if (bpf_program__autoload(l->progs[i]))
+			l->progs[n++] = l->progs[i];
+	l->nprogs = n;
+}
+
+bool loader_fork_kill(const struct loader *l)
+{
+	return l->fork_kill;
+}
+
 int loader_configure(struct loader *l, const struct loader_opts *o, struct mw_error *err)
 {
 	int rc;
@@ -223,6 +261,7 @@ int loader_configure(struct loader *l, const struct loader_opts *o, struct mw_er
 	l->skel->rodata->cfg_detect = o->detect;
 	l->skel->rodata->cfg_enforce = o->enforce;
 	l->attach_cgroup = o->attach_cgroup;
+	choose_fork_prog(l);
 	rc = bpf_map__set_max_entries(l->skel->maps.events, o->ringbuf_mb << 20);
 	if (rc)
 		return loader_fail(err, rc, "cannot size ring buffer to %u MiB: %s", o->ringbuf_mb,

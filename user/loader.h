@@ -45,6 +45,9 @@ int loader_load(struct loader *l, struct mw_error *err);
 int loader_attach(struct loader *l, struct mw_error *err);
 void loader_close(struct loader *l);
 
+/* Under enforcement, is a child that the full tracked map cannot hold killed at fork (the
+ * kernel has bpf_send_signal_task), rather than left unjudged? */
+bool loader_fork_kill(const struct loader *l);
 unsigned int loader_program_count(const struct loader *l);
 unsigned int loader_attached_count(const struct loader *l);
 /* Name and section of program i, for reports. */

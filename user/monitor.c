@@ -402,8 +402,10 @@ static void report_ready(struct monitor *m)
 		"pin", mon_pin_json(m));
 	output_record(m->out, "ready", now_boot_ns(), rec);
 	if (m->enforce)
-		output_record(m->out, "enforce.limits", now_boot_ns(), json_pack("{s:o}",
-			      "user_space_only", enforce_limits(m->enforce)));
+		output_record(m->out, "enforce.limits", now_boot_ns(), json_pack("{s:o, s:s}",
+			      "user_space_only", enforce_limits(m->enforce),
+			      "child_over_tracked_limit",
+			      loader_fork_kill(m->loader) ? "killed" : "unjudged"));
 	output_console(m->out, now_boot_ns(), "mcpwarden ready: %u programs attached, %llu "
 		       "processes tracked, watching for MCP traffic", loader_attached_count(m->loader),
 		       (unsigned long long)m->tracked_total);

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -1381,6 +1382,98 @@ static void test_enforce_missing_state_holds(void)
 	reset();
 }
 
+#define FAKE_TGID_BASE  0x40000000u     /* above any pid (PID_MAX_LIMIT is 4194304) */
+#define CHILD_KILLED    42              /* exit status: the forked child died by SIGKILL */
+
+/* Fill l's tracked map with made-up processes; returns how many it took. */
+static unsigned int fill_tracked(struct loader *l)
+{
+	unsigned int n = 0;
+
+	while (n < MW_TRACKED_MAX &&
+	       !loader_track(l, FAKE_TGID_BASE + n, 0, FAKE_TGID_BASE + n, MW_TRACK_PID))
+		n++;
+	return n;
+}
+
+static void unfill_tracked(struct loader *l, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		loader_untrack(l, FAKE_TGID_BASE + i);
+}
+
+/* Fork a child that exits at once; exit CHILD_KILLED if it died by SIGKILL instead. */
+static void child_fork_one(void *arg)
+{
+	int st = 0;
+	pid_t pid = fork();
+
+	(void)arg;
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, &st, 0);
+	_exit(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL ? CHILD_KILLED : 0);
+}
+
+/* A tracked process forks while the tracked map is full: the child cannot be tracked. Under
+ * enforcement (where the kernel has bpf_send_signal_task) it is killed before it runs, fail
+ * closed; when monitoring it runs on. Either way tracked_full counts it. Runs after
+ * test_no_kernel_losses (it grows a loss counter on purpose). */
+static void fork_when_full(struct loader *l, bool want_killed)
+{
+	struct mw_drop d0[MW_DROP__COUNT], d1[MW_DROP__COUNT];
+	unsigned int filled;
+	int go[2], st;
+	pid_t pid;
+
+	CHECK_EQ(loader_read_drops(l, d0, true), 0);
+	pid = spawn(go, child_fork_one, NULL);
+	CHECK_EQ(loader_track(l, (uint32_t)pid, start_ns_of(pid), (uint32_t)pid, MW_TRACK_PID), 0);
+	filled = fill_tracked(l);
+	CHECK(filled > 0 && filled < MW_TRACKED_MAX);   /* stopped by the full map */
+	st = release_and_wait(go, pid);
+	unfill_tracked(l, filled);
+	CHECK(WIFEXITED(st));
+	CHECK_EQ(WEXITSTATUS(st), want_killed ? CHILD_KILLED : 0);
+	CHECK_EQ(loader_read_drops(l, d1, true), 0);
+	CHECK(d1[MW_DROP_TRACKED_FULL].count > d0[MW_DROP_TRACKED_FULL].count);
+}
+
+#define SIGNAL_TASK_MAJOR 6             /* bpf_send_signal_task: Linux 6.13 */
+#define SIGNAL_TASK_MINOR 13
+
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+static void test_fork_over_tracked_limit(void)
+{
+	struct reader *r = NULL;
+	struct loader *l = enforcing_loader(&r);
+
+	CHECK(l && r);
+	if (!l || !r)
+		return;
+	reset();
+	if (kernel_at_least(SIGNAL_TASK_MAJOR, SIGNAL_TASK_MINOR))
+		CHECK(loader_fork_kill(l));     /* bpf_send_signal_task is there: it must be used */
+	else
+		printf("    (kernel before %d.%d: a child over the limit runs unjudged)\n",
+		       SIGNAL_TASK_MAJOR, SIGNAL_TASK_MINOR);
+	fork_when_full(l, loader_fork_kill(l));
+	reader_free(r);
+	loader_close(l);
+	reset();
+	fork_when_full(T.l, false);     /* monitor mode: counted, not killed */
+	reset();
+}
+
 /* User-space kills name (pid, start): a process with another start time is not signalled. */
 static void test_proc_signal_exact(void)
 {
@@ -1595,6 +1688,7 @@ int main(void)
 		UNIT_TEST(test_proc_signal_exact),
 		UNIT_TEST(test_no_kernel_losses),
 		UNIT_TEST(test_detect_post_headers_past_limit_counted),
+		UNIT_TEST(test_fork_over_tracked_limit),
 		UNIT_TEST(test_pins_outlive_the_loader),
 	};
 	int rc;

@@ -3,6 +3,7 @@ refused at the first violating syscall; the same runs in monitor mode only raise
 processes that are not tracked are never touched."""
 import json
 import os
+import platform
 import re
 import signal
 import socket
@@ -185,7 +186,15 @@ def file_kill_case(tmp):
     stats = [r for r in recs if r["event"] == "stats"][-1]
     check(stats["enforcement"]["file.out_of_scope"]["kills"] + stats["holds"]["killed"] >= 1,
           "stats %r %r" % (stats.get("enforcement"), stats.get("holds")))
+    limits = [r for r in recs if r["event"] == "enforce.limits"]
+    want = "killed" if kernel_at_least(6, 13) else "unjudged"     # bpf_send_signal_task
+    check(len(limits) == 1 and limits[0]["child_over_tracked_limit"] == want,
+          "enforce.limits %r, want %s" % (limits, want))
 
+
+def kernel_at_least(major, minor):
+    m = re.match(r"(\d+)\.(\d+)", platform.release())
+    return bool(m) and (int(m.group(1)), int(m.group(2))) >= (major, minor)
 
 
 def last_stats(recs):
