@@ -302,8 +302,11 @@ static void on_gap(void *ctx, uint64_t off, uint64_t n)
 
 static const struct stream_sink stream_sink = { .bytes = on_bytes, .gap = on_gap };
 
+#define SWEEP_INITIAL 64        /* idle connections gathered before the array grows */
+
 static void conn_free(struct hconn *c)
 {
+	c->h->st.connections_open--;
 	hm_free_adopted(c);
 	hm_resync_end(c, 0);
 	for (int i = 0; i < 2; i++)
@@ -323,6 +326,7 @@ static struct hconn *conn_get(struct httpmcp *h, const struct httpmcp_chunk *k)
 	if (!c)
 		return NULL;
 	c->h = h;
+	h->st.connections_open++;       /* conn_free takes it back, on every path */
 	c->conn = k->conn;
 	c->tgid = k->tgid;
 	c->start_ns = k->start_ns;
@@ -376,13 +380,17 @@ void httpmcp_expire(struct httpmcp *h, uint64_t now_ns)
 				stream_expire(c->st[i], now_ns, h->wait_ns);
 }
 
-void httpmcp_end_process(struct httpmcp *h, uint32_t tgid)
+/* Unlink and free every connection for which drop() says so; returns how many. */
+static unsigned int conns_drop(struct httpmcp *h, bool (*drop)(const struct hconn *c,
+			       const void *arg), const void *arg)
 {
+	unsigned int n = 0;
+
 	for (unsigned int b = 0; b < CONN_BUCKETS; b++) {
 		struct hconn **pp = &h->bucket[b], *c;
 
 		while ((c = *pp)) {
-			if (c->tgid != tgid) {
+			if (!drop(c, arg)) {
 				pp = &c->next;
 				continue;
 			}
@@ -390,8 +398,77 @@ void httpmcp_end_process(struct httpmcp *h, uint32_t tgid)
 			for (int i = 0; i < 2 && !c->dead; i++)
 				stream_flush(c->st[i]);
 			conn_free(c);
+			n++;
 		}
 	}
+	return n;
+}
+
+static bool of_process(const struct hconn *c, const void *arg)
+{
+	return c->tgid == *(const uint32_t *)arg;
+}
+
+void httpmcp_end_process(struct httpmcp *h, uint32_t tgid)
+{
+	conns_drop(h, of_process, &tgid);
+}
+
+static bool is_closing(const struct hconn *c, const void *arg)
+{
+	(void)arg;
+	return c->closing;
+}
+
+static int by_process(const void *a, const void *b)
+{
+	const struct hconn *x = *(struct hconn *const *)a, *y = *(struct hconn *const *)b;
+
+	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
+}
+
+/* The connections idle since before cutoff, sorted by process. */
+static struct hconn **idle_conns(struct httpmcp *h, uint64_t cutoff, size_t *n)
+{
+	struct hconn **v = NULL, **bigger;
+	size_t cap = 0;
+
+	*n = 0;
+	for (unsigned int b = 0; b < CONN_BUCKETS; b++) {
+		for (struct hconn *c = h->bucket[b]; c; c = c->next) {
+			if (c->last_ts >= cutoff)
+				continue;
+			if (*n == cap) {
+				cap = cap ? 2 * cap : SWEEP_INITIAL;
+				bigger = realloc(v, cap * sizeof(*v));
+				if (!bigger)
+					break;  /* ask about those gathered so far */
+				v = bigger;
+			}
+			v[(*n)++] = c;
+		}
+	}
+	if (*n)
+		qsort(v, *n, sizeof(*v), by_process);
+	return v;
+}
+
+unsigned int httpmcp_sweep(struct httpmcp *h, uint64_t now_ns, const struct httpmcp_sweeper *w)
+{
+	uint64_t cutoff = now_ns > HTTPMCP_IDLE_NS ? now_ns - HTTPMCP_IDLE_NS : 0;
+	size_t n = 0;
+	struct hconn **idle = idle_conns(h, cutoff, &n);
+	unsigned int freed;
+
+	for (size_t i = 0; i < n; i++) {
+		idle[i]->closing = !w->is_open(w->ctx, idle[i]->tgid, idle[i]->conn);
+		if (idle[i]->closing)
+			w->closed(w->ctx, idle[i]->tgid, idle[i]->conn);
+	}
+	free(idle);
+	freed = conns_drop(h, is_closing, NULL);
+	h->st.connections_closed += freed;
+	return freed;
 }
 
 struct httpmcp *httpmcp_new(const struct httpmcp_sink *sink, void *ctx, size_t body_cap,

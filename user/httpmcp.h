@@ -95,6 +95,8 @@ struct httpmcp_stats {
 	uint64_t resynced;              /* request sides joined mid-request, resumed at their
 					 * next request line */
 	uint64_t resync_bytes;          /* bytes skipped by them (the request joined mid-way) */
+	uint64_t connections_closed;    /* freed by httpmcp_sweep: the process closed them */
+	uint64_t connections_open;      /* held now */
 };
 
 /* One captured piece of a TCP connection (enum mw_op: what the process did with it). */
@@ -111,6 +113,18 @@ struct httpmcp_chunk {
 
 struct httpmcp;
 
+/* A connection with no bytes for this long is asked about by httpmcp_sweep. */
+#define HTTPMCP_IDLE_NS (5ull * 1000000000ull)
+
+/* What httpmcp_sweep asks of the caller: is conn (a socket inode) still open in process
+ * tgid? Candidates come grouped by process, so one read of a process's descriptors serves
+ * them all. closed: each connection freed. */
+struct httpmcp_sweeper {
+	bool (*is_open)(void *ctx, uint32_t tgid, uint64_t conn);
+	void (*closed)(void *ctx, uint32_t tgid, uint64_t conn);
+	void *ctx;
+};
+
 struct httpmcp *httpmcp_new(const struct httpmcp_sink *sink, void *ctx, size_t body_cap,
 			    uint64_t reorder_wait_ns);
 void httpmcp_free(struct httpmcp *h);
@@ -123,6 +137,10 @@ int httpmcp_join(struct httpmcp *h, const struct httpmcp_chunk *c, uint64_t off)
 void httpmcp_expire(struct httpmcp *h, uint64_t now_ns);
 /* The process ended: its connections end (open exchanges are finished as they are). */
 void httpmcp_end_process(struct httpmcp *h, uint32_t tgid);
+/* Free the connections idle since HTTPMCP_IDLE_NS before now that their process has closed
+ * (a long-running server accepts connection after connection: without this each one's state
+ * would stay until the process exits). Returns how many were freed. */
+unsigned int httpmcp_sweep(struct httpmcp *h, uint64_t now_ns, const struct httpmcp_sweeper *w);
 const struct httpmcp_stats *httpmcp_stats(const struct httpmcp *h);
 
 #endif

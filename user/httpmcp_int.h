@@ -55,6 +55,7 @@ struct hconn {
 	uint64_t start_ns;
 	int req_op;                     /* the op whose bytes are requests; 0 until known */
 	bool dead;
+	bool closing;                   /* httpmcp_sweep: its process closed it; freed next */
 	uint64_t last_ts;
 	uint32_t epoch;                 /* stateless sessions: bumped after an idle spell */
 	struct hside side[2];           /* [0] read, [1] write */

@@ -212,7 +212,10 @@ static json_t *decoder_json(const struct decode_stats *s)
 
 static json_t *http_json(const struct httpmcp_stats *s)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+			 " s:I, s:I}",
+		"connections_closed", (json_int_t)s->connections_closed,
+		"connections_open", (json_int_t)s->connections_open,
 		"adopted",
 		(json_int_t)s->adopted, "joined", (json_int_t)s->joined,
 		"resynced", (json_int_t)s->resynced, "resync_bytes", (json_int_t)s->resync_bytes,
@@ -469,6 +472,7 @@ int monitor_poll(struct monitor *m)
 		return rc;
 	decoder_expire(m->dec, now);
 	httpmcp_expire(m->http, now);
+	mon_sweep_http(m, now);
 	guard_tick(m->guard, now);
 	report_drops(m);
 	output_flush(m->out);

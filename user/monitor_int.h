@@ -37,6 +37,7 @@
 
 
 #define ORPHANS_MAX 64
+#define HTTP_SWEEP_NS (5ull * NSEC_PER_SEC_U)
 
 /* A process an earlier run held and never settled (user/monitor_pinned.c). */
 struct orphan_hold {
@@ -67,6 +68,7 @@ struct monitor {
 	struct socks *socks;            /* TCP endpoints by socket inode */
 	struct joins *joins;            /* where each pinned channel's capture stood */
 	uint64_t pinned_kept, pinned_dropped;   /* tracked-map entries an earlier run left */
+	uint64_t next_sweep_ns;         /* of idle HTTP connections (mon_sweep_http) */
 	struct orphan_hold orphans[ORPHANS_MAX];        /* held by an earlier run: reported */
 	unsigned int norphans;
 	uint64_t orphans_unreported;    /* more than ORPHANS_MAX: killed, only counted */
@@ -104,6 +106,8 @@ void mon_on_joined(void *ctx, const struct decode_note *n);
 void mon_on_http_message(void *ctx, const struct httpmcp_msg *hm);
 void mon_on_http_mismatch(void *ctx, const struct httpmcp_mismatch *x);
 void mon_on_http_session_end(void *ctx, uint64_t session_key, uint32_t tgid);
+/* Every HTTP_SWEEP_NS: free the idle HTTP connections their processes have closed. */
+void mon_sweep_http(struct monitor *m, uint64_t now_ns);
 void mon_on_http_abandoned(void *ctx, uint64_t conn, uint32_t tgid, const char *why);
 void mon_on_sock(void *ctx, const struct mw_sock *e);
 

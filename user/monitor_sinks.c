@@ -165,3 +165,59 @@ void mon_on_joined(void *ctx, const struct decode_note *n)
 	note(ctx, "mcp.joined", n);
 }
 
+
+/* ---- closed HTTP connections ---- */
+
+/* httpmcp_sweep's questions come grouped by process: its open sockets are read once. */
+struct sweep_ctx {
+	struct monitor *m;
+	uint32_t tgid;
+	bool read;              /* inos holds tgid's sockets */
+	bool known;             /* they could be read (a process that is gone has none) */
+	uint64_t *inos;
+	size_t n;
+};
+
+static int cmp_ino(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool conn_open(void *ctx, uint32_t tgid, uint64_t conn)
+{
+	struct sweep_ctx *w = ctx;
+	int rc;
+
+	if (!w->read || w->tgid != tgid) {
+		free(w->inos);
+		rc = proc_socket_inodes(tgid, &w->inos, &w->n);
+		w->tgid = tgid;
+		w->read = true;
+		w->known = !rc || rc == -ENOENT;
+	}
+	if (!w->known)
+		return true;    /* cannot tell (EACCES, ENOMEM): kept */
+	return bsearch(&conn, w->inos, w->n, sizeof(*w->inos), cmp_ino) != NULL;
+}
+
+static void conn_closed(void *ctx, uint32_t tgid, uint64_t conn)
+{
+	struct sweep_ctx *w = ctx;
+
+	(void)tgid;
+	socks_forget_one(w->m->socks, conn);
+}
+
+void mon_sweep_http(struct monitor *m, uint64_t now_ns)
+{
+	struct sweep_ctx w = { .m = m };
+	struct httpmcp_sweeper sw = { .is_open = conn_open, .closed = conn_closed, .ctx = &w };
+
+	if (now_ns < m->next_sweep_ns)
+		return;
+	m->next_sweep_ns = now_ns + HTTP_SWEEP_NS;
+	httpmcp_sweep(m->http, now_ns, &sw);
+	free(w.inos);
+}

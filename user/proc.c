@@ -426,6 +426,58 @@ static bool holds(uint32_t tgid, const char *want, bool is_pipe, bool writer)
 	return found;
 }
 
+#define SOCKETS_INITIAL 64
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int proc_socket_inodes(uint32_t tgid, uint64_t **out, size_t *n)
+{
+	char path[64], link[64];
+	unsigned long long ino;
+	size_t cap = 0;
+	uint64_t *v = NULL, *bigger;
+	struct dirent *de;
+	DIR *d;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(path, sizeof(path), "/proc/%u/fd", tgid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		ssize_t len = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
+
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (sscanf(link, "socket:[%llu]", &ino) != 1)
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : SOCKETS_INITIAL;
+			bigger = realloc(v, cap * sizeof(*v));
+			if (!bigger) {
+				free(v);
+				closedir(d);
+				*n = 0;
+				return -ENOMEM;
+			}
+			v = bigger;
+		}
+		v[(*n)++] = ino;
+	}
+	closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_u64);
+	*out = v;
+	return 0;
+}
+
 uint32_t proc_find_holder(struct proc_table *t, bool is_pipe, bool writer, uint64_t ino,
 			  const struct proc_info *server)
 {

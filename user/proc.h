@@ -56,6 +56,9 @@ void proc_forget(struct proc_table *t, uint32_t tgid);
  * (-ESRCH: gone, or another process has the pid now). */
 int proc_signal(uint32_t tgid, uint64_t start_ns, int sig);
 
+/* The inodes of the sockets process tgid holds open, sorted (*out to free). 0, or -errno
+ * (-ENOENT: the process is gone). */
+int proc_socket_inodes(uint32_t tgid, uint64_t **out, size_t *n);
 /* Fill the table from /proc. Returns the number of processes, or -errno. */
 int proc_scan(struct proc_table *t);
 /* Visit every known process. */

@@ -95,3 +95,13 @@ void socks_forget(struct socks *s, uint32_t tgid)
 		}
 	}
 }
+
+void socks_forget_one(struct socks *s, uint64_t sock_ino)
+{
+	struct sock_entry **pp = slot(s, sock_ino), *x = *pp;
+
+	if (x) {
+		*pp = x->next;
+		free(x);
+	}
+}

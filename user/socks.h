@@ -19,5 +19,7 @@ int socks_note(struct socks *s, const struct mw_sock *e);
  * "tcp:[INODE]" when the endpoints are unknown. Valid until the next call. */
 const char *socks_name(struct socks *s, uint64_t sock_ino);
 void socks_forget(struct socks *s, uint32_t tgid);
+/* A connection closed (httpmcp_sweep): its endpoints are not needed any more. */
+void socks_forget_one(struct socks *s, uint64_t sock_ino);
 
 #endif

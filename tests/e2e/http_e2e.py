@@ -236,14 +236,30 @@ def client_side_case(tmp):
     check_clean(recs)
 
 
-def python_http_case(tmp):
+LINGER_S = 12          # past HTTPMCP_IDLE_NS (5 s) and one sweep period (5 s)
+
+
+def closed_connections_case(tmp):
+    """A new TCP connection per request, and the server runs on after the last one: the
+    collector frees each connection its server closed (idle 5 s, gone from the server's
+    descriptors) instead of holding them all until the server exits; every message is still
+    captured exactly once."""
+    recs, summ = python_http_case(tmp, ["--reconnect", "--linger", str(LINGER_S)])
+    check(summ["connections"] >= 7, "only %d connections" % summ["connections"])
+    stats = [r for r in recs if r["event"] == "stats"][-1]["http"]
+    check(stats["connections"] >= summ["connections"], "connections %r" % stats)
+    check(stats["connections_closed"] >= summ["connections"] - 1 and
+          stats["connections_open"] <= 1, "closed connections not freed: %r" % stats)
+
+
+def python_http_case(tmp, extra=()):
     """Raw standard-library requests: a batch, an invalid body and a header mismatch included;
     the envelope (Origin, Authorization, status) on every message, the token never written."""
     summary = os.path.join(tmp, "summary.json")
     mon = Monitor(tmp, ["--no-default-match"])
     try:
         run_client(tmp, ["python3", os.path.join(CLIENTS, "py_http_client.py"), "--record",
-                         os.path.join(tmp, "record.json"), "--summary", summary])
+                         os.path.join(tmp, "record.json"), "--summary", summary] + list(extra))
     finally:
         recs = mon.stop()
     summ = json.load(open(summary))
@@ -273,10 +289,12 @@ def python_http_case(tmp):
         with open(os.path.join(tmp, name), encoding="utf-8") as f:
             check(summ["token"] not in f.read(), "the Authorization token is in %s" % name)
     check_clean(recs)
+    return recs, summ
 
 
 CASES = [sdk_http_case("streamable", "streamable-http"), sdk_http_case("sse", "sse"),
-         python_http_case, client_side_case,
+         python_http_case, client_side_case, closed_connections_case,
          sdk_http_case("streamable", "streamable-http", auth_bytes=JWT_BYTES)]
 python_http_case.__name__ = "http_python_streamable"
 client_side_case.__name__ = "http_sdk_client_side"
+closed_connections_case.__name__ = "http_closed_connections_freed"

@@ -690,6 +690,64 @@ static void test_end_process(void)
 	httpmcp_free(c.h);
 }
 
+struct sweep_seen {
+	uint64_t open_conn;             /* the one is_open says is still open */
+	unsigned int asked, closed;
+	uint64_t asked_conns[4], closed_conn;
+};
+
+static bool sweep_is_open(void *ctx, uint32_t tgid, uint64_t conn)
+{
+	struct sweep_seen *w = ctx;
+
+	CHECK_EQ(tgid, 77);
+	if (w->asked < 4)
+		w->asked_conns[w->asked] = conn;
+	w->asked++;
+	return conn == w->open_conn;
+}
+
+static void sweep_closed(void *ctx, uint32_t tgid, uint64_t conn)
+{
+	struct sweep_seen *w = ctx;
+
+	CHECK_EQ(tgid, 77);
+	w->closed++;
+	w->closed_conn = conn;
+}
+
+/* Connections idle past HTTPMCP_IDLE_NS are asked about; the one its process closed is freed
+ * (its open exchange flushed), the open one kept, the busy one not even asked about. */
+static void test_sweep_frees_closed(void)
+{
+	struct got g = { 0 };
+	struct httpmcp *h = httpmcp_new(&sink, &g, CAP, 1000);
+	struct conn closed = { .h = h, .ino = 21 }, open = { .h = h, .ino = 22 },
+		    busy = { .h = h, .ino = 23, .ts = HTTPMCP_IDLE_NS };
+	struct sweep_seen w = { .open_conn = 22 };
+	struct httpmcp_sweeper sw = { .is_open = sweep_is_open, .closed = sweep_closed, .ctx = &w };
+	struct httpmcp_stats st;
+
+	req(&closed, init_post);
+	req(&open, init_post);
+	req(&busy, init_post);
+	st = *httpmcp_stats(h);
+	CHECK_EQ(st.connections_open, 3);
+	CHECK_EQ(httpmcp_sweep(h, HTTPMCP_IDLE_NS / 2, &sw), 0);      /* nothing idle yet */
+	CHECK_EQ(w.asked, 0);
+	CHECK_EQ(httpmcp_sweep(h, HTTPMCP_IDLE_NS + 2, &sw), 1);
+	CHECK_EQ(w.asked, 2);
+	CHECK_EQ(w.closed, 1);
+	CHECK_EQ(w.closed_conn, 21);
+	st = *httpmcp_stats(h);
+	CHECK_EQ(st.connections_open, 2);
+	CHECK_EQ(st.connections_closed, 1);
+	CHECK_EQ(g.n, 1);               /* the closed one's request, flushed with no answer */
+	res(&open, init_answer);        /* the kept one goes on: its request and answer */
+	CHECK_EQ(g.n, 3);
+	httpmcp_free(h);
+}
+
 /* Both sides joined where an earlier run's capture stopped, between exchanges (a keep-alive
  * connection across a restart): decoded from there, with no hole declared. */
 static void test_joined_between_exchanges(void)
@@ -841,6 +899,7 @@ UNIT_MAIN(UNIT_TEST(test_streamable_session),
 	  UNIT_TEST(test_gzip_answer),
 	  UNIT_TEST(test_not_http_abandoned),
 	  UNIT_TEST(test_end_process),
+	  UNIT_TEST(test_sweep_frees_closed),
 	  UNIT_TEST(test_joined_between_exchanges),
 	  UNIT_TEST(test_joined_mid_body),
 	  UNIT_TEST(test_joined_mid_body_any_split),

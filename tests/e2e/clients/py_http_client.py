@@ -65,10 +65,20 @@ def sse_events(body):
 
 
 class Client:
-    def __init__(self, port):
+    def __init__(self, port, reconnect=False):
+        self.port = port
+        self.reconnect = reconnect
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.session = None
         self.record = []
+        self.connections = 0 if reconnect else 1     # TCP connections used
+
+    def fresh(self):
+        """With --reconnect, every request on a new TCP connection (the last one closed)."""
+        if self.reconnect:
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            self.connections += 1
 
     def headers(self):
         h = {"MCP-Protocol-Version": PROTOCOL, "Origin": ORIGIN,
@@ -86,6 +96,7 @@ class Client:
         if raw is None:
             for m in body if isinstance(body, list) else [body]:
                 sent.append({"dir": "c2s", "msg": m})
+        self.fresh()
         self.conn.request("POST", "/mcp", body=data, headers=headers)
         return self.answer(sent)
 
@@ -104,6 +115,7 @@ class Client:
         return r.status, got
 
     def delete(self):
+        self.fresh()
         self.conn.request("DELETE", "/mcp", headers=self.headers())
         r = self.conn.getresponse()
         r.read()
@@ -137,6 +149,10 @@ def main():
     ap.add_argument("--record", required=True)
     ap.add_argument("--summary", required=True)
     ap.add_argument("--pidfile")
+    ap.add_argument("--reconnect", action="store_true",
+                    help="a new TCP connection for every request")
+    ap.add_argument("--linger", type=float, default=0.0,
+                    help="seconds the server keeps running after the last request")
     a = ap.parse_args()
     port = free_port()
     proc = subprocess.Popen(["node", SERVER, "streamableHttp"], env=dict(os.environ, PORT=str(port)),
@@ -149,9 +165,12 @@ def main():
     c = None
     try:
         wait_listening(port, proc)
-        c = Client(port)
+        c = Client(port, a.reconnect)
         summary["delete_status"] = run(c)
         summary["session"] = c.session
+        summary["connections"] = c.connections
+        c.conn.close()
+        time.sleep(a.linger)
         summary["ok"] = True
     except Exception as e:     # noqa: BLE001 - reported in the summary and the exit status
         summary["error"] = repr(e)
