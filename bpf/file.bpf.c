@@ -204,24 +204,41 @@ static __always_inline bool open_judged(const struct mw_tracked *t, const struct
 	return j->sensitive || j->scope;
 }
 
-/* After the walk: kill (or hold, while the server is pending) when a rule that kills is broken.
- * record: a record will carry MW_F_HELD to user space. Returns MW_F_KILLED, MW_F_HELD or 0. */
-static __always_inline __u32 open_verdict(const struct open_judge *j, __u32 flags,
-					  bool record)
+/* The rule an open breaks, if it breaks one that kills; -1 when none. */
+static __always_inline int open_broken(const struct open_judge *j, const struct mw_walk *w,
+				       __u32 flags)
 {
-	struct mw_walk *w = walk_get();
 	__u32 acc = open_access(flags);
 
-	if (!w)
-		return 0;
 	if (j->sensitive && w->enf.sensitive)
-		return enf_kill_or_hold(MW_ENF_FILE_SENSITIVE, j->server_flags, record);
+		return MW_ENF_FILE_SENSITIVE;
 	/* A walk that stopped short of the root (deeper than MW_PATH_DEPTH components or
 	 * MW_PATHBUF bytes) found no root or runtime entry in the part it saw: judged outside,
 	 * fail closed. A path only too long to report in full was judged whole. */
 	if (!j->scope || w->enf.in_root || w->enf.pseudo || (w->enf.runtime & acc) == acc)
+		return -1;
+	return MW_ENF_FILE_OUT_OF_SCOPE;
+}
+
+/* After the walk: kill (or hold, while the server is pending) when a rule that kills is broken.
+ * record: a record will carry MW_F_HELD to user space. Returns MW_F_KILLED, MW_F_HELD or 0;
+ * *rule: the rule + 1 when it is not 0. */
+static __always_inline __u32 open_verdict(const struct open_judge *j, __u32 flags,
+					  bool record, __u32 *rule)
+{
+	struct mw_walk *w = walk_get();
+	__u32 verdict;
+	int broken;
+
+	if (!w)
 		return 0;
-	return enf_kill_or_hold(MW_ENF_FILE_OUT_OF_SCOPE, j->server_flags, record);
+	broken = open_broken(j, w, flags);
+	if (broken < 0)
+		return 0;
+	verdict = enf_kill_or_hold((__u32)broken, j->server_flags, record);
+	if (verdict)
+		*rule = (__u32)broken + 1;
+	return verdict;
 }
 
 /*
@@ -321,7 +338,7 @@ static __always_inline int on_file_exit(long ret, __u8 sys)
 		if (e) {
 			e->h.flags = 0;
 			resolve_fd(task, (int)ret, e, &j.want);
-			open_verdict(&j, a.flags, false);
+			open_verdict(&j, a.flags, false, &e->enf_rule);
 		}
 		return 0;
 	}
@@ -333,21 +350,26 @@ static __always_inline int on_file_exit(long ret, __u8 sys)
 	e->mode = a.mode;
 	e->dirfd = a.dirfd;
 	e->dirfd_old = a.olddirfd;
-	e->_pad = 0;
+	e->enf_rule = 0;
 	e->ino = 0;
 	e->resolved[0] = e->resolved_old[0] = '\0';
 	copy_paths(&a, e);
 	if (a.op == MW_FILE_OPEN && ret >= 0) {
 		resolve_fd(task, (int)ret, e, judged ? &j.want : NULL);
 		if (judged)
-			e->h.flags |= open_verdict(&j, a.flags, true);
+			e->h.flags |= open_verdict(&j, a.flags, true, &e->enf_rule);
 	} else if (a.fd >= 0) {
 		resolve_fd(task, a.fd, e, NULL);
 	} else {
 		resolve_dirs(task, &a, e);
 	}
-	if (moved >= 0)
-		e->h.flags |= enf_kill_or_hold((__u32)moved, MW_ENF_PENDING, true);
+	if (moved >= 0) {
+		__u32 verdict = enf_kill_or_hold((__u32)moved, MW_ENF_PENDING, true);
+
+		e->h.flags |= verdict;
+		if (verdict)
+			e->enf_rule = (__u32)moved + 1;
+	}
 	bpf_ringbuf_submit(e, held_wakeup(e->h.flags));
 	return 0;
 }

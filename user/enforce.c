@@ -156,6 +156,12 @@ static const struct policy_server *entry(const struct policy *p, uint32_t pidx)
 	return pidx ? &p->servers[pidx - 1] : &p->defaults;
 }
 
+/* The kernel's rule ids are the policy's (enum mw_enf_rule mirrors enum policy_rule). */
+_Static_assert(MW_ENF_EXEC_SPAWN == (int)POLICY_EXEC_SPAWN &&
+	       MW_ENF_FILE_OUT_OF_SCOPE == (int)POLICY_FILE_OUT_OF_SCOPE &&
+	       MW_ENF_FILE_SENSITIVE == (int)POLICY_FILE_SENSITIVE &&
+	       MW_ENF_RULES >= (int)POLICY_RULE__COUNT, "rule ids of kernel and policy");
+
 static uint32_t rule_value(const struct policy *p, const struct policy_rule_cfg *c)
 {
 	uint32_t v;

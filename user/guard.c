@@ -552,7 +552,8 @@ static unsigned int file_access(const struct mw_file *e)
 /*
  * The kernel killed for a record user space found nothing wrong with: it judged what user
  * space cannot, a path too long to report in full or too deep to walk whole (fail closed).
- * Every kill is an alert: raised for rule with what the record shows.
+ * Every kill is an alert: raised for rule (for a file, the one its record names: the kernel's
+ * verdict) with what the record shows.
  */
 static void kernel_only_hit(struct hit_ctx *x, enum policy_rule rule, const char *path)
 {
@@ -570,6 +571,13 @@ static void kernel_only_hit(struct hit_ctx *x, enum policy_rule rule, const char
 	on_hit(x, &h);
 }
 
+/* The rule a file record says the kernel judged broken (out of scope when it names none). */
+static enum policy_rule kernel_file_rule(const struct mw_file *e)
+{
+	return e->enf_rule && e->enf_rule <= POLICY_RULE__COUNT ?
+	       (enum policy_rule)(e->enf_rule - 1) : POLICY_FILE_OUT_OF_SCOPE;
+}
+
 void guard_file(struct guard *g, const struct guard_action *a, const struct mw_file *e,
 		const struct fpath *fp)
 {
@@ -585,7 +593,7 @@ void guard_file(struct guard *g, const struct guard_action *a, const struct mw_f
 	if (!begin(g, a, &x, &c, &pr, calls))
 		return;
 	detect_file(&c, &f, on_hit, &x);
-	kernel_only_hit(&x, POLICY_FILE_OUT_OF_SCOPE, f.path ? f.path : "");
+	kernel_only_hit(&x, kernel_file_rule(e), f.path ? f.path : "");
 	if ((e->op != MW_FILE_RENAME && e->op != MW_FILE_LINK) || !fp->src.path[0])
 		return;
 	/* a rename also removes its source; a hard link gives its source a new name */

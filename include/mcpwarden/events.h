@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #endif
 
-#define MW_ABI_VERSION 8u
+#define MW_ABI_VERSION 9u
 
 /* Kernel start times are compared at the resolution /proc exposes them (clock ticks). */
 #define MW_USER_HZ      100u
@@ -188,7 +188,8 @@ struct mw_file {
 				 * rename, link and symlink: the one resolved[] belongs to */
 	__u64 ino;              /* inode of the opened or truncated file */
 	__s32 dirfd_old;        /* rename, link: the *at dirfd of path (the source) */
-	__u32 _pad;
+	__u32 enf_rule;         /* MW_F_KILLED or MW_F_HELD: the rule (enum mw_enf_rule) + 1 the
+				 * kernel judged broken; 0 otherwise */
 	char path[MW_FPATH_MAX];        /* as the process passed it */
 	char path2[MW_FPATH_MAX];       /* rename/link/symlink destination */
 	char resolved[MW_RPATH_MAX];    /* see MW_F_RESOLVED_DIR */

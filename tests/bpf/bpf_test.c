@@ -1372,6 +1372,7 @@ static void test_enforce_missing_state_holds(void)
 		if (e->u.fl.op == MW_FILE_OPEN && strstr(e->u.fl.path, "/etc/hostname"))
 			break;
 	CHECK(e && (e->h.flags & MW_F_HELD) && !(e->h.flags & MW_F_KILLED));
+	CHECK(e && e->u.fl.enf_rule == MW_ENF_FILE_OUT_OF_SCOPE + 1);   /* the rule held for */
 	CHECK_EQ(loader_read_drops(l, d1, true), 0);
 	CHECK(d1[MW_DROP_ENFORCE_STATE].count > d0[MW_DROP_ENFORCE_STATE].count);
 	kill(pid, SIGKILL);

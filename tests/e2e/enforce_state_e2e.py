@@ -58,24 +58,27 @@ LONG_NAME = "d" * 100
 DEEP = 60                       # components: more than the kernel walks (MW_PATH_DEPTH, 48)
 
 
-def long_path_run(tmp, parts):
-    """The vulnerable server-filesystem reads a file outside its root (the prefix-colliding
-    sibling) under parts more directories: killed by the kernel at the open."""
-    allowed, secret = escape_fixture(tmp)
-    d = os.path.dirname(secret)
+def deep_file(d, parts, name):
+    """d/parts.../name holding a secret, made by relative steps (no single path is longer
+    than PATH_MAX); returns its path."""
     fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
-    try:                        # relative steps: no single path is longer than PATH_MAX
-        for name in parts:
-            os.mkdir(name, dir_fd=fd)
-            nfd = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+    try:
+        for part in parts:
+            os.mkdir(part, dir_fd=fd)
+            nfd = os.open(part, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
             os.close(fd)
             fd = nfd
-        wfd = os.open("secret.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        wfd = os.open(name, os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
         os.write(wfd, b"TOP-SECRET-CONTENT\n")
         os.close(wfd)
     finally:
         os.close(fd)
-    far = os.path.join(d, *parts, "secret.txt")
+    return os.path.join(d, *parts, name)
+
+
+def read_killed(tmp, allowed, far, rule):
+    """The vulnerable server-filesystem reads far: killed by the kernel at the open, the alert
+    for rule (the one the kernel judged broken) with the path as the record shows it."""
     calls = [{"tool": "read_file", "arguments": {"path": far}}]
     mon = Monitor(tmp, ["--no-default-match", "--policy", write_policy(tmp, "enforce")])
     try:
@@ -85,11 +88,32 @@ def long_path_run(tmp, parts):
     check("TOP-SECRET" not in json.dumps(summ) and
           "TOP-SECRET" not in open(os.path.join(tmp, "record.json")).read(),
           "the secret reached the client")
-    a = find_alert(alerts_of(recs), "file.out_of_scope", lambda a: a["trigger"]["event"] ==
+    a = find_alert(alerts_of(recs), rule, lambda a: a["trigger"]["event"] ==
                    "file.open" and a["trigger"].get("truncated") is True)
     check(a["action"] == "killed" and a["enforcement"]["by"] == "kernel", "alert %r" % a)
     ex = [r for r in recs if r["event"] == "process.exit" and r["process"]["pid"] == summ["serverPid"]]
     check(ex and ex[0].get("signal_name") == "KILL", "server exit: %r" % ex)
+    return recs
+
+
+def long_path_run(tmp, parts):
+    """The vulnerable server-filesystem reads a file outside its root (the prefix-colliding
+    sibling) under parts more directories: killed by the kernel at the open."""
+    allowed, secret = escape_fixture(tmp)
+    far = deep_file(os.path.dirname(secret), parts, "secret.txt")
+    read_killed(tmp, allowed, far, "file.out_of_scope")
+
+
+def long_sensitive_kill_case(tmp):
+    """A .env inside the root under a path longer than the kernel reports: the kernel judged
+    the whole path and killed for file.sensitive; user space, seeing only the start of the
+    path, found nothing wrong, and the alert names the kernel's rule (not out of scope)."""
+    tmp = os.path.realpath(tmp)
+    allowed, _ = escape_fixture(tmp)
+    far = deep_file(allowed, [LONG_NAME] * 6, ".env")
+    recs = read_killed(tmp, allowed, far, "file.sensitive")
+    wrong = [a for a in alerts_of(recs) if a["rule"] == "file.out_of_scope"]
+    check(not wrong, "out_of_scope alerts for a file inside the root: %r" % wrong)
 
 
 def long_path_kill_case(tmp):
@@ -225,6 +249,7 @@ def orphan_hold_case(tmp):
 
 
 CASES = [orphan_kill_case, long_path_kill_case, deep_path_kill_case, rename_out_kill_case,
-         link_in_kill_case, rename_inside_released_case, orphan_hold_case]
+         link_in_kill_case, rename_inside_released_case, orphan_hold_case,
+         long_sensitive_kill_case]
 for c in CASES:
     c.__name__ = "enforce_" + c.__name__[:-len("_case")]
