@@ -178,13 +178,6 @@ struct sweep_ctx {
 	size_t n;
 };
 
-static int cmp_ino(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static bool conn_open(void *ctx, uint32_t tgid, uint64_t conn)
 {
 	struct sweep_ctx *w = ctx;
@@ -199,7 +192,7 @@ static bool conn_open(void *ctx, uint32_t tgid, uint64_t conn)
 	}
 	if (!w->known)
 		return true;    /* cannot tell (EACCES, ENOMEM): kept */
-	return bsearch(&conn, w->inos, w->n, sizeof(*w->inos), cmp_ino) != NULL;
+	return proc_inode_in(w->inos, w->n, conn);
 }
 
 static void conn_closed(void *ctx, uint32_t tgid, uint64_t conn)

@@ -478,6 +478,11 @@ int proc_socket_inodes(uint32_t tgid, uint64_t **out, size_t *n)
 	return 0;
 }
 
+bool proc_inode_in(const uint64_t *inos, size_t n, uint64_t ino)
+{
+	return n && bsearch(&ino, inos, n, sizeof(*inos), cmp_u64) != NULL;
+}
+
 uint32_t proc_find_holder(struct proc_table *t, bool is_pipe, bool writer, uint64_t ino,
 			  const struct proc_info *server)
 {

@@ -59,6 +59,8 @@ int proc_signal(uint32_t tgid, uint64_t start_ns, int sig);
 /* The inodes of the sockets process tgid holds open, sorted (*out to free). 0, or -errno
  * (-ENOENT: the process is gone). */
 int proc_socket_inodes(uint32_t tgid, uint64_t **out, size_t *n);
+/* Is ino among proc_socket_inodes()'s sorted inos? */
+bool proc_inode_in(const uint64_t *inos, size_t n, uint64_t ino);
 /* Fill the table from /proc. Returns the number of processes, or -errno. */
 int proc_scan(struct proc_table *t);
 /* Visit every known process. */

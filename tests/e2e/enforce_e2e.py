@@ -112,25 +112,33 @@ def wait_held(pidfile):
     return None
 
 
+def client_under_stopped_collector(tmp, mon, cmd):
+    """Stop the collector (SIGSTOP), then run the policy client on the server cmd (one noop
+    call) in a thread: its server acts while user space cannot have written its state. Returns
+    the thread (started) and the dict its summary lands in ("summ")."""
+    result = {}
+
+    def client():
+        result["summ"] = policy_client(tmp, [{"tool": "noop", "arguments": {}}], cmd,
+                                       allow_fail=True)
+
+    mon.proc.send_signal(signal.SIGSTOP)
+    t = threading.Thread(target=client)
+    t.start()
+    return t, result
+
+
 def eager_run(tmp, root, extra):
     """The eager server acts before it answers initialize, while the collector is stopped
     (SIGSTOP): user space cannot have written the server's state, so the kernel judges under
     the defaults and must hold what they would kill. The collector continues once a process
     of the server's tree is seen stopped (or after HOLD_WAIT_S: nothing was held)."""
     mon = Monitor(tmp, ["--no-default-match", "--policy", eager_policy(tmp)])
-    pidfile, result = os.path.join(tmp, "server.pid"), {}
-    cmd = [sys.executable, EAGER_SERVER, root] + extra
-
-    def client():
-        result["summ"] = policy_client(tmp, [{"tool": "noop", "arguments": {}}], cmd,
-                                       allow_fail=True)
-
     held = None
-    mon.proc.send_signal(signal.SIGSTOP)
-    t = threading.Thread(target=client)
+    t, result = client_under_stopped_collector(tmp, mon, [sys.executable, EAGER_SERVER, root]
+                                               + extra)
     try:
-        t.start()
-        held = wait_held(pidfile)
+        held = wait_held(os.path.join(tmp, "server.pid"))
     finally:
         mon.proc.send_signal(signal.SIGCONT)
         t.join()

@@ -3,13 +3,12 @@ still judged under the server's policy entry and roots; a path too long to repor
 too deep for the kernel's walk, is still judged in the kernel."""
 import json
 import os
-import signal
 import sys
-import threading
 import time
 
 from harness import Monitor, check
-from enforce_e2e import EAGER_SERVER, eager_policy, escape_fixture, wait_held, write_policy
+from enforce_e2e import (EAGER_SERVER, client_under_stopped_collector, eager_policy,
+                         escape_fixture, wait_held, write_policy)
 from policy_e2e import VULNERABLE_FS, alerts_of, find_alert, policy_client
 
 ORPHAN_WAIT_S = 20
@@ -213,18 +212,11 @@ def orphan_hold_case(tmp):
     out = os.path.join(allowed, "stolen.txt")
     policy = eager_policy(tmp)
     mon = Monitor(tmp, ["--no-default-match", "--policy", policy])
-    pidfile, result = os.path.join(tmp, "server.pid"), {}
     cmd = [sys.executable, EAGER_SERVER, allowed, "--read", secret, "--out", out]
-
-    def client():
-        result["summ"] = policy_client(tmp, [{"tool": "noop", "arguments": {}}], cmd,
-                                       allow_fail=True)
-
-    mon.proc.send_signal(signal.SIGSTOP)
-    t = threading.Thread(target=client)
-    t.start()
+    held = None
+    t, _ = client_under_stopped_collector(tmp, mon, cmd)
     try:
-        held = wait_held(pidfile)
+        held = wait_held(os.path.join(tmp, "server.pid"))
     finally:
         mon.proc.kill()
         mon.proc.wait()
