@@ -33,6 +33,21 @@ struct {
 	__type(value, struct mw_tracked);
 } tracked SEC(".maps") __weak;
 
+/*
+ * One bit per tgid, set for every process that may have an entry in tracked: the first test of
+ * every hooked syscall, so that a process that is not tracked (nearly every syscall on a host)
+ * costs an array load instead of a hash lookup. Set before an entry is added (here and by user
+ * space, through the same memory: the map is mmapped), cleared only when the process exits, so
+ * a clear bit always means "not tracked"; a set bit without an entry costs one hash lookup.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MW_TRACKED_BITS_WORDS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} tracked_bits SEC(".maps") __weak;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MW_CHANNELS_MAX);
@@ -118,14 +133,44 @@ static __always_inline void fill_hdr(struct mw_event_hdr *h, __u16 type,
 	h->start_ns = task_start_ns(task);
 }
 
+/* Could tgid be tracked? False only when it certainly is not (see tracked_bits). */
+static __always_inline bool maybe_tracked(__u32 tgid)
+{
+	__u32 word = tgid / 64;
+	__u64 *w = bpf_map_lookup_elem(&tracked_bits, &word);
+
+	return !w || (*w >> (tgid % 64)) & 1;
+}
+
+static __always_inline void tracked_bit_set(__u32 tgid)
+{
+	__u32 word = tgid / 64;
+	__u64 *w = bpf_map_lookup_elem(&tracked_bits, &word);
+
+	if (w)
+		__sync_fetch_and_or(w, 1ull << (tgid % 64));
+}
+
+static __always_inline void tracked_bit_clear(__u32 tgid)
+{
+	__u32 word = tgid / 64;
+	__u64 *w = bpf_map_lookup_elem(&tracked_bits, &word);
+
+	if (w)
+		__sync_fetch_and_and(w, ~(1ull << (tgid % 64)));
+}
+
 /*
  * The tracked entry of the current process, or NULL. An entry whose start time differs from the
  * process's is left over from an earlier process with the same pid: it is removed.
  */
 static __always_inline struct mw_tracked *current_tracked(struct task_struct *task, __u32 tgid)
 {
-	struct mw_tracked *t = bpf_map_lookup_elem(&tracked, &tgid);
+	struct mw_tracked *t;
 
+	if (!maybe_tracked(tgid))
+		return NULL;
+	t = bpf_map_lookup_elem(&tracked, &tgid);
 	if (!t)
 		return NULL;
 	if (t->start_tick != task_start_ns(task) / MW_NS_PER_TICK) {
@@ -145,6 +190,7 @@ static __always_inline int track(__u32 tgid, __u64 start_ns, __u32 root, __u32 r
 
 	if (tgid == cfg_self_tgid)
 		return 0;
+	tracked_bit_set(tgid);          /* first: a reader of the entry finds the bit set */
 	if (bpf_map_update_elem(&tracked, &tgid, &t, BPF_ANY)) {
 		count_drop(MW_DROP_TRACKED_FULL, 0);
 		return -1;

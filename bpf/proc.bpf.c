@@ -187,10 +187,14 @@ int BPF_PROG(mw_exit, struct task_struct *task)
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;               /* other threads of the process are still running */
 	t = current_tracked(task, tgid);
-	if (!t)
+	if (!t) {
+		if (maybe_tracked(tgid))
+			tracked_bit_clear(tgid);
 		return 0;
+	}
 	root = t->root_tgid;
 	bpf_map_delete_elem(&tracked, &tgid);
+	tracked_bit_clear(tgid);        /* after the entry: the bit never hides one */
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_drop(MW_DROP_RINGBUF_FULL, 0);

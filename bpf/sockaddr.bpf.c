@@ -65,7 +65,7 @@ static __always_inline __u32 tracked_root(void)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct mw_tracked *t;
 
-	if (!cfg_enforce)
+	if (!cfg_enforce || !maybe_tracked(tgid))
 		return 0;
 	t = bpf_map_lookup_elem(&tracked, &tgid);
 	return t ? t->root_tgid : 0;

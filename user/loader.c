@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -45,6 +46,7 @@ struct loader {
 	struct bpf_link **links;
 	int pin_fd;                     /* the locked pin directory, -1 when not pinning */
 	struct pin_map pins[PIN_MAPS];
+	uint64_t *tracked_bits;         /* the kernel's tracked_bits map, mmapped after load */
 	uint64_t misses;                /* prog_misses() when last read, at misses_ns */
 	uint64_t misses_ns;
 };
@@ -269,12 +271,54 @@ int loader_configure(struct loader *l, const struct loader_opts *o, struct mw_er
 	return o->pin_dir ? reuse_pins(l, o->pin_dir, err) : 0;
 }
 
+#define TRACKED_BITS_BYTES ((size_t)MW_TRACKED_BITS_WORDS * sizeof(uint64_t))
+
+static void bit_set(uint64_t *bits, uint32_t tgid)
+{
+	if (tgid < MW_PID_LIMIT)
+		__atomic_fetch_or(&bits[tgid / 64], 1ull << (tgid % 64), __ATOMIC_SEQ_CST);
+}
+
+static void inherited_bit(void *ctx, const void *key, const void *val)
+{
+	uint32_t tgid;
+
+	(void)val;
+	memcpy(&tgid, key, sizeof(tgid));
+	bit_set(ctx, tgid);
+}
+
+static int map_each(const struct bpf_map *m, void (*fn)(void *ctx, const void *key,
+		    const void *val), void *ctx);
+
+/* Map the tracked-process bitmap and set the bit of every entry a pinned tracked map brought
+ * from an earlier run (before any program runs: the bitmap itself is not pinned). */
+static int map_tracked_bits(struct loader *l, struct mw_error *err)
+{
+	void *p = mmap(NULL, TRACKED_BITS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(l->skel->maps.tracked_bits), 0);
+	int rc;
+
+	if (p == MAP_FAILED)
+		return loader_fail(err, errno, "cannot map the tracked-process bitmap "
+				   "(tracked_bits, %zu bytes): %s", TRACKED_BITS_BYTES,
+				   strerror(errno));
+	l->tracked_bits = p;
+	rc = map_each(l->skel->maps.tracked, inherited_bit, p);
+	if (rc)
+		return loader_fail(err, rc, "cannot read the pinned tracked-process map: %s",
+				   errstr(rc));
+	return 0;
+}
+
 int loader_load(struct loader *l, struct mw_error *err)
 {
 	int rc = mcpwarden_bpf__load(l->skel);
 
-	if (!rc)
-		return commit_pins(l, err);
+	if (!rc) {
+		rc = map_tracked_bits(l, err);
+		return rc ? rc : commit_pins(l, err);
+	}
 	if (rc == -EPERM)
 		return loader_fail(err, rc, "cannot load BPF programs: operation not permitted "
 				   "(needs CAP_BPF and CAP_PERFMON; locked-down kernel or memlock "
@@ -344,6 +388,8 @@ void loader_close(struct loader *l)
 		return;
 	for (unsigned int i = 0; l->links && i < l->nprogs; i++)
 		bpf_link__destroy(l->links[i]);
+	if (l->tracked_bits)
+		munmap(l->tracked_bits, TRACKED_BITS_BYTES);
 	mcpwarden_bpf__destroy(l->skel);
 	if (l->cgroup_fd >= 0)
 		close(l->cgroup_fd);
@@ -397,8 +443,15 @@ int loader_track(struct loader *l, uint32_t tgid, uint64_t start_ns, uint32_t ro
 		.reason = reason,
 	};
 
+	bit_set(l->tracked_bits, tgid);         /* first, as the programs do (tracked_bits) */
 	return bpf_map__update_elem(l->skel->maps.tracked, &tgid, sizeof(tgid), &t, sizeof(t),
 				    BPF_ANY);
+}
+
+bool loader_tracked_bit(const struct loader *l, uint32_t tgid)
+{
+	return tgid >= MW_PID_LIMIT ||
+	       (__atomic_load_n(&l->tracked_bits[tgid / 64], __ATOMIC_RELAXED) >> (tgid % 64)) & 1;
 }
 
 bool loader_is_tracked(const struct loader *l, uint32_t tgid)

@@ -60,6 +60,9 @@ int loader_events_fd(const struct loader *l);
 int loader_track(struct loader *l, uint32_t tgid, uint64_t start_ns, uint32_t root,
 		 enum mw_track_reason reason);
 bool loader_is_tracked(const struct loader *l, uint32_t tgid);
+/* The process's bit in the kernel's tracked-process bitmap (set for every tracked process;
+ * cleared by the kernel when the process exits). */
+bool loader_tracked_bit(const struct loader *l, uint32_t tgid);
 int loader_untrack(struct loader *l, uint32_t tgid);
 /* Every entry of the tracked map, and of the channels map (what a pinned map carried over). */
 int loader_tracked_each(struct loader *l, void (*fn)(void *ctx, uint32_t tgid,

@@ -43,6 +43,10 @@
 /* Map sizes. */
 #define MW_TRACKED_MAX          16384u
 #define MW_CHANNELS_MAX         16384u
+/* The tracked-process bitmap: one bit per possible tgid (PID_MAX_LIMIT on 64-bit kernels),
+ * in 64-bit words: 512 KiB. */
+#define MW_PID_LIMIT            (1u << 22)
+#define MW_TRACKED_BITS_WORDS   (MW_PID_LIMIT / 64u)
 /* 8 MiB: the collector maps the data pages twice, so this is 16 MiB of its RSS. Measured
  * lossless for 200 MiB bursts of 1 MiB messages and for 80k small messages/s in the default
  * payload mode (docs/performance.md, f); --payload full and long collector stalls want more. */

@@ -249,6 +249,21 @@ static void child_fork_pipe(void *arg)
 	waitpid(g, NULL, 0);
 }
 
+/* Forks a grandchild that waits to be killed and reports its pid on f->wr. */
+static void child_fork_report(void *arg)
+{
+	struct fds *f = arg;
+	pid_t g = fork();
+
+	if (g == 0) {
+		pause();
+		_exit(0);
+	}
+	if (g < 0 || write(f->wr, &g, sizeof(g)) != sizeof(g))
+		_exit(4);
+	waitpid(g, NULL, 0);
+}
+
 static void child_read_all(void *arg)
 {
 	struct fds *f = arg;
@@ -387,6 +402,37 @@ static void test_fork_inherits_and_bytes_once(void)
 	if (r)
 		CHECK_MEM(r->data, r->u.p.len, "abc\n", 4);
 	CHECK_EQ(count(MW_EV_EXIT, fk->h.tgid), 1);
+}
+
+/* The bitmap the programs test before the tracked map: set by user space and by the kernel
+ * (fork) for every tracked process, clear once it has exited. */
+static void test_tracked_bits_follow_the_set(void)
+{
+	int go[2], p[2];
+	struct fds f;
+	pid_t pid, g = 0;
+
+	reset();
+	CHECK_EQ(pipe(p), 0);
+	f.wr = p[1];
+	pid = spawn(go, child_fork_report, &f);
+	CHECK(!loader_tracked_bit(T.l, (uint32_t)pid));
+	track_pid(pid);
+	CHECK(loader_tracked_bit(T.l, (uint32_t)pid));
+	CHECK_EQ(write(go[1], "g", 1), 1);
+	CHECK_EQ(read(p[0], &g, sizeof(g)), (ssize_t)sizeof(g));
+	CHECK(g > 0 && loader_is_tracked(T.l, (uint32_t)g));
+	CHECK(g > 0 && loader_tracked_bit(T.l, (uint32_t)g));
+	if (g > 0)
+		kill(g, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(go[1]);
+	pump();
+	CHECK(!loader_tracked_bit(T.l, (uint32_t)g));
+	CHECK(!loader_tracked_bit(T.l, (uint32_t)pid));
+	CHECK(!loader_is_tracked(T.l, (uint32_t)pid));
+	close(p[0]);
+	close(p[1]);
 }
 
 static void test_writev_chunks_on_unix_socket(void)
@@ -1600,6 +1646,8 @@ static void test_pins_outlive_the_loader(void)
 	CHECK_EQ(held.n, 0);
 	CHECK_EQ(loader_tracked_each(l, on_tracked, &seen), 0);
 	CHECK(seen.found);
+	CHECK(loader_tracked_bit(l, PIN_TEST_TGID));    /* set from the inherited entry */
+	CHECK(!loader_tracked_bit(l, PIN_TEST_TGID + 1));
 	CHECK_EQ(seen.t.start_tick, PIN_TEST_TICK);
 	CHECK_EQ(seen.t.root_tgid, 1);
 	CHECK_EQ(seen.t.reason, MW_TRACK_TRAFFIC);
@@ -1665,6 +1713,7 @@ int main(void)
 		UNIT_TEST(test_tracked_pipe_write),
 		UNIT_TEST(test_untracked_not_captured),
 		UNIT_TEST(test_fork_inherits_and_bytes_once),
+		UNIT_TEST(test_tracked_bits_follow_the_set),
 		UNIT_TEST(test_writev_chunks_on_unix_socket),
 		UNIT_TEST(test_recvmsg_read_captured),
 		UNIT_TEST(test_detect_initialize_read),
