@@ -170,6 +170,8 @@ def summarize_tracked(raw):
     mon = [r for r in raw if r["bench"] == "tools_call" and r["variant"] == "mcpwarden"]
     att = [r for r in raw if r["bench"] == "tools_call" and r["variant"] == "attached"]
     pau = [r for r in raw if r["bench"] == "tools_call" and r["variant"] == "paused"]
+    if not base:
+        return None                     # b was not run (BENCH_ONLY)
     a = med([r["data"]["calls_per_s"] for r in att])
     p = med([r["data"]["calls_per_s"] for r in pau])
     b = med([r["data"]["calls_per_s"] for r in base])
@@ -287,17 +289,29 @@ def print_table(res):
     print()
     print(f"mcpwarden benchmarks ({res['machine']['cpu']}, {res['machine']['nproc']} CPUs, "
           f"kernel {res['machine']['kernel']}; medians of {res['rounds']} interleaved rounds,"
-          f" {res['run']['tracked_rounds']} for b)")
+          f" {res['run']['tracked_rounds']} for b; sections {res['run'].get('sections', 'abcdef')})")
+    print_untracked(res["untracked"])
+    print_tracked(res["tracked"])
+    print_decode_actions(res)
+
+
+def print_untracked(rows):
+    if not rows:
+        return
     print()
     print("a. untracked process, syscalls/s      baseline   mcpwarden   slowdown  +ns/call"
           "  target  met   floor: slowdown  +ns/call")
-    for u in res["untracked"]:
+    for u in rows:
         print(f"   {u['case']:<32} {fmt(u['baseline_ops_per_s']):>11} {fmt(u['mcpwarden_ops_per_s']):>11}"
               f"   {fmt(u['slowdown'], 3):>6}x {fmt(u['ns_per_syscall_added']):>8}"
               f"  <={u['target_max']:.2f}x  {yes(u['met'])}"
               f"          {fmt(u.get('floor_slowdown'), 3):>6}x {fmt(u.get('floor_ns_per_syscall_added')):>8}")
     print("   (floor: an empty program on each of mcpwarden's syscall tracepoints, bench/floor.c)")
-    t = res["tracked"]
+
+
+def print_tracked(t):
+    if not t:
+        return
     print()
     print("b. tracked server, tools/call/s       baseline   mcpwarden      ratio"
           "            target  met")
@@ -334,9 +348,13 @@ def print_table(res):
             print(f"   {name:<20} {fmt(c['client_user_us']):>7} /{fmt(c['client_sys_us']):>4}"
                   f"    {fmt(c['server_user_us']):>6} /{fmt(c['server_sys_us']):>4}"
                   f"   {fmt(c['mcpwarden_us']):>9} {fmt(c['total_us']):>8}")
-    print()
-    print("c. collector decode (one core)    msgs/s (best)     MB/s  peak RSS KiB"
-          "    target  met")
+
+
+def print_decode_actions(res):
+    if res["decode"]:
+        print()
+        print("c. collector decode (one core)    msgs/s (best)     MB/s  peak RSS KiB"
+              "    target  met")
     for d in res["decode"]:
         tgt = f">={d['target_min'] // 1000}k/s" if d["target_min"] else "-"
         print(f"   {d['case']:<27} {fmt(d['msgs_per_s']):>8} ({fmt(d['msgs_per_s_best'])})"
@@ -374,7 +392,7 @@ def summary(raw_path, meta_path, out_path):
         print(f"WARNING: up to {run['other_monitors_max']} other mcpwarden process(es) and"
               f" {run['foreign_bpf_links_max']} tracing BPF link(s) were active before runs:"
               " the numbers above are skewed")
-    return 0 if res["tracked"]["capture_ok"] else 3
+    return 0 if not res["tracked"] or res["tracked"]["capture_ok"] else 3
 
 
 def main(argv):

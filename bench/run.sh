@@ -30,7 +30,8 @@
 # BENCH_DECODE_PAIRS (25000), BENCH_ACTION_SECONDS (0.4: target length of one action_loop run;
 # the exec loop runs 2.5 times as long), BENCH_WAIT_QUIET (0: before each run, seconds to wait for a host
 # with no other mcpwarden and no tracing BPF programs; the run goes on regardless afterwards,
-# and results.json records what was seen).
+# and results.json records what was seen), BENCH_ONLY (abdef: the sections to run, e.g. "ab" to
+# re-measure a and b alone; the report leaves out the others).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -43,6 +44,7 @@ LOOP_SECONDS=${BENCH_LOOP_SECONDS:-0.4}
 DECODE_PAIRS=${BENCH_DECODE_PAIRS:-25000}
 ACTION_SECONDS=${BENCH_ACTION_SECONDS:-0.4}
 WAIT_QUIET_S=${BENCH_WAIT_QUIET:-0}
+ONLY=${BENCH_ONLY:-abcdef}
 QUIET_POLL_S=5
 READY_TIMEOUT_S=30
 SETTLE_TIMEOUT_S=10
@@ -226,8 +228,14 @@ write_meta() {
 	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 	python3 - "$BENCH/meta.json" <<EOF
 import json, sys
-with open("$BENCH/untracked.r1.jsonl", encoding="utf-8") as f:
-    programs = json.loads(f.readline()).get("programs", [])
+programs = []
+for name in ("untracked.r1.jsonl", "tools_call.mcpwarden.jsonl"):
+    try:
+        with open("$BENCH/" + name, encoding="utf-8") as f:
+            programs = json.loads(f.readline()).get("programs", [])
+        break
+    except FileNotFoundError:
+        pass
 meta = {
     "machine": {"cpu": """${cpu:-unknown}""", "nproc": $(nproc), "kernel": "$(uname -r)",
                 "cpu_family_model": "$(lscpu 2>/dev/null | awk -F: '/^CPU family/ {f=$2} /^Model:/ {m=$2} END {gsub(/ /, "", f); gsub(/ /, "", m); print f "/" m}')",
@@ -236,7 +244,7 @@ meta = {
     "run": {"date": "$START_DATE", "seconds": $SECONDS, "rounds": $ROUNDS, "tracked_rounds": $TRACKED_ROUNDS, "calls": $CALLS,
             "warmup": $WARMUP, "loop_seconds": $LOOP_SECONDS, "decode_pairs": $DECODE_PAIRS,
             "mcpwarden_version": """$("$MW" --version 2>&1 | head -n1)""",
-            "git": "$GIT_REV", "binary_current": $( [ "$BINARY_CURRENT" = true ] && echo True || echo False),
+            "git": "$GIT_REV", "sections": "$ONLY", "binary_current": $( [ "$BINARY_CURRENT" = true ] && echo True || echo False),
             "programs": programs,
             "other_monitors_max": $MAX_OTHERS, "foreign_bpf_links_max": $MAX_LINKS},
 }
@@ -637,19 +645,29 @@ bench_actions() {
 	done
 }
 
+# want LETTER: is that section among BENCH_ONLY?
+want() {
+	[[ $ONLY == *"$1"* ]]
+}
+
 main() {
 	local rc=0
 
+	[[ $ONLY =~ ^[abcdef]+$ ]] || die "BENCH_ONLY='$ONLY': give section letters among abcdef"
 	preflight
 	build
 	check_quiet
-	bench_untracked
-	bench_tracked
-	bench_decode
-	bench_actions
-	bench/enforce.sh "$MW" "$BENCH" >&2 || die "bench/enforce.sh failed"
-	MCPWARDEN=$MW python3 bench/load.py --out "$BENCH/load.json" >&2 ||
-		die "bench/load.py failed or lost messages (see $BENCH/load.json)"
+	! want a || bench_untracked
+	! want b || bench_tracked
+	! want c || bench_decode
+	! want d || bench_actions
+	if want e; then
+		bench/enforce.sh "$MW" "$BENCH" >&2 || die "bench/enforce.sh failed"
+	fi
+	if want f; then
+		MCPWARDEN=$MW python3 bench/load.py --out "$BENCH/load.json" >&2 ||
+			die "bench/load.py failed or lost messages (see $BENCH/load.json)"
+	fi
 	write_meta
 	python3 bench/report.py summary "$RAW" "$BENCH/meta.json" "$BENCH/results.json" || rc=$?
 	log "results: $BENCH/results.json"
