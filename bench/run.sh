@@ -255,23 +255,30 @@ EOF
 # ---- mcpwarden ----
 
 # mw_start JSONL [OPTION...]: start mcpwarden and wait for its ready record.
+# wait_ready PID OUT WHAT: until OUT holds a ready record; dies, naming WHAT and its stderr
+# (OUT.err), if the process exits first or READY_TIMEOUT_S pass.
+wait_ready() {
+	local pid=$1 out=$2 what=$3 deadline=$((SECONDS + READY_TIMEOUT_S))
+
+	until grep -q '"event":"ready"' "$out" 2>/dev/null; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid" || true
+			die "$what exited before it was ready: $(cat "$out.err")"
+		fi
+		[ "$SECONDS" -lt "$deadline" ] ||
+			die "$what wrote no ready record to $out within ${READY_TIMEOUT_S}s"
+		sleep 0.05
+	done
+}
+
 mw_start() {
-	local jsonl=$1 deadline=$((SECONDS + READY_TIMEOUT_S))
+	local jsonl=$1
 
 	shift
 	rm -f "$jsonl"
 	"$MW" --quiet --jsonl "$jsonl" "$@" 2>"$jsonl.err" &
 	MW_PID=$!
-	until grep -q '"event":"ready"' "$jsonl" 2>/dev/null; do
-		if ! kill -0 "$MW_PID" 2>/dev/null; then
-			wait "$MW_PID" || true
-			MW_PID=
-			die "mcpwarden exited before it was ready: $(cat "$jsonl.err")"
-		fi
-		[ "$SECONDS" -lt "$deadline" ] ||
-			die "mcpwarden wrote no ready record to $jsonl within ${READY_TIMEOUT_S}s"
-		sleep 0.05
-	done
+	wait_ready "$MW_PID" "$jsonl" mcpwarden
 	MW_CPU0=$(mw_cpu_ticks)
 }
 
@@ -362,19 +369,11 @@ run_loops() {
 
 # floor_start: empty programs on mcpwarden's syscall tracepoints (bench/floor.c), attached.
 floor_start() {
-	local out="$BENCH/floor.out" deadline=$((SECONDS + READY_TIMEOUT_S))
+	local out="$BENCH/floor.out"
 
 	"$BENCH/floor" "$(dirname "$MW")/mcpwarden.bpf.o" >"$out" 2>"$out.err" &
 	SNOOP_PID=$!
-	until grep -q '"ready"' "$out" 2>/dev/null; do
-		if ! kill -0 "$SNOOP_PID" 2>/dev/null; then
-			wait "$SNOOP_PID" || true
-			SNOOP_PID=
-			die "bench/floor exited before it was ready: $(cat "$out.err")"
-		fi
-		[ "$SECONDS" -lt "$deadline" ] || die "bench/floor did not attach within ${READY_TIMEOUT_S}s"
-		sleep 0.05
-	done
+	wait_ready "$SNOOP_PID" "$out" bench/floor
 }
 
 floor_stop() {

@@ -6,6 +6,7 @@
 
 #include "actions.h"
 #include "evfmt.h"
+#include "jline.h"
 
 #define ADDR_LEN     64
 #define ACCESS_LEN   48
@@ -13,17 +14,11 @@
 #define WAIT_CORE    0x80
 
 /* A JSON string from kernel bytes (bounded; bytes that are not UTF-8 become '?'). */
+/* Text from the kernel (at most max bytes, NUL-terminated when shorter) as a JSON string: bytes
+ * that are not UTF-8 become U+FFFD, as in process objects (jline_lossy). NULL: out of memory. */
 static json_t *jtext(const char *s, size_t max)
 {
-	size_t n = strnlen(s, max);
-	char buf[MW_RPATH_MAX + MW_ARGS_MAX];
-	json_t *j = json_stringn(s, n);
-
-	if (j || n >= sizeof(buf))
-		return j ? j : json_string("?");
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (unsigned char)s[i] < 0x80 ? s[i] : '?';
-	return json_stringn(buf, n);
+	return jline_lossy(s, strnlen(s, max));
 }
 
 static json_t *result_json(int64_t ret, const char *ok_key)

@@ -392,38 +392,66 @@ static bool fd_writes(int dirfd, const char *fd, bool *writes)
 
 /* Does process tgid hold an fd whose link reads exactly want (for a pipe: open for writing
  * when writer, for reading otherwise)? */
-static bool holds(uint32_t tgid, const char *want, bool is_pipe, bool writer)
+/* Each numbered fd of the process, at most max of them, with its link text ("pipe:[N]",
+ * "socket:[N]", a path): fn returns true to stop the walk. -errno when /proc/PID/fd cannot be
+ * opened. */
+static int fd_links_each(uint32_t tgid, unsigned int max,
+			 bool (*fn)(void *ctx, const char *fd, const char *link), void *ctx)
 {
 	char path[64], link[64];
-	DIR *d;
-	struct dirent *de;
 	unsigned int seen = 0;
-	bool found = false, w;
-	int info;
+	struct dirent *de;
+	DIR *d;
 
 	snprintf(path, sizeof(path), "/proc/%u/fd", tgid);
 	d = opendir(path);
 	if (!d)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%u/fdinfo", tgid);
-	info = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	while (!found && (de = readdir(d)) && seen++ < MW_PEER_SCAN_FDS_MAX) {
+		return -errno;
+	while ((de = readdir(d)) && seen < max) {
 		ssize_t n;
 
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
+		seen++;
 		n = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
 		if (n <= 0)
 			continue;
 		link[n] = '\0';
-		if (strcmp(link, want))
-			continue;
-		found = !is_pipe || (info >= 0 && fd_writes(info, de->d_name, &w) && w == writer);
+		if (fn(ctx, de->d_name, link))
+			break;
 	}
-	if (info >= 0)
-		close(info);
 	closedir(d);
-	return found;
+	return 0;
+}
+
+struct holds_ctx {
+	const char *want;
+	bool is_pipe, writer, found;
+	int info;                       /* /proc/PID/fdinfo, -1 if it could not be opened */
+};
+
+static bool holds_one(void *ctx, const char *fd, const char *link)
+{
+	struct holds_ctx *h = ctx;
+	bool w;
+
+	if (strcmp(link, h->want))
+		return false;
+	h->found = !h->is_pipe || (h->info >= 0 && fd_writes(h->info, fd, &w) && w == h->writer);
+	return h->found;
+}
+
+static bool holds(uint32_t tgid, const char *want, bool is_pipe, bool writer)
+{
+	struct holds_ctx h = { .want = want, .is_pipe = is_pipe, .writer = writer };
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%u/fdinfo", tgid);
+	h.info = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd_links_each(tgid, MW_PEER_SCAN_FDS_MAX, holds_one, &h);
+	if (h.info >= 0)
+		close(h.info);
+	return h.found;
 }
 
 #define SOCKETS_INITIAL 64
@@ -435,46 +463,51 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+struct inode_list {
+	uint64_t *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static bool add_socket(void *ctx, const char *fd, const char *link)
+{
+	struct inode_list *l = ctx;
+	unsigned long long ino;
+	uint64_t *bigger;
+
+	(void)fd;
+	if (sscanf(link, "socket:[%llu]", &ino) != 1)
+		return false;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : SOCKETS_INITIAL;
+		bigger = realloc(l->v, l->cap * sizeof(*l->v));
+		if (!bigger) {
+			l->oom = true;
+			return true;
+		}
+		l->v = bigger;
+	}
+	l->v[l->n++] = ino;
+	return false;
+}
+
 int proc_socket_inodes(uint32_t tgid, uint64_t **out, size_t *n)
 {
-	char path[64], link[64];
-	unsigned long long ino;
-	size_t cap = 0;
-	uint64_t *v = NULL, *bigger;
-	struct dirent *de;
-	DIR *d;
+	struct inode_list l = { 0 };
+	int rc = fd_links_each(tgid, UINT_MAX, add_socket, &l);
 
 	*out = NULL;
 	*n = 0;
-	snprintf(path, sizeof(path), "/proc/%u/fd", tgid);
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		ssize_t len = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
-
-		if (len <= 0)
-			continue;
-		link[len] = '\0';
-		if (sscanf(link, "socket:[%llu]", &ino) != 1)
-			continue;
-		if (*n == cap) {
-			cap = cap ? 2 * cap : SOCKETS_INITIAL;
-			bigger = realloc(v, cap * sizeof(*v));
-			if (!bigger) {
-				free(v);
-				closedir(d);
-				*n = 0;
-				return -ENOMEM;
-			}
-			v = bigger;
-		}
-		v[(*n)++] = ino;
+	if (!rc && l.oom)
+		rc = -ENOMEM;
+	if (rc) {
+		free(l.v);
+		return rc;
 	}
-	closedir(d);
-	if (*n)
-		qsort(v, *n, sizeof(*v), cmp_u64);
-	*out = v;
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), cmp_u64);
+	*out = l.v;
+	*n = l.n;
 	return 0;
 }
 
