@@ -117,12 +117,11 @@ static __always_inline enum mw_opener starts_opener(const void *ubuf, __u64 len)
 }
 
 #define MW_HEAD_MASK (MW_DETECT_HEAD - 1)
-#define MW_HEAD_END_LEN 4               /* "\r\n\r\n" */
-#define MW_HEAD_PROBES 8                /* 4-byte blocks looked at per bpf_loop iteration */
-#define MW_HEAD_STEP (MW_HEAD_PROBES * MW_HEAD_END_LEN)
+#define MW_HEAD_WORDS 8                 /* words looked at per bpf_loop iteration */
+#define MW_HEAD_STEP (MW_HEAD_WORDS * MW_WORD)
 
 _Static_assert((MW_DETECT_HEAD & MW_HEAD_MASK) == 0, "MW_DETECT_HEAD is a power of two");
-_Static_assert(MW_HEAD_MASK + MW_HEAD_END_LEN <= MW_CHUNK_MAX, "head fits the scratch area");
+_Static_assert(MW_HEAD_MASK + MW_WORD <= MW_CHUNK_MAX, "head fits the scratch area");
 
 struct head_ctx {
 	const char *buf;        /* the per-CPU scratch copy of the head of the request */
@@ -130,36 +129,49 @@ struct head_ctx {
 	__u32 body;             /* offset of the body, 0 until the end of the headers is found */
 };
 
-static __always_inline bool head_end_at(const char *buf, __u32 at)
+/* The lowest byte of a word whose high bit is set in mask (mask != 0). */
+static __always_inline __u32 first_marked_byte(__u64 mask)
 {
-	const char *p = &buf[at & MW_HEAD_MASK];
+	__u32 j = 0;
 
-	return p[0] == '\r' && p[1] == '\n' && p[2] == '\r' && p[3] == '\n';
+	for (; j < MW_WORD - 1; j++)
+		if ((mask >> (j * 8 + 7)) & 1)
+			break;
+	return j;
 }
 
-/* The end of the headers is searched for a block of 4 start positions at a time: every
- * "\r\n\r\n" starting in [at, at + 4) covers the byte at + 3, so a block whose last byte is
- * neither CR nor LF is skipped after one compare. */
+/*
+ * Eight bytes at a time: the bytes that end "\r\n\r\n" are found with word operations (byte j
+ * of w is the candidate last byte; the same word shifted by 1, 2 and 3 bytes, with the end of the
+ * previous word shifted in, gives the three bytes before it). Header lines end in CRLF every few
+ * dozen bytes, but a blank line only once. Bytes past len are stale: a match ending there is
+ * not taken (and any match within len would come first).
+ */
 static long head_step(__u32 step, void *data)
 {
 	struct head_ctx *c = data;
-	__u32 i = step * MW_HEAD_STEP;
 
-	for (__u32 k = 0; k < MW_HEAD_PROBES; k++) {
-		__u32 at = i + k * MW_HEAD_END_LEN;
-		char last;
+	for (__u32 k = 0; k < MW_HEAD_WORDS; k++) {
+		__u32 i = (step * MW_HEAD_WORDS + k) * MW_WORD, end;
+		__u64 w, prev = 0, hits;
 
-		if (at + MW_HEAD_END_LEN > c->len)
+		if (i >= c->len)
 			return 1;
-		last = c->buf[(at + MW_HEAD_END_LEN - 1) & MW_HEAD_MASK];
-		if (last != '\r' && last != '\n')
+		w = *(const __u64 *)&c->buf[i & MW_HEAD_MASK];
+		hits = bytes_equal(w, '\n');
+		if (!hits)
+			continue;       /* most words of a header hold no line end */
+		if (i)
+			prev = *(const __u64 *)&c->buf[(i - MW_WORD) & MW_HEAD_MASK];
+		hits &= bytes_equal((w << 8) | (prev >> 56), '\r') &
+		       bytes_equal((w << 16) | (prev >> 48), '\n') &
+		       bytes_equal((w << 24) | (prev >> 40), '\r');
+		if (!hits)
 			continue;
-		for (__u32 j = 0; j < MW_HEAD_END_LEN; j++) {
-			if (at + j + MW_HEAD_END_LEN <= c->len && head_end_at(c->buf, at + j)) {
-				c->body = at + j + MW_HEAD_END_LEN;
-				return 1;
-			}
-		}
+		end = i + first_marked_byte(hits) + 1;
+		if (end <= c->len)
+			c->body = end;
+		return 1;
 	}
 	return 0;
 }

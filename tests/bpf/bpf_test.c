@@ -1255,11 +1255,13 @@ static void check_detected(pid_t pid, const char *bytes, size_t n)
 
 /* An initialize POST whose Authorization header pushes the body past MW_DETECT_SCAN; the end
  * of the headers at each offset modulo 4 (the search looks at blocks of 4). */
+#define POST_ALIGNMENTS 8               /* the words of the kernel's header search */
+
 static void test_detect_post_long_headers(void)
 {
 	static char req[POST_MAX];
 
-	for (size_t extra = 0; extra < 4; extra++) {
+	for (size_t extra = 0; extra < POST_ALIGNMENTS; extra++) {   /* the end at each byte of a word */
 		size_t n = make_post(req, sizeof(req), JWT_LEN + extra, INIT_BODY);
 		pid_t pid;
 
