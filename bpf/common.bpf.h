@@ -133,31 +133,38 @@ static __always_inline void fill_hdr(struct mw_event_hdr *h, __u16 type,
 	h->start_ns = task_start_ns(task);
 }
 
+/* The word of tracked_bits that holds tgid's bit; NULL past MW_PID_LIMIT. */
+static __always_inline __u64 *tracked_word(__u32 tgid)
+{
+	__u32 word = tgid / 64;
+
+	return bpf_map_lookup_elem(&tracked_bits, &word);
+}
+
 /* Could tgid be tracked? False only when it certainly is not (see tracked_bits). */
 static __always_inline bool maybe_tracked(__u32 tgid)
 {
-	__u32 word = tgid / 64;
-	__u64 *w = bpf_map_lookup_elem(&tracked_bits, &word);
+	__u64 *w = tracked_word(tgid);
 
 	return !w || (*w >> (tgid % 64)) & 1;
 }
 
 static __always_inline void tracked_bit_set(__u32 tgid)
 {
-	__u32 word = tgid / 64;
-	__u64 *w = bpf_map_lookup_elem(&tracked_bits, &word);
+	__u64 *w = tracked_word(tgid);
 
 	if (w)
 		__sync_fetch_and_or(w, 1ull << (tgid % 64));
 }
 
+/* Clear tgid's bit when it is set (an exit of a process never tracked writes nothing). */
 static __always_inline void tracked_bit_clear(__u32 tgid)
 {
-	__u32 word = tgid / 64;
-	__u64 *w = bpf_map_lookup_elem(&tracked_bits, &word);
+	__u64 *w = tracked_word(tgid);
+	__u64 bit = 1ull << (tgid % 64);
 
-	if (w)
-		__sync_fetch_and_and(w, ~(1ull << (tgid % 64)));
+	if (w && (*w & bit))
+		__sync_fetch_and_and(w, ~bit);
 }
 
 /*

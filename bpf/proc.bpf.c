@@ -188,8 +188,7 @@ int BPF_PROG(mw_exit, struct task_struct *task)
 		return 0;               /* other threads of the process are still running */
 	t = current_tracked(task, tgid);
 	if (!t) {
-		if (maybe_tracked(tgid))
-			tracked_bit_clear(tgid);
+		tracked_bit_clear(tgid);        /* a bit without an entry */
 		return 0;
 	}
 	root = t->root_tgid;

@@ -13,7 +13,6 @@
 #define WAIT_SIGMASK 0x7f
 #define WAIT_CORE    0x80
 
-/* A JSON string from kernel bytes (bounded; bytes that are not UTF-8 become '?'). */
 /* Text from the kernel (at most max bytes, NUL-terminated when shorter) as a JSON string: bytes
  * that are not UTF-8 become U+FFFD, as in process objects (jline_lossy). NULL: out of memory. */
 static json_t *jtext(const char *s, size_t max)

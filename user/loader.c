@@ -271,6 +271,28 @@ int loader_configure(struct loader *l, const struct loader_opts *o, struct mw_er
 	return o->pin_dir ? reuse_pins(l, o->pin_dir, err) : 0;
 }
 
+/* Every entry of a map: keys first (an entry fn removes does not upset the walk). */
+static int map_each(const struct bpf_map *m, void (*fn)(void *ctx, const void *key,
+		    const void *val), void *ctx)
+{
+	size_t ksz = bpf_map__key_size(m), vsz = bpf_map__value_size(m);
+	unsigned char *keys = calloc(bpf_map__max_entries(m), ksz), *val = calloc(1, vsz);
+	unsigned int n = 0;
+	int rc = 0;
+
+	if (!keys || !val)
+		rc = -ENOMEM;
+	while (!rc && n < bpf_map__max_entries(m) &&
+	       !bpf_map__get_next_key(m, n ? keys + (n - 1) * ksz : NULL, keys + n * ksz, ksz))
+		n++;
+	for (unsigned int i = 0; !rc && i < n; i++)
+		if (!bpf_map__lookup_elem(m, keys + i * ksz, ksz, val, vsz, 0))
+			fn(ctx, keys + i * ksz, val);
+	free(keys);
+	free(val);
+	return rc;
+}
+
 #define TRACKED_BITS_BYTES ((size_t)MW_TRACKED_BITS_WORDS * sizeof(uint64_t))
 
 static void bit_set(uint64_t *bits, uint32_t tgid)
@@ -287,9 +309,6 @@ static void inherited_bit(void *ctx, const void *key, const void *val)
 	memcpy(&tgid, key, sizeof(tgid));
 	bit_set(ctx, tgid);
 }
-
-static int map_each(const struct bpf_map *m, void (*fn)(void *ctx, const void *key,
-		    const void *val), void *ctx);
 
 /* Map the tracked-process bitmap and set the bit of every entry a pinned tracked map brought
  * from an earlier run (before any program runs: the bitmap itself is not pinned). */
@@ -465,28 +484,6 @@ bool loader_is_tracked(const struct loader *l, uint32_t tgid)
 int loader_untrack(struct loader *l, uint32_t tgid)
 {
 	return bpf_map__delete_elem(l->skel->maps.tracked, &tgid, sizeof(tgid), 0);
-}
-
-/* Every entry of a map: keys first (an entry fn removes does not upset the walk). */
-static int map_each(const struct bpf_map *m, void (*fn)(void *ctx, const void *key,
-		    const void *val), void *ctx)
-{
-	size_t ksz = bpf_map__key_size(m), vsz = bpf_map__value_size(m);
-	unsigned char *keys = calloc(bpf_map__max_entries(m), ksz), *val = calloc(1, vsz);
-	unsigned int n = 0;
-	int rc = 0;
-
-	if (!keys || !val)
-		rc = -ENOMEM;
-	while (!rc && n < bpf_map__max_entries(m) &&
-	       !bpf_map__get_next_key(m, n ? keys + (n - 1) * ksz : NULL, keys + n * ksz, ksz))
-		n++;
-	for (unsigned int i = 0; !rc && i < n; i++)
-		if (!bpf_map__lookup_elem(m, keys + i * ksz, ksz, val, vsz, 0))
-			fn(ctx, keys + i * ksz, val);
-	free(keys);
-	free(val);
-	return rc;
 }
 
 struct typed_walk {

@@ -390,8 +390,6 @@ static bool fd_writes(int dirfd, const char *fd, bool *writes)
 	return true;
 }
 
-/* Does process tgid hold an fd whose link reads exactly want (for a pipe: open for writing
- * when writer, for reading otherwise)? */
 /* Each numbered fd of the process, at most max of them, with its link text ("pipe:[N]",
  * "socket:[N]", a path): fn returns true to stop the walk. -errno when /proc/PID/fd cannot be
  * opened. */
@@ -441,6 +439,8 @@ static bool holds_one(void *ctx, const char *fd, const char *link)
 	return h->found;
 }
 
+/* Does process tgid hold an fd whose link reads exactly want (for a pipe: open for writing
+ * when writer, for reading otherwise)? */
 static bool holds(uint32_t tgid, const char *want, bool is_pipe, bool writer)
 {
 	struct holds_ctx h = { .want = want, .is_pipe = is_pipe, .writer = writer };
