@@ -56,6 +56,13 @@ struct {
 } channels SEC(".maps") __weak;
 
 struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MW_WRITERS_MAX);
+	__type(key, __u64);
+	__type(value, struct mw_writer);
+} writers SEC(".maps") __weak;
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, MW_RINGBUF_DEFAULT_MB << 20);
 } events SEC(".maps") __weak;

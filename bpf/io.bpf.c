@@ -7,8 +7,13 @@
  * resolved to a channel, and the bytes the syscall moved (its return value) are copied in chunks
  * of at most MW_CHUNK_MAX, each tagged with the channel and its byte offset. The channel offset
  * advances by the full return value even when chunks are lost, so user space sees every hole.
- * Each byte is captured once: when a tracked process writes into a channel (noted at syscall
- * entry, before the bytes can reach a reader) only the write side is captured.
+ * Each byte is captured once: bytes that come through a writing end marked in the writers map
+ * (struct mw_writer) are left by a tracked reader to their tracked writer. The ends tracked
+ * processes make (pipe, pipe2, socketpair) are marked as they are made, before a byte can go
+ * through them; any other end at the exit of each write of a tracked process. So a write runs
+ * one program, at its exit. What a tracked reader takes from an end not marked yet (a channel
+ * made before both of its ends were tracked, at the writer's first write since, when the reader
+ * runs first) can be captured at both ends.
  */
 #include "common.bpf.h"
 #include "enforce.bpf.h"
@@ -184,16 +189,50 @@ static __always_inline bool detect(struct task_struct *task, __u32 tgid, const s
 	return true;
 }
 
-/* The channel's state, created on first use (*fresh set); NULL when the map refuses it. */
-static __always_inline struct mw_channel *channel_get(__u64 chan, bool writer, bool *created)
+/* The channel's state, created on first use (*created set); NULL when the map refuses it. */
+static __always_inline struct mw_channel *channel_get(__u64 chan, bool *created)
 {
-	struct mw_channel fresh = { .writer_tracked = writer };
+	struct mw_channel fresh = {};
 	struct mw_channel *c = bpf_map_lookup_elem(&channels, &chan);
 
 	if (c)
 		return c;
 	*created = !bpf_map_update_elem(&channels, &chan, &fresh, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&channels, &chan);
+}
+
+/* The end the bytes of a pipe or unix socket syscall leave by: the pipe, or for a socket the
+ * caller's own end when it writes and its peer's when it reads (0: a socket without a peer). */
+static __always_inline __u64 writing_end(const struct mw_chan_ref *ref, __u8 op)
+{
+	if (ref->kind == MW_CHAN_PIPE)
+		return ref->chan;
+	return op == MW_OP_WRITE ? ref->local_ino : ref->peer_ino;
+}
+
+static __always_inline void mark_writer(__u64 end, __u32 tgid)
+{
+	struct mw_writer w = { .tgid = tgid };
+
+	if (end && !bpf_map_lookup_elem(&writers, &end))
+		bpf_map_update_elem(&writers, &end, &w, BPF_ANY);
+}
+
+/* Does this side capture the bytes? A tracked writer does, and marks its end so that a
+ * tracked reader does not; a reader does unless the end they left by is marked. TCP: each side
+ * captures its own socket. */
+static __always_inline bool captures_here(const struct mw_chan_ref *ref, __u8 op)
+{
+	__u64 end;
+
+	if (ref->kind == MW_CHAN_TCP)
+		return true;
+	end = writing_end(ref, op);
+	if (op == MW_OP_WRITE) {
+		mark_writer(end, bpf_get_current_pid_tgid() >> 32);
+		return true;
+	}
+	return !end || !bpf_map_lookup_elem(&writers, &end);
 }
 
 /* A TCP channel seen for the first time: its endpoints, from the kernel socket. */
@@ -234,15 +273,15 @@ static __always_inline void capture(struct task_struct *task, const struct io_ar
 	struct mw_channel *ch;
 	bool created = false;
 
-	ch = channel_get(ref->chan, false, &created);
+	if (!captures_here(ref, op))
+		return;                 /* the tracked writer captured these bytes */
+	ch = channel_get(ref->chan, &created);
 	if (!ch) {
 		count_drop(MW_DROP_CHANNEL_FULL, ret);
 		return;
 	}
 	if (created && ref->kind == MW_CHAN_TCP)
 		emit_sock(task, ref, op, root);
-	if (op == MW_OP_READ && ch->writer_tracked)
-		return;                 /* the tracked writer captured these bytes */
 	s = scratch_get();
 	if (!s)
 		return;                 /* a per-CPU array lookup of index 0 does not fail */
@@ -302,21 +341,29 @@ static __always_inline int on_exit(long ret, __u8 sys, __u8 op)
 	return 0;
 }
 
-/* Entry of a write by a tracked process: mark the channel so its reader does not capture. */
-static __always_inline int on_write_enter(int fd)
+/* pipe, pipe2 or socketpair made by a tracked process: it and its children (tracked too) hold
+ * both ends, so both are marked as written by tracked processes before a byte goes through. */
+static __always_inline int on_made(long ret, bool socketpair)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct mw_chan_ref ref = {};
-	struct mw_channel *ch;
-	bool created = false;
+	struct mw_chan_ref ref;
+	struct pt_regs *regs;
+	int fds[2];
 
-	if (!current_tracked(task, tgid) || !resolve_channel(task, fd, MW_OP_WRITE, &ref) ||
-	    ref.kind == MW_CHAN_TCP)
-		return 0;               /* TCP: each side captures its own socket */
-	ch = channel_get(ref.chan, true, &created);
-	if (ch && !ch->writer_tracked)
-		ch->writer_tracked = 1;
+	if (ret || !current_tracked(task, tgid))
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (bpf_probe_read_user(fds, sizeof(fds), (void *)(socketpair ?
+				PT_REGS_PARM4_SYSCALL(regs) : PT_REGS_PARM1_SYSCALL(regs)))) {
+		count_drop(MW_DROP_READ_FAULT, 0);
+		return 0;
+	}
+	for (int i = 0; i < 2; i++) {
+		__builtin_memset(&ref, 0, sizeof(ref));
+		if (resolve_channel(task, fds[i], MW_OP_WRITE, &ref) && ref.kind != MW_CHAN_TCP)
+			mark_writer(ref.local_ino, tgid);
+	}
 	return 0;
 }
 
@@ -327,11 +374,11 @@ static __always_inline int on_write_enter(int fd)
 		return on_exit(ctx->ret, sys, op);                              \
 	}
 
-#define MW_ENTER_WRITE(name)                                                    \
-	SEC("tp/syscalls/sys_enter_" #name)                                     \
-	int mw_enter_##name(struct trace_event_raw_sys_enter *ctx)              \
+#define MW_MADE(name, socketpair)                                               \
+	SEC("tp/syscalls/sys_exit_" #name)                                      \
+	int mw_made_##name(struct trace_event_raw_sys_exit *ctx)                \
 	{                                                                       \
-		return on_write_enter((int)ctx->args[0]);                       \
+		return on_made(ctx->ret, socketpair);                           \
 	}
 
 MW_EXIT(read, MW_SYS_READ, MW_OP_READ)
@@ -343,7 +390,6 @@ MW_EXIT(writev, MW_SYS_WRITEV, MW_OP_WRITE)
 MW_EXIT(sendto, MW_SYS_SENDTO, MW_OP_WRITE)
 MW_EXIT(sendmsg, MW_SYS_SENDMSG, MW_OP_WRITE)
 
-MW_ENTER_WRITE(write)
-MW_ENTER_WRITE(writev)
-MW_ENTER_WRITE(sendto)
-MW_ENTER_WRITE(sendmsg)
+MW_MADE(pipe, false)
+MW_MADE(pipe2, false)
+MW_MADE(socketpair, true)

@@ -34,7 +34,8 @@
 
 #define SIGNAL_TASK_KFUNC "bpf_send_signal_task"
 
-enum { PIN_TRACKED, PIN_CHANNELS, PIN_HELD, PIN_MAPS };    /* the maps that outlive a run */
+/* The maps that outlive a run. */
+enum { PIN_TRACKED, PIN_CHANNELS, PIN_WRITERS, PIN_HELD, PIN_MAPS };
 
 struct loader {
 	struct mcpwarden_bpf *skel;
@@ -190,7 +191,7 @@ static int reuse_pins(struct loader *l, const char *dir, struct mw_error *err)
 {
 	struct bpf_map *maps[PIN_MAPS] = {
 		[PIN_TRACKED] = l->skel->maps.tracked, [PIN_CHANNELS] = l->skel->maps.channels,
-		[PIN_HELD] = l->skel->maps.enf_held,
+		[PIN_WRITERS] = l->skel->maps.writers, [PIN_HELD] = l->skel->maps.enf_held,
 	};
 	int rc = pin_dir_open(dir, err);
 
@@ -465,6 +466,13 @@ int loader_track(struct loader *l, uint32_t tgid, uint64_t start_ns, uint32_t ro
 	bit_set(l->tracked_bits, tgid);         /* first, as the programs do (tracked_bits) */
 	return bpf_map__update_elem(l->skel->maps.tracked, &tgid, sizeof(tgid), &t, sizeof(t),
 				    BPF_ANY);
+}
+
+bool loader_writer_marked(const struct loader *l, uint64_t end)
+{
+	struct mw_writer w;
+
+	return !bpf_map__lookup_elem(l->skel->maps.writers, &end, sizeof(end), &w, sizeof(w), 0);
 }
 
 bool loader_tracked_bit(const struct loader *l, uint32_t tgid)

@@ -59,6 +59,9 @@ int loader_events_fd(const struct loader *l);
 /* Start tracking a process (tgid, start time in ns since boot). */
 int loader_track(struct loader *l, uint32_t tgid, uint64_t start_ns, uint32_t root,
 		 enum mw_track_reason reason);
+/* Is this writing end (a pipe's or a socket's inode) marked in the writers map as written by a
+ * tracked process (struct mw_writer)? */
+bool loader_writer_marked(const struct loader *l, uint64_t end);
 bool loader_is_tracked(const struct loader *l, uint32_t tgid);
 /* The process's bit in the kernel's tracked-process bitmap (set for every tracked process;
  * cleared by the kernel when the process exits). */

@@ -39,8 +39,8 @@ struct pin_map {
 int pin_dir_open(const char *dir, struct mw_error *err);
 /* Before load, each map: what is pinned as dir/NAME, and whether its layout fits. */
 int pin_map_open(struct pin_map *p, struct bpf_map *map, const char *dir, struct mw_error *err);
-/* Then all of them at once: the maps refer to each other (a channel's writer_tracked flag to a
- * tracked process), so they are reused together when every one is pinned and fits, else every
+/* Then all of them at once: the maps refer to each other (a writing end's mark to a tracked
+ * process), so they are reused together when every one is pinned and fits, else every
  * pin there is removed (PIN_REPLACED, with a note) and the maps are created anew. */
 int pin_maps_decide(struct pin_map *pins, unsigned int n, struct mw_error *err);
 /* Close what pin_map_open opened (pin_maps_decide does; for its callers' error paths). */

@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #endif
 
-#define MW_ABI_VERSION 10u
+#define MW_ABI_VERSION 11u
 
 /* Kernel start times are compared at the resolution /proc exposes them (clock ticks). */
 #define MW_USER_HZ      100u
@@ -231,9 +231,10 @@ struct mw_track {
 };
 
 /*
- * The tracked and channels maps are pinned in bpffs (user/pin.c) and outlive a run: a restarted
- * collector reuses them when their type, key and value sizes, entries and flags match. A change
- * to the meaning of struct mw_tracked or struct mw_channel must change one of those too.
+ * The tracked, channels and writers maps are pinned in bpffs (user/pin.c) and outlive a run: a
+ * restarted collector reuses them when their type, key and value sizes, entries and flags match.
+ * A change to the meaning of struct mw_tracked, struct mw_channel or struct mw_writer must
+ * change one of those too.
  */
 
 /* tracked map: key = tgid */
@@ -246,7 +247,18 @@ struct mw_tracked {
 /* channels map: key = channel (inode number of the receiving end) */
 struct mw_channel {
 	__u64 next_off;         /* bytes of this channel accounted for so far */
-	__u32 writer_tracked;   /* a tracked process writes here: capture on the write side only */
+};
+
+/*
+ * writers map: key = the inode number of a writing end (a pipe's, or the writer's own unix
+ * socket), present once a tracked process may write through it. A tracked reader leaves the
+ * bytes that come through a marked end to their tracked writer, so each byte is captured once.
+ * Marked where tracked processes make ends (pipe, pipe2, socketpair: every holder is a tracked
+ * process or its child, tracked too) and at each write of a tracked process (any other end,
+ * and one the LRU map evicted).
+ */
+struct mw_writer {
+	__u32 tgid;             /* who marked it (the maker, the process tracked, or the writer) */
 	__u32 _pad;
 };
 
@@ -257,6 +269,8 @@ struct mw_drop {
 
 _Static_assert(sizeof(struct mw_event_hdr) == 32, "mw_event_hdr layout");
 _Static_assert(sizeof(struct mw_payload) == 80, "mw_payload layout");
+_Static_assert(sizeof(struct mw_channel) == 8, "mw_channel layout");
+_Static_assert(sizeof(struct mw_writer) == 8, "mw_writer layout");
 /* ---- enforcement (mode: enforce): the policy compiled into maps the kernel decides with ---- */
 
 enum mw_enf_action {            /* enf_rules values, low byte; MW_ENF_SCOPE_SERVER above it */
@@ -358,7 +372,6 @@ _Static_assert(sizeof(struct mw_exit) == 40, "mw_exit layout");
 _Static_assert(sizeof(struct mw_track) == 40, "mw_track layout");
 _Static_assert(sizeof(struct mw_tracked) == 16, "mw_tracked layout");
 _Static_assert(sizeof(struct mw_sock) == 32 + 24 + 32, "mw_sock layout");
-_Static_assert(sizeof(struct mw_channel) == 16, "mw_channel layout");
 _Static_assert(sizeof(struct mw_drop) == 16, "mw_drop layout");
 _Static_assert(sizeof(struct mw_enf_server) == 8, "mw_enf_server layout");
 _Static_assert(sizeof(struct mw_enf_ino_key) == 24, "mw_enf_ino_key layout");

@@ -43,6 +43,8 @@
 /* Map sizes. */
 #define MW_TRACKED_MAX          16384u
 #define MW_CHANNELS_MAX         16384u
+/* Writing ends marked as tracked (LRU: an end evicted is marked again at its next write). */
+#define MW_WRITERS_MAX          16384u
 /* The tracked-process bitmap: one bit per possible tgid (PID_MAX_LIMIT on 64-bit kernels),
  * in 64-bit words: 512 KiB. */
 #define MW_PID_LIMIT            (1u << 22)

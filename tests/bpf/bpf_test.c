@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
@@ -194,6 +195,13 @@ static void track_pid(pid_t pid)
 	CHECK_EQ(loader_track(T.l, (uint32_t)pid, start_ns_of(pid), (uint32_t)pid, MW_TRACK_PID), 0);
 }
 
+static uint64_t ino_of(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : st.st_ino;
+}
+
 /* ---- children ---- */
 
 struct fds {
@@ -247,6 +255,24 @@ static void child_fork_pipe(void *arg)
 	if (read(p[0], buf, sizeof(buf)) != 4)
 		_exit(5);
 	waitpid(g, NULL, 0);
+}
+
+/* Makes a pipe (the pipe syscall), a pipe (pipe2) and a unix socketpair, and reports the inodes
+ * of their ends on f->wr; writes nothing through them. */
+static void child_make_ends(void *arg)
+{
+	struct fds *f = arg;
+	int p[2], p2[2], s[2];
+	uint64_t ino[4];
+
+	if (syscall(SYS_pipe, p) || pipe2(p2, O_CLOEXEC) || socketpair(AF_UNIX, SOCK_STREAM, 0, s))
+		_exit(4);
+	ino[0] = ino_of(p[1]);
+	ino[1] = ino_of(p2[1]);
+	ino[2] = ino_of(s[0]);
+	ino[3] = ino_of(s[1]);
+	if (write(f->wr, ino, sizeof(ino)) != sizeof(ino))
+		_exit(5);
 }
 
 /* Forks a grandchild that waits to be killed and reports its pid on f->wr. */
@@ -354,6 +380,7 @@ static void test_tracked_pipe_write(void)
 	CHECK_MEM(r->data, r->u.p.len, "hello world\n", 12);
 	CHECK_EQ(count(MW_EV_EXIT, (uint32_t)pid), 1);
 	CHECK(!loader_is_tracked(T.l, (uint32_t)pid));
+	CHECK(loader_writer_marked(T.l, st.st_ino));    /* its write marked the end */
 	close(p[0]);
 	close(p[1]);
 }
@@ -373,8 +400,45 @@ static void test_untracked_not_captured(void)
 	CHECK_EQ(read(p[0], buf, sizeof(buf)), 12);
 	CHECK_EQ(count(MW_EV_PAYLOAD, (uint32_t)pid), 0);
 	CHECK_EQ(count(MW_EV_EXIT, (uint32_t)pid), 0);
+	CHECK(!loader_writer_marked(T.l, ino_of(p[1])));
 	close(p[0]);
 	close(p[1]);
+}
+
+/* The ends a process makes: marked as written by a tracked process when it is tracked (before
+ * a byte goes through them: its tracked children's bytes are captured once, by the writer),
+ * not otherwise. */
+static void made_ends(bool tracked)
+{
+	int go[2], p[2];
+	struct fds f;
+	uint64_t ino[4];
+	pid_t pid;
+
+	reset();
+	CHECK_EQ(pipe(p), 0);
+	f.wr = p[1];
+	pid = spawn(go, child_make_ends, &f);
+	if (tracked)
+		track_pid(pid);
+	CHECK_EQ(release_and_wait(go, pid), 0);
+	CHECK_EQ(read(p[0], ino, sizeof(ino)), (ssize_t)sizeof(ino));
+	for (unsigned int i = 0; i < 4; i++) {
+		CHECK(ino[i] != 0);
+		CHECK_EQ(loader_writer_marked(T.l, ino[i]), tracked);
+	}
+	close(p[0]);
+	close(p[1]);
+}
+
+static void test_made_ends_marked(void)
+{
+	made_ends(true);
+}
+
+static void test_made_ends_untracked_not_marked(void)
+{
+	made_ends(false);
 }
 
 static void test_fork_inherits_and_bytes_once(void)
@@ -1548,6 +1612,7 @@ static void test_proc_signal_exact(void)
 
 #define PIN_TEST_TGID   424242u
 #define PIN_TEST_TICK   7u
+#define PIN_TEST_END_INO 0x7fffffff0001ull     /* no real inode: a mark only this test makes */
 
 /* A second loader over the same object, loaded with pins in dir but not attached. */
 static struct loader *pinned_loader(const char *dir, unsigned int *npins,
@@ -1573,11 +1638,12 @@ static struct loader *pinned_loader(const char *dir, unsigned int *npins,
 	return l;
 }
 
-/* The tracked map's state, and the state of the maps pinned with it (channels, enf_held). */
+/* The tracked map's state, and the state of the maps pinned with it (channels, writers,
+ * enf_held). */
 static void pins_are(const struct pin_map *pins, unsigned int n, enum pin_state tracked,
 		     enum pin_state others)
 {
-	CHECK_EQ(n, 3);
+	CHECK_EQ(n, 4);
 	for (unsigned int i = 0; i < n; i++)
 		CHECK_EQ(pins[i].state, !strcmp(pins[i].name, "tracked") ? tracked : others);
 }
@@ -1622,6 +1688,8 @@ static void test_pins_outlive_the_loader(void)
 	struct seen_held held = { 0 };
 	uint32_t held_tgid = PIN_TEST_TGID;
 	uint64_t held_start = PIN_TEST_TICK * MW_NS_PER_TICK + 1;
+	uint64_t end = PIN_TEST_END_INO;
+	struct mw_writer mark = { .tgid = PIN_TEST_TGID };
 	struct loader *l;
 	unsigned int n = 0;
 	int fd;
@@ -1635,6 +1703,7 @@ static void test_pins_outlive_the_loader(void)
 		 0);
 	CHECK_EQ(bpf_map_update_elem(loader_map_fd(l, "enf_held"), &held_tgid, &held_start, BPF_ANY),
 		 0);
+	CHECK_EQ(bpf_map_update_elem(loader_map_fd(l, "writers"), &end, &mark, BPF_ANY), 0);
 	loader_close(l);
 	l = pinned_loader(dir, &n, &pins);
 	if (!l)
@@ -1653,6 +1722,8 @@ static void test_pins_outlive_the_loader(void)
 	CHECK_EQ(seen.t.start_tick, PIN_TEST_TICK);
 	CHECK_EQ(seen.t.root_tgid, 1);
 	CHECK_EQ(seen.t.reason, MW_TRACK_TRAFFIC);
+	CHECK(loader_writer_marked(l, end));            /* a writing end the earlier run marked */
+	CHECK(!loader_writer_marked(l, end + 1));
 	loader_close(l);
 	snprintf(path, sizeof(path), "%s/tracked", dir);
 	CHECK_EQ(unlink(path), 0);
@@ -1675,6 +1746,8 @@ static void test_pins_outlive_the_loader(void)
 	}
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/channels", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/writers", dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/enf_held", dir);
 	unlink(path);
@@ -1715,6 +1788,8 @@ int main(void)
 		UNIT_TEST(test_tracked_pipe_write),
 		UNIT_TEST(test_untracked_not_captured),
 		UNIT_TEST(test_fork_inherits_and_bytes_once),
+		UNIT_TEST(test_made_ends_marked),
+		UNIT_TEST(test_made_ends_untracked_not_marked),
 		UNIT_TEST(test_tracked_bits_follow_the_set),
 		UNIT_TEST(test_writev_chunks_on_unix_socket),
 		UNIT_TEST(test_recvmsg_read_captured),

@@ -193,13 +193,14 @@ def check_first_run(recs, srv, gone):
     assert_clean(recs, srv.pid, "run 1")
     pin = recs[0]["pin"]
     check(pin and pin["maps"] == {"tracked": "created", "channels": "created",
-                                  "enf_held": "created"}, "run 1: pin %r" % pin)
+                                  "writers": "created", "enf_held": "created"},
+          "run 1: pin %r" % pin)
 
 
 def check_second_run(recs1, recs, srv, gone, tail):
     pin = recs[0]["pin"]
-    check(pin["maps"] == {"tracked": "reused", "channels": "reused", "enf_held": "reused"},
-          "run 2: pin %r" % pin)
+    check(pin["maps"] == {"tracked": "reused", "channels": "reused", "writers": "reused",
+                          "enf_held": "reused"}, "run 2: pin %r" % pin)
     check(pin["processes_gone"] >= 1, "run 2: the exited server was not dropped: %r" % pin)
     t = tracked_as(recs, srv.pid)
     check(len(t) == 1 and t[0]["reason"] == "pinned" and t[0]["pinned_reason"] == "traffic",
@@ -309,19 +310,21 @@ def incompatible_pin_case(tmp):
     mon = Monitor(tmp, ["--no-default-match"] + pin_args(tmp))
     recs = mon.stop()
     pin = recs[0]["pin"]
-    check(pin["maps"] == {"tracked": "replaced", "channels": "created", "enf_held": "created"},
+    check(pin["maps"] == {"tracked": "replaced", "channels": "created", "writers": "created",
+                          "enf_held": "created"},
           "pin %r" % pin)
     err = mon.stderr()
     check("replaced the pinned map %s/tracked" % d in err and "value 8 B" in err
           and "value 16 B" in err, "stderr: %r" % err)
     again = Monitor(tmp, ["--no-default-match"] + pin_args(tmp))
     check(again.stop()[0]["pin"]["maps"] == {"tracked": "reused", "channels": "reused",
-                                             "enf_held": "reused"},
+                                             "writers": "reused", "enf_held": "reused"},
           "the replacement was not pinned")
     os.unlink(os.path.join(d, "channels"))     # one pin missing: neither is reused
     third = Monitor(tmp, ["--no-default-match"] + pin_args(tmp))
     pin = third.stop()[0]["pin"]
-    check(pin["maps"] == {"tracked": "replaced", "channels": "created", "enf_held": "replaced"},
+    check(pin["maps"] == {"tracked": "replaced", "channels": "created", "writers": "replaced",
+                          "enf_held": "replaced"},
           "pin %r" % pin)
     check("goes with the pinned channels, which is missing" in third.stderr(),
           "stderr: %r" % third.stderr())
