@@ -474,7 +474,10 @@ int monitor_poll(struct monitor *m)
 	httpmcp_expire(m->http, now);
 	mon_sweep_http(m, now);
 	guard_tick(m->guard, now);
-	report_drops(m);
+	if (now - m->drops_read_ns >= MW_DROPS_PERIOD_MS * NSEC_PER_MSEC_U) {
+		report_drops(m);
+		m->drops_read_ns = now;
+	}
 	output_flush(m->out);
 	if (m->stop_at_ns && now >= m->stop_at_ns)
 		return 1;

@@ -32,6 +32,7 @@
 #define GLOBS_MAX        (MW_MATCH_MAX + 8u)
 #define REORDER_WAIT_NS  (200ull * 1000 * 1000)
 #define NSEC_PER_SEC_U   1000000000ull
+#define NSEC_PER_MSEC_U  1000000ull
 #define LINE_LEN         (MW_RPATH_MAX + MW_FPATH_MAX + 64)
 #define CALLS_TXT_LEN    256
 
@@ -63,6 +64,7 @@ struct monitor {
 	struct enforce *enforce;        /* mode: enforce only */
 	struct mw_drop drops[MW_DROP__COUNT];   /* last reported */
 	uint64_t started_ns, stop_at_ns;
+	uint64_t drops_read_ns;         /* when report_drops last ran */
 	uint64_t tracked_total;
 	struct httpmcp *http;
 	struct socks *socks;            /* TCP endpoints by socket inode */
