@@ -3,7 +3,8 @@
 #
 #   a. untracked overhead: bench/write_loop.c doing small write()s to /dev/null and to a pipe,
 #      small read()s from a pipe (plain data, and data starting with '{': the worst case of
-#      traffic detection), and openat()+close() pairs, without and with mcpwarden attached (the
+#      traffic detection), openat()+close() pairs, and getppid() (a syscall without a program of
+#      its own: the tracing slow path every syscall pays), without and with mcpwarden attached (the
 #      process is not tracked), and under bench/floor.c (an empty program on each of mcpwarden's
 #      syscall tracepoints: what any program there costs on this kernel)
 #   b. tracked throughput: bench/tools_call_bench.mjs calling server-everything's echo tool
@@ -338,6 +339,7 @@ LOOP_CASES=(
 	"read-pipe-post-2KiB read-pipe-post 2048"
 	"read-pipe-post-8KiB read-pipe-post 8192"
 	"open-close open-close 64"
+	"getppid getppid 64"
 )
 declare -A LOOP_COUNT
 

@@ -20,6 +20,9 @@
  *                    scanned)
  *   open-close       COUNT openat()s of /dev/null, each followed by close() (two syscalls;
  *                    SIZE is ignored): the file hooks every process passes through
+ *   getppid          COUNT getppid()s (SIZE is ignored): a syscall mcpwarden has no program
+ *                    on, which still takes the kernel's tracing slow path once any syscall
+ *                    tracepoint is attached: what every other syscall of the host pays
  *
  * The pipe modes use one process and both ends of one big pipe: batches of small syscalls
  * are timed, and between batches the pipe is refilled or emptied with big untimed ones, so
@@ -35,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define SIZE_DEFAULT    64u
@@ -52,6 +56,7 @@ enum mode {
 	MODE_READ_PIPE_JSON,
 	MODE_OPEN_CLOSE,
 	MODE_READ_PIPE_POST,
+	MODE_GETPPID,
 };
 
 static const char *const mode_names[] = {
@@ -61,6 +66,7 @@ static const char *const mode_names[] = {
 	[MODE_READ_PIPE_JSON] = "read-pipe-json",
 	[MODE_OPEN_CLOSE] = "open-close",
 	[MODE_READ_PIPE_POST] = "read-pipe-post",
+	[MODE_GETPPID] = "getppid",
 };
 
 struct run {
@@ -245,6 +251,17 @@ static int run_open_close(struct run *r)
 	return 0;
 }
 
+static int run_getppid(struct run *r)
+{
+	uint64_t t0 = now_ns();
+
+	for (uint64_t i = 0; i < r->count; i++)
+		syscall(SYS_getppid);   /* not getppid(): the syscall itself, every time */
+	r->ns = now_ns() - t0;
+	r->syscalls = r->count;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct run *r)
 {
 	unsigned long long count, size = SIZE_DEFAULT;
@@ -282,12 +299,13 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &r)) {
 		fprintf(stderr, "usage: write_loop write-null|write-pipe|read-pipe|read-pipe-json|"
-			"read-pipe-post|open-close COUNT [SIZE]\n  (SIZE: 2..%u bytes, a divisor of %u)\n", SIZE_MAX_BYTES,
+			"read-pipe-post|open-close|getppid COUNT [SIZE]\n  (SIZE: 2..%u bytes, a divisor of %u)\n", SIZE_MAX_BYTES,
 			BLOCK);
 		return 2;
 	}
 	if (r.mode == MODE_WRITE_NULL ? run_null(&r) :
-	    r.mode == MODE_OPEN_CLOSE ? run_open_close(&r) : run_pipe(&r))
+	    r.mode == MODE_OPEN_CLOSE ? run_open_close(&r) :
+	    r.mode == MODE_GETPPID ? run_getppid(&r) : run_pipe(&r))
 		return 1;
 	printf("{\"mode\":\"%s\",\"size\":%zu,\"syscalls\":%llu,\"short\":%llu,\"ns\":%llu,"
 	       "\"ops_per_s\":%.1f}\n", mode_names[r.mode], r.size, (unsigned long long)r.syscalls,
