@@ -185,13 +185,13 @@ static bool conn_open(void *ctx, uint32_t tgid, uint64_t conn)
 
 	if (!w->read || w->tgid != tgid) {
 		free(w->inos);
-		rc = proc_socket_inodes(tgid, &w->inos, &w->n);
+		rc = proc_socket_inodes(tgid, MW_SWEEP_SOCKETS_MAX, &w->inos, &w->n);
 		w->tgid = tgid;
 		w->read = true;
 		w->known = !rc || rc == -ENOENT;
 	}
 	if (!w->known)
-		return true;    /* cannot tell (EACCES, ENOMEM): kept */
+		return true;    /* cannot tell (EACCES, ENOMEM, E2BIG): kept */
 	return proc_inode_in(w->inos, w->n, conn);
 }
 

@@ -465,8 +465,8 @@ static int cmp_u64(const void *a, const void *b)
 
 struct inode_list {
 	uint64_t *v;
-	size_t n, cap;
-	bool oom;
+	size_t n, cap, max;
+	bool oom, over;
 };
 
 static bool add_socket(void *ctx, const char *fd, const char *link)
@@ -478,6 +478,10 @@ static bool add_socket(void *ctx, const char *fd, const char *link)
 	(void)fd;
 	if (sscanf(link, "socket:[%llu]", &ino) != 1)
 		return false;
+	if (l->n == l->max) {
+		l->over = true;
+		return true;
+	}
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : SOCKETS_INITIAL;
 		bigger = realloc(l->v, l->cap * sizeof(*l->v));
@@ -491,15 +495,17 @@ static bool add_socket(void *ctx, const char *fd, const char *link)
 	return false;
 }
 
-int proc_socket_inodes(uint32_t tgid, uint64_t **out, size_t *n)
+int proc_socket_inodes(uint32_t tgid, size_t max, uint64_t **out, size_t *n)
 {
-	struct inode_list l = { 0 };
+	struct inode_list l = { .max = max };
 	int rc = fd_links_each(tgid, UINT_MAX, add_socket, &l);
 
 	*out = NULL;
 	*n = 0;
 	if (!rc && l.oom)
 		rc = -ENOMEM;
+	if (!rc && l.over)
+		rc = -E2BIG;
 	if (rc) {
 		free(l.v);
 		return rc;

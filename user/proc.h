@@ -57,8 +57,8 @@ void proc_forget(struct proc_table *t, uint32_t tgid);
 int proc_signal(uint32_t tgid, uint64_t start_ns, int sig);
 
 /* The inodes of the sockets process tgid holds open, sorted (*out to free). 0, or -errno
- * (-ENOENT: the process is gone). */
-int proc_socket_inodes(uint32_t tgid, uint64_t **out, size_t *n);
+ * (-ENOENT: the process is gone; -E2BIG: it holds more than max sockets). */
+int proc_socket_inodes(uint32_t tgid, size_t max, uint64_t **out, size_t *n);
 /* Is ino among proc_socket_inodes()'s sorted inos? */
 bool proc_inode_in(const uint64_t *inos, size_t n, uint64_t ino);
 /* Fill the table from /proc. Returns the number of processes, or -errno. */

@@ -81,6 +81,9 @@
 #define MW_DROPS_PERIOD_MS      250
 /* Channels remembered per process when looking up a stream's peer. */
 #define MW_PEER_SCAN_FDS_MAX    4096u
+/* Sockets of one process listed when checking which of its HTTP connections are still open;
+ * a process holding more is not asked (its connections are kept until it exits). */
+#define MW_SWEEP_SOCKETS_MAX    65536u
 /* Requests remembered per session while awaiting their answer (none are expired by time). */
 #define MW_PENDING_MAX          65536u
 

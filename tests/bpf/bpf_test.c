@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -439,6 +440,32 @@ static void test_made_ends_marked(void)
 static void test_made_ends_untracked_not_marked(void)
 {
 	made_ends(false);
+}
+
+/* The sockets a process holds, from /proc: all of them, sorted; past the cap, refused. */
+static void test_socket_inodes_capped(void)
+{
+	int sv[3][2];
+	uint64_t *inos = NULL;
+	size_t n = 0;
+
+	for (unsigned int i = 0; i < 3; i++)
+		CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]), 0);
+	CHECK_EQ(proc_socket_inodes((uint32_t)getpid(), SIZE_MAX, &inos, &n), 0);
+	CHECK(n >= 6);
+	for (unsigned int i = 0; i < 3; i++)
+		for (unsigned int j = 0; j < 2; j++)
+			CHECK(proc_inode_in(inos, n, ino_of(sv[i][j])));
+	for (size_t i = 1; i < n; i++)
+		CHECK(inos[i - 1] < inos[i]);
+	free(inos);
+	inos = NULL;
+	CHECK_EQ(proc_socket_inodes((uint32_t)getpid(), n - 1, &inos, &n), -E2BIG);
+	CHECK(inos == NULL && n == 0);
+	for (unsigned int i = 0; i < 3; i++) {
+		close(sv[i][0]);
+		close(sv[i][1]);
+	}
 }
 
 static void test_fork_inherits_and_bytes_once(void)
@@ -1790,6 +1817,7 @@ int main(void)
 		UNIT_TEST(test_fork_inherits_and_bytes_once),
 		UNIT_TEST(test_made_ends_marked),
 		UNIT_TEST(test_made_ends_untracked_not_marked),
+		UNIT_TEST(test_socket_inodes_capped),
 		UNIT_TEST(test_tracked_bits_follow_the_set),
 		UNIT_TEST(test_writev_chunks_on_unix_socket),
 		UNIT_TEST(test_recvmsg_read_captured),
