@@ -4,8 +4,9 @@
  * from a pipe, a unix socket or a TCP socket, a JSON value that names an MCP opening request: a
  * "method" of "initialize" or "server/discover" (compact or with Python's ": " separator), or
  * the 2026-07-28 per-request _meta key "io.modelcontextprotocol/protocolVersion".
- * Only reads whose first bytes open a JSON object or array, or an HTTP "POST ", are looked at
- * (one user read of at most 5 bytes decides, for every other read). JSON is scanned from its
+ * Only reads of at least MW_DETECT_MIN bytes whose first bytes open a JSON object or array, or
+ * an HTTP "POST ", are looked at (one user read of at most 5 bytes decides, for every other
+ * read of that size). JSON is scanned from its
  * first byte; a POST from the end of its headers (found within its first MW_DETECT_HEAD bytes,
  * so a long Authorization header does not push the body out of reach). At most MW_DETECT_SCAN
  * bytes are scanned. A POST read whose headers do not end within it or within MW_DETECT_HEAD
@@ -26,6 +27,8 @@ _Static_assert(MW_SCAN_MASK + MW_NEEDLE_MAX < MW_CHUNK_MAX, "scan fits the scrat
 #define MW_SCAN_STEP (MW_SCAN_WORDS * MW_WORD)
 
 _Static_assert(MW_SCAN_MASK + 2 * MW_WORD <= MW_CHUNK_MAX, "word loads stay in the scratch area");
+_Static_assert(sizeof("{\"method\":\"initialize\"") - 1 == MW_DETECT_MIN,
+	       "MW_DETECT_MIN is '{' and the shortest needle of opener_at");
 
 struct scan_ctx {
 	const char *buf;        /* the per-CPU scratch copy of the bytes read */

@@ -312,8 +312,9 @@ static __always_inline void capture(struct task_struct *task, const struct io_ar
 }
 
 /* The one worker behind every sys_exit_* program. For a process that is not tracked, a write
- * costs one map lookup; a read adds the argument fetch and a peek of at most 5 bytes (detection:
- * only reads starting with '{', '[' or "POST " are looked at further). */
+ * costs one map lookup; a read of at least MW_DETECT_MIN bytes adds the argument fetch and a
+ * peek of at most 5 bytes (detection: only reads starting with '{', '[' or "POST " are looked
+ * at further). */
 static __always_inline int on_exit(long ret, __u8 sys, __u8 op)
 {
 	struct task_struct *task;
@@ -327,7 +328,7 @@ static __always_inline int on_exit(long ret, __u8 sys, __u8 op)
 	task = bpf_get_current_task_btf();
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	t = current_tracked(task, tgid);
-	if (!t && (op != MW_OP_READ || !cfg_detect))
+	if (!t && (op != MW_OP_READ || !cfg_detect || ret < MW_DETECT_MIN))
 		return 0;
 	root = t ? t->root_tgid : tgid;
 	read_args(task, sys, &a);

@@ -13,6 +13,10 @@
 #define MW_IOV_MAX              1024u
 /* Bytes of a read scanned for an MCP request by a process that is not tracked yet. */
 #define MW_DETECT_SCAN          1024u
+/* The shortest read traffic detection can match: '{' then "method":"initialize" (the shortest
+ * needle, bpf/detect.bpf.h). Shorter reads of untracked processes (eventfd counters, wake-up
+ * bytes) are not even peeked at. */
+#define MW_DETECT_MIN           22u
 /* Bytes of an untracked read starting with "POST " searched for the end of its headers; the
  * scan above starts at the body (power of two). */
 #define MW_DETECT_HEAD          8192u

@@ -624,6 +624,13 @@ static void test_detect_2026_meta(void)
 		    "{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"}}}\n", true);
 }
 
+/* The shortest read detection matches (MW_DETECT_MIN bytes), and one byte less: not peeked. */
+static void test_detect_shortest_read(void)
+{
+	detect_case("{\"method\":\"initialize\"", true);
+	detect_case("{\"method\":\"initialize", false);
+}
+
 static void test_detect_ignores_other_json(void)
 {
 	detect_case("{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{\"echo\":\"initialize\"}}\n", false);
@@ -1825,6 +1832,7 @@ int main(void)
 		UNIT_TEST(test_detect_python_separators),
 		UNIT_TEST(test_detect_2026_meta),
 		UNIT_TEST(test_detect_ignores_other_json),
+		UNIT_TEST(test_detect_shortest_read),
 		UNIT_TEST(test_detect_every_alignment),
 		UNIT_TEST(test_detect_scan_window_edge),
 		UNIT_TEST(test_exec_of_tracked_process),
