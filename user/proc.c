@@ -522,28 +522,69 @@ bool proc_inode_in(const uint64_t *inos, size_t n, uint64_t ino)
 	return n && bsearch(&ino, inos, n, sizeof(*inos), cmp_u64) != NULL;
 }
 
+/* Is p outside the server's own tree (the server, and what it or its launcher chain spawned)? */
+static bool outside_server(const struct proc_info *p, uint32_t tgid,
+			   const struct proc_info *server)
+{
+	if (tgid == server->tgid)
+		return false;
+	return !p || !server->root || (p->root != server->root && p->tgid != server->root);
+}
+
+/* The server's ancestors first: a stdio server's client is, as a rule, the process that
+ * spawned it (or spawned its launcher chain), and looking there costs a few /proc/PID/fd
+ * reads instead of one per process of the host. Those looked at go into seen[]. */
+static uint32_t holder_among_ancestors(struct proc_table *t, const char *want, bool is_pipe,
+				       bool writer, const struct proc_info *server,
+				       uint32_t *seen, unsigned int *n_seen)
+{
+	const struct proc_info *p = server;
+
+	for (unsigned int depth = 0; depth < PROC_DEPTH_MAX; depth++) {
+		if (!p->ppid || p->ppid == p->tgid)
+			return 0;
+		p = proc_find_or_load(t, p->ppid);
+		if (!p)
+			return 0;
+		if (!outside_server(p, p->tgid, server))
+			continue;       /* a launcher (npx, sh) of the server's own tree */
+		seen[(*n_seen)++] = p->tgid;
+		if (holds(p->tgid, want, is_pipe, writer))
+			return p->tgid;
+	}
+	return 0;
+}
+
+static bool was_seen(const uint32_t *seen, unsigned int n, uint32_t tgid)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (seen[i] == tgid)
+			return true;
+	return false;
+}
+
 uint32_t proc_find_holder(struct proc_table *t, bool is_pipe, bool writer, uint64_t ino,
 			  const struct proc_info *server)
 {
+	uint32_t seen[PROC_DEPTH_MAX];
+	unsigned int n_seen = 0;
 	char want[64];
-	DIR *d = opendir("/proc");
 	struct dirent *de;
-	uint32_t found = 0;
+	uint32_t found;
+	DIR *d;
 
-	if (!d)
-		return 0;
 	snprintf(want, sizeof(want), "%s:[%llu]", is_pipe ? "pipe" : "socket",
 		 (unsigned long long)ino);
+	found = holder_among_ancestors(t, want, is_pipe, writer, server, seen, &n_seen);
+	if (found || !(d = opendir("/proc")))
+		return found;
 	while (!found && (de = readdir(d))) {
 		char *end;
 		unsigned long tgid = strtoul(de->d_name, &end, 10);
-		struct proc_info *p;
 
-		if (*end || !tgid || tgid > UINT32_MAX || tgid == server->tgid)
+		if (*end || !tgid || tgid > UINT32_MAX || was_seen(seen, n_seen, (uint32_t)tgid) ||
+		    !outside_server(proc_find(t, (uint32_t)tgid), (uint32_t)tgid, server))
 			continue;
-		p = proc_find(t, (uint32_t)tgid);
-		if (p && server->root && (p->root == server->root || p->tgid == server->root))
-			continue;       /* the server's own tree */
 		if (holds((uint32_t)tgid, want, is_pipe, writer))
 			found = (uint32_t)tgid;
 	}

@@ -73,7 +73,8 @@ bool proc_match(const char *cmdline, const char *const *globs, unsigned int n);
 /* The peer of a server on a channel: a process outside the server's tree holding an fd on
  * socket:[ino] (a unix socket's other end), or on pipe:[ino] open for writing when writer is
  * true, for reading otherwise (launcher chains hold the server's end of the same pipe).
- * Found by scanning /proc/PID/fd; 0 when none. */
+ * Looked for among the server's ancestors first (the client spawned it, as a rule), then by
+ * scanning /proc/PID/fd of every process; 0 when none. */
 uint32_t proc_find_holder(struct proc_table *t, bool is_pipe, bool writer, uint64_t ino,
 			  const struct proc_info *server);
 

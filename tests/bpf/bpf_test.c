@@ -468,6 +468,111 @@ static void test_socket_inodes_capped(void)
 	}
 }
 
+/* A process that holds its fds until a byte or EOF on hold[0]; a launcher
+ * forks a server first, which does the same, and reports the server's pid on report. */
+static pid_t hold_fds(int hold[2], int report, bool launcher, int drop_fd)
+{
+	pid_t pid = fork();
+	char c;
+
+	if (pid)
+		return pid;
+	close(hold[1]);
+	if (drop_fd >= 0)
+		close(drop_fd);
+	if (launcher) {
+		pid_t srv = fork();
+
+		if (srv == 0) {
+			if (read(hold[0], &c, 1) < 0)
+				_exit(3);
+			_exit(0);
+		}
+		if (write(report, &srv, sizeof(srv)) != sizeof(srv))
+			_exit(4);
+		waitpid(srv, NULL, 0);
+		_exit(0);
+	}
+	if (read(hold[0], &c, 1) < 0)
+		_exit(3);
+	_exit(0);
+}
+
+/* The server's client is looked for among its ancestors first: here both the test process and
+ * the server's launcher (its parent, whose pid is higher) hold the client end; a scan of /proc
+ * in pid order would name the test process, the launcher spawned the server. A launcher that
+ * is part of the server's own tree (npx, sh) is passed over. */
+static void test_holder_ancestor_first(void)
+{
+	struct proc_table *t = proc_table_new();
+	int sv[2], hold[2], rep[2];
+	struct proc_info *srv_info, *l_info;
+	pid_t launcher, srv = 0;
+
+	CHECK(t != NULL);
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	CHECK_EQ(pipe(hold), 0);
+	CHECK_EQ(pipe(rep), 0);
+	launcher = hold_fds(hold, rep[1], true, -1);
+	CHECK_EQ(read(rep[0], &srv, sizeof(srv)), (ssize_t)sizeof(srv));
+	CHECK(launcher < srv);
+	srv_info = proc_find_or_load(t, (uint32_t)srv);
+	CHECK(srv_info != NULL);
+	if (srv_info) {
+		CHECK_EQ(srv_info->ppid, (uint32_t)launcher);
+		CHECK_EQ(proc_find_holder(t, false, false, ino_of(sv[1]), srv_info),
+			 (uint32_t)launcher);
+		/* the launcher belongs to the server's tree: the next ancestor holds it too */
+		l_info = proc_find_or_load(t, (uint32_t)launcher);
+		CHECK(l_info != NULL);
+		if (l_info) {
+			srv_info->root = l_info->tgid;
+			l_info->root = l_info->tgid;
+			CHECK_EQ(proc_find_holder(t, false, false, ino_of(sv[1]), srv_info),
+				 (uint32_t)getpid());
+		}
+		/* nobody holds a closed socket's inode */
+		CHECK_EQ(proc_find_holder(t, false, false, 1, srv_info), 0);
+	}
+	close(hold[1]);
+	waitpid(launcher, NULL, 0);
+	close(hold[0]);
+	close(rep[0]);
+	close(rep[1]);
+	close(sv[0]);
+	close(sv[1]);
+	proc_table_free(t);
+}
+
+/* No ancestor holds the client end: a sibling that does is found by the scan of /proc. */
+static void test_holder_found_by_scan(void)
+{
+	struct proc_table *t = proc_table_new();
+	int sv[2], hold[2];
+	struct proc_info *srv_info;
+	uint64_t client_end;
+	pid_t srv, client;
+
+	CHECK(t != NULL);
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	CHECK_EQ(pipe(hold), 0);
+	client_end = ino_of(sv[1]);
+	srv = hold_fds(hold, -1, false, sv[1]);
+	client = hold_fds(hold, -1, false, sv[0]);
+	close(sv[0]);
+	close(sv[1]);
+	srv_info = proc_find_or_load(t, (uint32_t)srv);
+	CHECK(srv_info != NULL);
+	if (srv_info)
+		CHECK_EQ(proc_find_holder(t, false, false, client_end, srv_info),
+			 (uint32_t)client);
+	close(hold[1]);
+	waitpid(srv, NULL, 0);
+	waitpid(client, NULL, 0);
+	close(hold[0]);
+	proc_table_free(t);
+}
+
 static void test_fork_inherits_and_bytes_once(void)
 {
 	int go[2];
@@ -1825,6 +1930,8 @@ int main(void)
 		UNIT_TEST(test_made_ends_marked),
 		UNIT_TEST(test_made_ends_untracked_not_marked),
 		UNIT_TEST(test_socket_inodes_capped),
+		UNIT_TEST(test_holder_ancestor_first),
+		UNIT_TEST(test_holder_found_by_scan),
 		UNIT_TEST(test_tracked_bits_follow_the_set),
 		UNIT_TEST(test_writev_chunks_on_unix_socket),
 		UNIT_TEST(test_recvmsg_read_captured),
