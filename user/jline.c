@@ -287,6 +287,24 @@ void jline_real(struct jline *j, const char *k, double v)
 		put(j, ".0", 2);        /* a real stays a real, as jansson writes it */
 }
 
+void jline_ms(struct jline *j, const char *k, uint64_t ns)
+{
+	char buf[NUM_LEN], *end = buf + sizeof(buf), *p = end;
+	uint64_t frac = ns % JLINE_NS_PER_MS;
+	unsigned int digits = JLINE_MS_DECIMALS;
+
+	while (digits > 1 && frac % 10 == 0) {  /* trailing zeros go, one decimal stays */
+		frac /= 10;
+		digits--;
+	}
+	for (unsigned int i = 0; i < digits; i++, frac /= 10)
+		*--p = (char)('0' + frac % 10);
+	*--p = '.';
+	p = decimal(ns / JLINE_NS_PER_MS, p);
+	key(j, k);
+	put(j, p, (size_t)(end - p));
+}
+
 void jline_bool(struct jline *j, const char *k, bool v)
 {
 	key(j, k);

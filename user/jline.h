@@ -17,6 +17,8 @@
 
 #define JLINE_SMALL 4096        /* lines up to this long need no allocation */
 #define JLINE_PRECISION 9       /* significant digits of reals, as the jansson-built records */
+#define JLINE_NS_PER_MS 1000000u
+#define JLINE_MS_DECIMALS 6     /* digits of a millisecond down to the ns */
 
 struct jline {
 	char *p;                /* small, or a heap buffer once the line outgrew it */
@@ -38,6 +40,8 @@ void jline_int(struct jline *j, const char *key, int64_t v);
 void jline_uint(struct jline *j, const char *key, uint64_t v);
 /* A finite real, as jansson writes it with JLINE_PRECISION digits ("1.5", "2.0", "1e-05"). */
 void jline_real(struct jline *j, const char *key, double v);
+/* A duration given in ns, written in milliseconds, exactly: "12.199308", "3.5", "250.0". */
+void jline_ms(struct jline *j, const char *key, uint64_t ns);
 void jline_bool(struct jline *j, const char *key, bool v);
 /* A JSON text copied as it is (the caller vouches that it is one value). */
 void jline_raw(struct jline *j, const char *key, const char *text, size_t n);

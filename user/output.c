@@ -325,7 +325,7 @@ static void correlation_members(struct jline *l, const struct decode_msg *dm)
 	jline_str(l, "tool", tool);
 	if (dm->corr.matched) {
 		jline_str(l, "request_method", dm->corr.method);
-		jline_real(l, "latency_ms", (double)dm->corr.latency_ns / NSEC_PER_MSEC);
+		jline_ms(l, "latency_ms", dm->corr.latency_ns);
 	}
 	if (m->kind == JR_RESULT || m->kind == JR_ERROR)
 		jline_bool(l, "is_error", m->is_error);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Unit tests of user/jline.c: JSON lines built as text, checked by parsing them with jansson. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -172,6 +173,40 @@ static void test_reals(void)
 		check_real(vs[i], __LINE__);
 }
 
+/* Durations in ms from ns: exact, the value a parser reads back is ns / 1e6. */
+static void test_ms(void)
+{
+	const struct { uint64_t ns; const char *text; } cases[] = {
+		{ 0, "0.0" }, { 1, "0.000001" }, { 999999, "0.999999" }, { 1000000, "1.0" },
+		{ 12199308, "12.199308" }, { 3500000, "3.5" }, { 250000000, "250.0" },
+		{ 1234567891234ull, "1234567.891234" }, { UINT64_MAX, "18446744073709.551615" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char want[64];
+		struct jline l;
+		const char *t;
+		size_t n = 0;
+		json_t *back;
+
+		jline_init(&l);
+		jline_ms(&l, "ms", cases[i].ns);
+		t = jline_end(&l, &n);
+		snprintf(want, sizeof(want), "{\"ms\":%s}\n", cases[i].text);
+		CHECK(t != NULL);
+		if (t) {
+			CHECK_MEM(t, n, want, strlen(want));
+			back = json_loadb(t, n, 0, NULL);
+			CHECK(back && json_is_real(json_object_get(back, "ms")));
+			if (back && cases[i].ns < (1ull << 40))
+				CHECK(fabs(json_real_value(json_object_get(back, "ms")) * 1e6 -
+					   (double)cases[i].ns) < 0.5);
+			json_decref(back);
+		}
+		jline_release(&l);
+	}
+}
+
 static void test_long_line(void)
 {
 	char *big = malloc(LONG_VALUE);
@@ -231,5 +266,6 @@ UNIT_MAIN(UNIT_TEST(test_members),
 	  UNIT_TEST(test_not_utf8),
 	  UNIT_TEST(test_lossy),
 	  UNIT_TEST(test_reals),
+		UNIT_TEST(test_ms),
 	  UNIT_TEST(test_long_line),
 	  UNIT_TEST(test_random_bytes))
