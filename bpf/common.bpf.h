@@ -114,10 +114,19 @@ static __always_inline void count_drop(__u32 reason, __u64 bytes)
 	}
 }
 
-/* Wake the collector only when enough is waiting (see MW_WAKEUP_BYTES). */
-static __always_inline __u64 wakeup_flags(void)
+/* Wake the collector when this record (size bytes) takes what is waiting across a multiple
+ * of MW_WAKEUP_BYTES: while the collector lags, once per MW_WAKEUP_BYTES, not at every record
+ * (a wake-up is an irq_work, an interrupt on the writing CPU, paid inside the traced syscall).
+ * queued: the ring buffer counts the record already (reserved), or not yet (before
+ * bpf_ringbuf_output). A crossing raced by another CPU's record can go unseen; the records
+ * then wait for the next crossing or the collector's poll timeout (MW_POLL_TIMEOUT_MS). */
+static __always_inline __u64 wakeup_flags(__u64 size, bool queued)
 {
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= MW_WAKEUP_BYTES ?
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 before = queued ? (avail > size ? avail - size : 0) : avail;
+	__u64 after = queued ? avail : avail + size;
+
+	return before / MW_WAKEUP_BYTES != after / MW_WAKEUP_BYTES ?
 	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 

@@ -167,9 +167,9 @@ static __always_inline bool enf_hold(__u32 rule)
 }
 
 /* A held process waits on user space: its record wakes the collector. */
-static __always_inline __u64 held_wakeup(__u16 flags)
+static __always_inline __u64 held_wakeup(__u16 flags, __u64 size)
 {
-	return (flags & MW_F_HELD) ? BPF_RB_FORCE_WAKEUP : wakeup_flags();
+	return (flags & MW_F_HELD) ? BPF_RB_FORCE_WAKEUP : wakeup_flags(size, true);
 }
 
 /* Kill, or hold for user space's verdict while the server is pending and a record will carry

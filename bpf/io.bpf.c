@@ -66,7 +66,8 @@ static long emit_chunk(struct mw_scratch *s)
 		s->p.h.flags |= MW_F_LAST_CHUNK;
 	if (bpf_probe_read_user(s->data, n, (void *)st->base))
 		count_drop(MW_DROP_READ_FAULT, n);
-	else if (bpf_ringbuf_output(&events, &s->p, sizeof(s->p) + n, wakeup_flags()))
+	else if (bpf_ringbuf_output(&events, &s->p, sizeof(s->p) + n,
+				     wakeup_flags(sizeof(s->p) + n, false)))
 		count_drop(MW_DROP_RINGBUF_FULL, n);
 	s->p.h.flags &= ~(MW_F_FIRST_CHUNK | MW_F_LAST_CHUNK);
 	s->p.offset += n;
@@ -262,7 +263,7 @@ static __always_inline void emit_sock(struct task_struct *task, const struct mw_
 		BPF_CORE_READ_INTO((struct in6_addr *)e->laddr, sk, __sk_common.skc_v6_rcv_saddr);
 		BPF_CORE_READ_INTO((struct in6_addr *)e->raddr, sk, __sk_common.skc_v6_daddr);
 	}
-	bpf_ringbuf_submit(e, wakeup_flags());
+	bpf_ringbuf_submit(e, wakeup_flags(sizeof(*e), true));
 }
 
 static __always_inline void capture(struct task_struct *task, const struct io_args *a,

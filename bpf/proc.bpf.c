@@ -112,7 +112,7 @@ int BPF_PROG(mw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	e->h.flags |= exec_path(task, bprm, t, e->resolved, true);
 	e->h.flags |= cwd_path(task, e->cwd);
 	copy_args(task, e);
-	bpf_ringbuf_submit(e, held_wakeup(e->h.flags));
+	bpf_ringbuf_submit(e, held_wakeup(e->h.flags, sizeof(*e)));
 	return 0;
 }
 
@@ -160,7 +160,7 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	e->ptgid = ptgid;
 	e->root_tgid = root;
 	e->pstart_ns = task_start_ns(parent);
-	bpf_ringbuf_submit(e, wakeup_flags());
+	bpf_ringbuf_submit(e, wakeup_flags(sizeof(*e), true));
 	return 0;
 }
 
@@ -203,6 +203,6 @@ int BPF_PROG(mw_exit, struct task_struct *task)
 	e->h.root = root;
 	e->exit_code = BPF_CORE_READ(task, exit_code);
 	e->_pad = 0;
-	bpf_ringbuf_submit(e, wakeup_flags());
+	bpf_ringbuf_submit(e, wakeup_flags(sizeof(*e), true));
 	return 0;
 }

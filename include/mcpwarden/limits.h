@@ -39,9 +39,10 @@
 /* fds above this are not resolved (the fd table walk is bounded). */
 #define MW_FD_MAX               (1u << 20)
 
-/* The kernel wakes the collector only once this much is waiting in the ring buffer; below it
- * the collector finds records on its next poll (MW_POLL_TIMEOUT_MS). One wake-up per record
- * would cost a context switch per message. */
+/* The kernel wakes the collector each time the data waiting in the ring buffer crosses a
+ * multiple of this; below it the collector finds records on its next poll
+ * (MW_POLL_TIMEOUT_MS). One wake-up per record would cost a context switch per message, and
+ * an interrupt on the writer's CPU per record while the collector lags. */
 #define MW_WAKEUP_BYTES         (256u << 10)
 
 /* Map sizes. */

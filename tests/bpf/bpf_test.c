@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
@@ -571,6 +572,95 @@ static void test_holder_found_by_scan(void)
 	waitpid(client, NULL, 0);
 	close(hold[0]);
 	proc_table_free(t);
+}
+
+#define WAKE_WRITE      4096                            /* bytes per write */
+#define WAKE_WRITES     1024                            /* 4 MiB: 16 times MW_WAKEUP_BYTES */
+#define WAKE_DELAY_US   300000                          /* the writer starts after this */
+#define WAKE_WAIT_MS    10000                           /* far past any wake-up */
+
+/* Interrupts of irq_work (each forced ring buffer wake-up raises one), all CPUs. */
+static uint64_t irq_work_count(void)
+{
+	FILE *f = fopen("/proc/interrupts", "r");
+	char line[1024];
+	uint64_t sum = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *end;
+
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, "IWI:", 4))
+			continue;
+		for (p += 4;; p = end) {
+			unsigned long long v = strtoull(p, &end, 10);
+
+			if (end == p)
+				break;
+			sum += v;
+		}
+	}
+	fclose(f);
+	return sum;
+}
+
+static void child_write_many(void *arg)
+{
+	static char buf[WAKE_WRITE];
+	int p[2];
+
+	(void)arg;
+	memset(buf, 'w', sizeof(buf));
+	if (pipe(p))
+		_exit(4);
+	usleep(WAKE_DELAY_US);
+	for (unsigned int i = 0; i < WAKE_WRITES; i++)
+		if (write(p[1], buf, sizeof(buf)) != (ssize_t)sizeof(buf) ||
+		    read(p[0], buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			_exit(5);
+}
+
+/* While the collector lags, the kernel wakes it once per MW_WAKEUP_BYTES of records, not at
+ * every record past the first MW_WAKEUP_BYTES (each wake-up is an interrupt on the writer's
+ * CPU); and a collector asleep in epoll is still woken, long before its timeout. */
+static void test_wakeup_once_per_threshold(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ep = epoll_create1(EPOLL_CLOEXEC), go[2], n, st = 0;
+	struct timespec t0, t1;
+	uint64_t iwi0, iwi;
+	long waited_ms;
+	pid_t pid;
+
+	reset();
+	CHECK(ep >= 0);
+	CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, loader_events_fd(T.l), &ev), 0);
+	pid = spawn(go, child_write_many, NULL);
+	track_pid(pid);
+	iwi0 = irq_work_count();
+	CHECK_EQ(write(go[1], "g", 1), 1);
+	close(go[1]);
+	usleep(WAKE_DELAY_US / 3);
+	reader_drain(T.r);              /* the start byte's record: the ring buffer is empty */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = epoll_wait(ep, &ev, 1, WAKE_WAIT_MS);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	waited_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	CHECK_EQ(n, 1);
+	CHECK(waited_ms < WAKE_WAIT_MS / 2);
+	waitpid(pid, &st, 0);
+	CHECK_EQ(st, 0);
+	iwi = irq_work_count() - iwi0;
+	pump();
+	CHECK_EQ(count(MW_EV_PAYLOAD, (uint32_t)pid), WAKE_WRITES);
+	/* 16 crossings; per record it would be ~WAKE_WRITES - 64 */
+	if (iwi >= WAKE_WRITES / 8)
+		unit_fail(__FILE__, __LINE__, "%llu irq_work interrupts for %u records",
+			  (unsigned long long)iwi, WAKE_WRITES);
+	close(ep);
 }
 
 static void test_fork_inherits_and_bytes_once(void)
@@ -1932,6 +2022,7 @@ int main(void)
 		UNIT_TEST(test_socket_inodes_capped),
 		UNIT_TEST(test_holder_ancestor_first),
 		UNIT_TEST(test_holder_found_by_scan),
+		UNIT_TEST(test_wakeup_once_per_threshold),
 		UNIT_TEST(test_tracked_bits_follow_the_set),
 		UNIT_TEST(test_writev_chunks_on_unix_socket),
 		UNIT_TEST(test_recvmsg_read_captured),
