@@ -171,11 +171,17 @@ static int view_open(uint32_t pid)
 	return fd < 0 ? -errno : fd;
 }
 
+/* A lexical path with an absolute request: what the collector can resolve. */
+static bool resolvable(const struct fpath_one *one)
+{
+	return one->by == FPATH_LEXICAL && one->raw[0] == '/';
+}
+
 static void resolve_one(int rootfd, struct fpath_one *one, bool follow_last)
 {
 	char real[FPATH_LEN];
 
-	if (one->by != FPATH_LEXICAL || one->raw[0] != '/')
+	if (!resolvable(one))
 		return;
 	if (fpath_resolve_in(rootfd, one->raw, follow_last, real, sizeof(real)))
 		return;
@@ -187,7 +193,8 @@ void fpath_resolve(const struct mw_file *e, struct fpath *fp)
 {
 	int rootfd;
 
-	if (e->ret < 0 || (fp->dst.by != FPATH_LEXICAL && fp->src.by != FPATH_LEXICAL))
+	/* most paths were walked in the kernel: no /proc lookup for them */
+	if (e->ret < 0 || (!resolvable(&fp->dst) && !resolvable(&fp->src)))
 		return;
 	rootfd = view_open(e->h.tgid);
 	if (rootfd < 0)         /* exited: its server sees the same tree, as a rule */
@@ -198,7 +205,6 @@ void fpath_resolve(const struct mw_file *e, struct fpath *fp)
 	 * follow a symlink in the last component; the others act on the name itself */
 	resolve_one(rootfd, &fp->dst, e->op == MW_FILE_TRUNCATE ||
 		    (e->op == MW_FILE_OPEN && !(e->flags & O_NOFOLLOW)));
-	if (fp->src.path[0])
-		resolve_one(rootfd, &fp->src, false);
+	resolve_one(rootfd, &fp->src, false);
 	close(rootfd);
 }
