@@ -262,13 +262,48 @@ int match_glob_check(const char *pattern, enum match_glob_mode mode, char *err, 
 	return -EINVAL;
 }
 
+/* The longest run of plain bytes in pattern p (no '*', '?', class or escape; in path mode no
+ * '/' either, a run stays inside one component): every text p matches holds it verbatim.
+ * *len 0: there is none. */
+static void longest_literal(const char *p, size_t pn, enum match_glob_mode mode, size_t *off,
+			    size_t *len)
+{
+	size_t i = 0;
+
+	*off = *len = 0;
+	while (i < pn) {
+		size_t s = i;
+
+		while (i < pn && p[i] != '*' && p[i] != '?' && p[i] != '[' && p[i] != '\\' &&
+		       !(mode == MATCH_GLOB_PATH && p[i] == '/'))
+			i++;
+		if (i - s > *len) {
+			*off = s;
+			*len = i - s;
+		}
+		if (i < pn)
+			i += p[i] == '[' || p[i] == '\\' ? elem_len(p, pn, i) : 1;
+	}
+}
+
 bool match_glob(const char *pattern, const char *text, enum match_glob_mode mode)
 {
-	if (!pattern || !text || glob_check(pattern, mode))
+	size_t pn, tn, off, len;
+
+	if (!pattern || !text)
+		return false;
+	pn = strlen(pattern);
+	tn = strlen(text);
+	/* most texts lack a pattern's longest plain run (the ".ssh" of the sensitive pattern for ssh
+	 * keys): a memmem settles them before the pattern is checked and matched by components */
+	longest_literal(pattern, pn, mode, &off, &len);
+	if (len && !memmem(text, tn, pattern + off, len))
+		return false;
+	if (glob_check(pattern, mode))
 		return false;
 	if (mode == MATCH_GLOB_TEXT)
-		return span_match(pattern, strlen(pattern), text, strlen(text));
-	return path_match(pattern, strlen(pattern), text, strlen(text));
+		return span_match(pattern, pn, text, tn);
+	return path_match(pattern, pn, text, tn);
 }
 
 /* ---- addresses ---- */

@@ -313,6 +313,25 @@ static void test_glob_pathological(void)
 			  cpu_seconds() - start);
 }
 
+/* The plain-run prefilter: runs end at metacharacters, escapes and classes (and at '/' in
+ * path mode), so what a text must hold is never more than the pattern asks. */
+static void test_glob_literal_runs(void)
+{
+	TEXT_YES("ab\\*cd", "ab*cd");          /* the escaped '*' is not part of a run */
+	TEXT_NO("ab\\*cd", "abxcd");
+	TEXT_YES("x[.]ssh*", "x.sshd");
+	TEXT_NO("x[.]ssh*", "x-sshd");
+	TEXT_YES("*/etc/*", "a/etc/b");          /* text mode: a run may hold '/' */
+	TEXT_NO("*/etc/*", "a/etcb");
+	PATH_YES("**/.ssh/**", "/root/.ssh");    /* "/.ssh/" is not required, ".ssh" is */
+	PATH_YES("/a/**/b", "/a/b");
+	PATH_YES("/srv/**/conf?.d/*.json", "/srv/x/conf1.d/a.json");
+	PATH_NO("/srv/**/conf?.d/*.json", "/srv/x/conf1.e/a.json");
+	PATH_NO("**/[.]ssh/**", "/home/u/.sshx/k");
+	PATH_NO("**/abc[", "/x/abc[");           /* malformed: never matches */
+	TEXT_NO("abc\\", "abc\\");
+}
+
 /* ---- differential test against plain recursive matchers on small random cases ---- */
 
 static bool ref_elem(const char **p, char c)
@@ -876,6 +895,7 @@ UNIT_MAIN(
 	UNIT_TEST(test_glob_path_dstar_middle),
 	UNIT_TEST(test_glob_check),
 	UNIT_TEST(test_glob_pathological),
+	UNIT_TEST(test_glob_literal_runs),
 	UNIT_TEST(test_glob_differential),
 	UNIT_TEST(test_addr_from),
 	UNIT_TEST(test_addr_kinds),
