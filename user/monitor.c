@@ -304,6 +304,8 @@ static int open_sinks(struct monitor *m, struct mw_error *err)
 		return -EIO;
 	m->guard = guard_new(m->policy, m->out);
 	m->procs = proc_table_new();
+	if (m->procs)
+		output_use_procs(m->out, m->procs);
 	m->dec = decoder_new(&dopt, &sink, m);
 	m->attrib = attrib_new();
 	m->chans = chans_new();

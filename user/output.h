@@ -39,6 +39,9 @@ struct output *output_open(const struct output_opts *o, struct mw_error *err);
 int output_close(struct output *o);
 /* Write a record built by the caller (adds "event" and "ts"); steals rec. */
 void output_record(struct output *o, const char *event, uint64_t ts_ns, json_t *rec);
+/* Records find the processes of procs by pid: a member that is the object output_proc()
+ * cached for one is written from its cached text. */
+void output_use_procs(struct output *o, struct proc_table *procs);
 void output_message(struct output *o, const struct decode_msg *dm, const struct output_chan *c);
 /* mcp.session: what the handshake (or a 2026 request's _meta) said of the session */
 void output_session(struct output *o, const struct session *s, uint64_t ts_ns,

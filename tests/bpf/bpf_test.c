@@ -28,6 +28,7 @@
 #include <bpf/bpf.h>
 
 #include "loader.h"
+#include "output.h"
 #include "pin.h"
 #include "proc.h"
 #include "reader.h"
@@ -571,6 +572,93 @@ static void test_holder_found_by_scan(void)
 	waitpid(srv, NULL, 0);
 	waitpid(client, NULL, 0);
 	close(hold[0]);
+	proc_table_free(t);
+}
+
+/* The first line of file path, into buf; its length (0: none). */
+static size_t first_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return 0;
+	n = fgets(buf, (int)size, f) ? strlen(buf) : 0;
+	fclose(f);
+	return n;
+}
+
+static struct output *output_to(const char *path)
+{
+	struct output_opts oo = { .jsonl_path = path };
+	struct mw_error err = { "" };
+	struct output *o = output_open(&oo, &err);
+
+	CHECK(o != NULL);
+	return o;
+}
+
+/* A record with a process member: written as jansson dumps it, the process copied from the
+ * text cached for it when that member is the cached object itself (and only then). */
+static void test_record_process_text(void)
+{
+	char pa[] = "/tmp/mw-out-a-XXXXXX", pb[] = "/tmp/mw-out-b-XXXXXX", la[8192], lb[8192];
+	char want[8192], *dump;
+	struct proc_table *t = proc_table_new();
+	struct proc_info *p = t ? proc_find_or_load(t, (uint32_t)getpid()) : NULL;
+	struct output *a, *b;
+	json_t *rec, *copy;
+	const char *ts;
+	int fa = mkstemp(pa), fb = mkstemp(pb);
+
+	CHECK(p != NULL && fa >= 0 && fb >= 0);
+	if (!p || fa < 0 || fb < 0)
+		return;
+	close(fa);
+	close(fb);
+	a = output_to(pa);
+	b = output_to(pb);
+	output_use_procs(a, t);
+	rec = json_pack("{s:s, s:o, s:I, s:f, s:[s]}", "path", "/x\"y\u00e9", "process",
+			output_proc(p), "server_pid", (json_int_t)7, "r", 1.5, "calls", "c");
+	output_record(a, "t.one", 123, json_incref(rec));
+	output_record(b, "t.one", 123, json_incref(rec));
+	/* a stand-in text shows where the cached text is used */
+	free(p->json_text);
+	p->json_text = strdup("{\"pid\":0,\"spliced\":true}");
+	p->json_text_n = strlen(p->json_text);
+	copy = json_deep_copy(p->json);
+	output_record(a, "t.two", 123, json_pack("{s:o, s:o}", "process", output_proc(p),
+						  "other", copy));
+	CHECK_EQ(output_close(a), 0);
+	CHECK_EQ(output_close(b), 0);
+	CHECK(first_line(pa, la, sizeof(la)) > 0 && first_line(pb, lb, sizeof(lb)) > 0);
+	CHECK_STR(la, lb);
+	dump = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(9));
+	ts = strstr(lb, "\"ts\":\"");
+	CHECK(dump != NULL && ts != NULL);
+	if (dump && ts) {
+		snprintf(want, sizeof(want), "{\"event\":\"t.one\",\"ts\":\"%.27s\",%s\n",
+			 ts + 6, dump + 1);
+		CHECK_STR(lb, want);
+	}
+	free(dump);
+	{
+		FILE *f = fopen(pa, "r");
+		char second[8192] = "";
+
+		if (f) {
+			if (!fgets(second, sizeof(second), f) || !fgets(second, sizeof(second), f))
+				second[0] = '\0';
+			fclose(f);
+		}
+		CHECK(strstr(second, "\"process\":{\"pid\":0,\"spliced\":true}") != NULL);
+		CHECK(strstr(second, "\"other\":{\"pid\":") != NULL);
+		CHECK(strstr(second, "\"other\":{\"pid\":0") == NULL);
+	}
+	json_decref(rec);
+	unlink(pa);
+	unlink(pb);
 	proc_table_free(t);
 }
 
@@ -2023,6 +2111,7 @@ int main(void)
 		UNIT_TEST(test_holder_ancestor_first),
 		UNIT_TEST(test_holder_found_by_scan),
 		UNIT_TEST(test_wakeup_once_per_threshold),
+		UNIT_TEST(test_record_process_text),
 		UNIT_TEST(test_tracked_bits_follow_the_set),
 		UNIT_TEST(test_writev_chunks_on_unix_socket),
 		UNIT_TEST(test_recvmsg_read_captured),
