@@ -168,7 +168,7 @@ build() {
 	gcc $cflags bench/mini_server.c -o "$BENCH/mini_server" ||
 		die "cannot build bench/mini_server.c"
 	# shellcheck disable=SC2086
-	gcc $cflags bench/decode_bench.c "${srcs[@]}" user/output.c -o "$BENCH/decode_bench" \
+	gcc $cflags bench/decode_bench.c "${srcs[@]}" user/output.c user/proc.c -o "$BENCH/decode_bench" \
 		-ljansson -lyaml -lhtp -lz || die "cannot build bench/decode_bench.c (are the user/ decoder modules complete?)"
 }
 
