@@ -48,14 +48,18 @@ run() {
 	"$OUTDIR/enforce_bench" "$@" "$hold" > "$out" &
 	pid=$!
 	if [ "$mode" != none ]; then
+		# the previous run's records must not pass for this one's ready record: that let
+		# the bench start before enforcement was attached (the first child was not killed)
+		rm -f "$WORK/mw.jsonl"
 		"$MW" --quiet --no-detect --no-default-match --pid "$pid" --policy "$WORK/$mode.yaml" \
 			--jsonl "$WORK/mw.jsonl" 2> "$WORK/mw.err" &
 		MW_PID=$!
 		for _ in $(seq $((READY_TIMEOUT_S * 20))); do
-			[ -s "$WORK/mw.jsonl" ] && break
+			grep -q '"event":"ready"' "$WORK/mw.jsonl" 2>/dev/null && break
 			sleep 0.05
 		done
-		[ -s "$WORK/mw.jsonl" ] || { cat "$WORK/mw.err" >&2; exit 1; }
+		grep -q '"event":"ready"' "$WORK/mw.jsonl" 2>/dev/null ||
+			{ cat "$WORK/mw.err" >&2; exit 1; }
 	fi
 	touch "$hold"
 	if ! wait "$pid"; then
