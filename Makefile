@@ -3,7 +3,7 @@
 #   make            build build/mcpwarden
 #   make deps       install the Debian packages the build and the tests need (skips present ones)
 #   make run        build, then watch this host live with the built-in defaults (root)
-#   make test       deps, build, then every test layer: unit, bpf, e2e
+#   make test       deps, build, then every test layer: unit, bench-build, bpf, e2e, stress
 #   make bench      benchmarks (numbers go to docs/performance.md by hand)
 #   make stress     tests/stress at STRESS_SCALE (default 3: 600 concurrent sessions)
 #   make fuzz       libFuzzer targets (clang, ASan, UBSan), each for FUZZ_SECONDS (default 60)

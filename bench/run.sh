@@ -27,6 +27,7 @@
 # Raw and summarised results: build/bench/results.json. Method and numbers: docs/performance.md.
 #
 # Knobs (environment): BENCH_ROUNDS (5), BENCH_TRACKED_ROUNDS (11), BENCH_CALLS (3000),
+# BENCH_BUILD_ONLY (unset; 1: build the binaries, run nothing: make test does),
 # BENCH_WARMUP (200), BENCH_LOOP_SECONDS (0.4: target length of one write_loop run),
 # BENCH_DECODE_PAIRS (25000), BENCH_ACTION_SECONDS (0.4: target length of one action_loop run;
 # the exec loop runs 2.5 times as long), BENCH_WAIT_QUIET (0: before each run, seconds to wait for a host
@@ -651,9 +652,23 @@ want() {
 	[[ $ONLY == *"$1"* ]]
 }
 
+# BENCH_BUILD_ONLY=1: build the bench binaries and stop (make test does, so that a change
+# that breaks them fails CI, not the next make bench).
+build_only() {
+	OUT=$(make_var OUT) || die "cannot read OUT from the Makefile"
+	BENCH="$OUT/bench"
+	mkdir -p "$BENCH"
+	build
+	log "bench binaries built in $BENCH"
+}
+
 main() {
 	local rc=0
 
+	if [ -n "${BENCH_BUILD_ONLY:-}" ]; then
+		build_only
+		return 0
+	fi
 	[[ $ONLY =~ ^[abcdef]+$ ]] || die "BENCH_ONLY='$ONLY': give section letters among abcdef"
 	preflight
 	build

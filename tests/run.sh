@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test layer in order: unit (pure modules under ASan/UBSan), bpf (real programs loaded
+# Every test layer in order: unit (pure modules under ASan/UBSan), bench-build (the bench
+# binaries compile), bpf (real programs loaded
 # and driven), e2e (real MCP servers from npm), stress (tests/stress: 200 concurrent sessions,
 # garbage, a server killed mid-message), e2e-sanitized and stress-sanitized (subsets under the
 # collector built with ASan, UBSan and LeakSanitizer, $MCPWARDEN_SAN). Each layer ends with
@@ -42,6 +43,17 @@ layer() {
 }
 
 layer unit "$here/unit/run.sh" "$@"
+
+# the bench binaries build (make bench builds them on its own; this keeps them from rotting)
+bench_build() {
+	if BENCH_BUILD_ONLY=1 "$here/../bench/run.sh"; then
+		echo "1 passed, 0 failed"
+	else
+		echo "0 passed, 1 failed"
+		return 1
+	fi
+}
+layer bench-build bench_build
 layer bpf "$here/bpf/run.sh" "$mcpwarden" "$bpf_test"
 MCPWARDEN=$(cd "$(dirname "$mcpwarden")" && pwd)/$(basename "$mcpwarden")
 export MCPWARDEN
