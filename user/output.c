@@ -13,7 +13,6 @@
 #define TS_LEN          64
 #define SIZE_LEN        24
 #define JSONL_BUF       (256u << 10)
-#define JSON_PRECISION  9       /* significant digits of reals (latencies) */
 #define NSEC_PER_SEC    1000000000LL
 #define NSEC_PER_MSEC   1000000.0
 #define NSEC_PER_USEC   1000
@@ -158,7 +157,6 @@ static struct proc_info *proc_of(const struct output *o, const json_t *v)
 	p = proc_find(o->procs, (uint32_t)id);
 	return p && p->json == v ? p : NULL;
 }
-
 
 /* A string member of a process: bytes the kernel cut mid-character become U+FFFD. */
 static json_t *lossy_or_null(const char *s)
