@@ -71,6 +71,8 @@ FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
 PURE_FUZZ  := $(patsubst %,$(OUT)/fuzz/%.o,$(PURE_MODS))
 
 BPF_TEST   := $(OUT)/tests/bpf_test
+# the same test source built with -DPROBE_READS=1: kernel structures read by helper calls
+BPF_TEST_PR := $(OUT)/tests/bpf_test_probe_reads
 MW_SAN     := $(OUT)/mcpwarden-san
 LOADER_LIB := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
 
@@ -91,7 +93,7 @@ demo: deps
 	$(Q)tests/demo/escape_route.sh $(DEMO_DIR)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BPF_TEST) $(MW_SAN)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BPF_TEST) $(BPF_TEST_PR) $(MW_SAN)
 	$(Q)MCPWARDEN_SAN=$(MW_SAN) tests/run.sh $(OUT)/mcpwarden $(BPF_TEST) $(UNIT_BINS)
 
 $(VMLINUX):
@@ -192,7 +194,12 @@ $(BPF_TEST): tests/bpf/bpf_test.c tests/unit/unit.c $(LOADER_LIB) | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< tests/unit/unit.c $(LOADER_LIB) -o $@ $(LDLIBS)
 
-bpf-test: $(BPF_TEST) $(OUT)/mcpwarden
+$(BPF_TEST_PR): tests/bpf/bpf_test.c tests/unit/unit.c $(LOADER_LIB) | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -DPROBE_READS=1 -Itests/unit $< tests/unit/unit.c $(LOADER_LIB) -o $@ \
+		$(LDLIBS)
+
+bpf-test: $(BPF_TEST) $(BPF_TEST_PR) $(OUT)/mcpwarden
 	$(Q)tests/bpf/run.sh $(OUT)/mcpwarden $(BPF_TEST)
 
 e2e: $(OUT)/mcpwarden

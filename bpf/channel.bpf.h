@@ -9,6 +9,15 @@
 
 #include "common.bpf.h"
 
+#ifndef MW_RD           /* an object without walk.bpf.h: a helper call per field */
+#define MW_CAST(p, type) ((type *)(p))
+#define MW_RD(p, field)                                                                  \
+	({                                                                               \
+		typeof(p) mw_rd_ = (p);                                                  \
+		BPF_CORE_READ(mw_rd_, field);                                            \
+	})
+#endif
+
 struct mw_chan_ref {
 	__u64 chan;             /* receiving end */
 	__u64 local_ino;        /* the calling process's end */
@@ -17,22 +26,23 @@ struct mw_chan_ref {
 	struct sock *sk;        /* TCP: the kernel socket (for its endpoints) */
 };
 
+/* The open file of task's fd, as MW_CAST gives it (NULL when none). task: a BTF pointer. */
 static __always_inline struct file *fd_to_file(struct task_struct *task, int fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct fdtable *fdt = MW_RD(MW_RD(task, files), fdt);
 	struct file **arr;
 	struct file *f = NULL;
 
-	if (fd < 0 || (__u32)fd >= MW_FD_MAX || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || (__u32)fd >= MW_FD_MAX || (__u32)fd >= MW_RD(fdt, max_fds))
 		return NULL;
-	arr = BPF_CORE_READ(fdt, fd);
+	arr = MW_RD(fdt, fd);
 	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
-	return f;
+	return f ? MW_CAST(f, struct file) : NULL;
 }
 
 static __always_inline __u64 sock_ino(struct sock *sk)
 {
-	return BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
+	return MW_RD(MW_RD(MW_RD(MW_RD(sk, sk_socket), file), f_inode), i_ino);
 }
 
 #define MW_AF_INET_CH   2
@@ -52,9 +62,9 @@ static __always_inline bool resolve_channel(struct task_struct *task, int fd, __
 
 	if (!f)
 		return false;
-	ino = BPF_CORE_READ(f, f_inode);
-	mode = BPF_CORE_READ(ino, i_mode) & MW_S_IFMT;
-	ref->local_ino = BPF_CORE_READ(ino, i_ino);
+	ino = MW_RD(f, f_inode);
+	mode = MW_RD(ino, i_mode) & MW_S_IFMT;
+	ref->local_ino = MW_RD(ino, i_ino);
 	if (mode == MW_S_IFIFO) {
 		ref->kind = MW_CHAN_PIPE;
 		ref->chan = ref->peer_ino = ref->local_ino;
@@ -62,14 +72,14 @@ static __always_inline bool resolve_channel(struct task_struct *task, int fd, __
 	}
 	if (mode != MW_S_IFSOCK)
 		return false;
-	sock = BPF_CORE_READ(f, private_data);
-	sk = BPF_CORE_READ(sock, sk);
+	sock = MW_CAST(MW_RD(f, private_data), struct socket);
+	sk = MW_RD(sock, sk);
 	if (!sk)
 		return false;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	family = MW_RD(sk, __sk_common.skc_family);
 	if ((family == MW_AF_INET_CH || family == MW_AF_INET6_CH) &&
-	    BPF_CORE_READ(sk, sk_type) == MW_SOCK_STREAM_CH &&
-	    BPF_CORE_READ(sk, sk_protocol) == MW_IPPROTO_TCP_CH) {
+	    MW_RD(sk, sk_type) == MW_SOCK_STREAM_CH &&
+	    MW_RD(sk, sk_protocol) == MW_IPPROTO_TCP_CH) {
 		ref->kind = MW_CHAN_TCP;
 		ref->peer_ino = 0;
 		ref->chan = MW_CHAN_TCP_ID(ref->local_ino, op);
@@ -78,7 +88,7 @@ static __always_inline bool resolve_channel(struct task_struct *task, int fd, __
 	}
 	if (family != MW_AF_UNIX)
 		return false;
-	peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+	peer = MW_RD(MW_CAST(sk, struct unix_sock), peer);
 	ref->kind = MW_CHAN_UNIX;
 	ref->peer_ino = peer ? sock_ino(peer) : 0;
 	/* bytes written travel to the peer; bytes read arrived at our end */

@@ -25,6 +25,7 @@ const volatile __u32 mw_abi_version __weak = MW_ABI_VERSION;
 const volatile __u32 cfg_self_tgid __weak = 0;      /* never track mcpwarden itself */
 const volatile bool cfg_exec_all __weak = false;    /* exec events for untracked processes too */
 const volatile bool cfg_detect __weak = true;       /* track processes that read MCP requests */
+const volatile bool cfg_btf_walk __weak = false;    /* direct loads (walk.bpf.h) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -130,7 +131,16 @@ static __always_inline __u64 wakeup_flags(__u64 size, bool queued)
 	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+/* The process's start time. task: a BTF pointer (bpf_get_current_task_btf(), a tp_btf
+ * argument), whose fields the program loads directly on every kernel it runs on (no helper
+ * call; this runs two or three times in every tracked syscall). */
 static __always_inline __u64 task_start_ns(struct task_struct *task)
+{
+	return task->group_leader->start_boottime;
+}
+
+/* The same for a plain kernel address (one read by BPF_CORE_READ). */
+static __always_inline __u64 task_start_ns_at(struct task_struct *task)
 {
 	return BPF_CORE_READ(task, group_leader, start_boottime);
 }

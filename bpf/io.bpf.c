@@ -17,6 +17,7 @@
  */
 #include "common.bpf.h"
 #include "enforce.bpf.h"
+#include "walk.bpf.h"           /* before channel.bpf.h: its reads become direct loads */
 #include "channel.bpf.h"
 #include "detect.bpf.h"
 #include <bpf/bpf_endian.h>

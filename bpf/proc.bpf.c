@@ -99,7 +99,7 @@ int BPF_PROG(mw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	e->h.root = t ? t->root_tgid : 0;
 	parent = BPF_CORE_READ(task, real_parent);
 	e->ppid = BPF_CORE_READ(parent, tgid);
-	e->parent_start_ns = task_start_ns(parent);
+	e->parent_start_ns = task_start_ns_at(parent);
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->gid = (__u32)(bpf_get_current_uid_gid() >> 32);
 	e->_pad = 0;

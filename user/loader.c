@@ -33,6 +33,7 @@
 #define MISSES_PERIOD_NS    NS_PER_S    /* program info (recursion_misses) read at most this often */
 
 #define SIGNAL_TASK_KFUNC "bpf_send_signal_task"
+#define RDONLY_CAST_KFUNC "bpf_rdonly_cast"
 
 /* The maps that outlive a run. */
 enum { PIN_TRACKED, PIN_CHANNELS, PIN_WRITERS, PIN_HELD, PIN_MAPS };
@@ -41,6 +42,7 @@ struct loader {
 	struct mcpwarden_bpf *skel;
 	bool attach_cgroup;
 	bool fork_kill;                 /* mw_fork_kill loaded (the kernel has SIGNAL_TASK_KFUNC) */
+	bool btf_walk;                  /* cfg_btf_walk set (the kernel has RDONLY_CAST_KFUNC) */
 	int cgroup_fd;                  /* the cgroup v2 root, -1 until needed */
 	unsigned int nprogs;
 	struct bpf_program **progs;
@@ -217,33 +219,42 @@ static int commit_pins(struct loader *l, struct mw_error *err)
 	return rc;
 }
 
-/* Does the running kernel's BTF have this kfunc? (A feature probe: no program is loaded.) */
-static bool kernel_has_kfunc(const char *name)
+/* Does the kernel's BTF (vmlinux) have this kfunc? (A feature probe: no program is loaded.) */
+static bool has_kfunc(const struct btf *vmlinux, const char *name)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	bool has;
-
-	if (!vmlinux)
-		return false;
-	has = btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) >= 0;
-	btf__free(vmlinux);
-	return has;
+	return vmlinux && btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) >= 0;
 }
 
 /* Exactly one of the two fork programs: mw_fork_kill (a child the full tracked map cannot
  * hold is killed under enforcement) where the kernel has bpf_send_signal_task, else mw_fork.
  * The other is neither loaded nor listed. */
-static void choose_fork_prog(struct loader *l)
+static void choose_fork_prog(struct loader *l, const struct btf *vmlinux)
 {
 	unsigned int n = 0;
 
-	l->fork_kill = kernel_has_kfunc(SIGNAL_TASK_KFUNC);
+	l->fork_kill = has_kfunc(vmlinux, SIGNAL_TASK_KFUNC);
 	bpf_program__set_autoload(l->skel->progs.mw_fork_kill, l->fork_kill);
 	bpf_program__set_autoload(l->skel->progs.mw_fork, !l->fork_kill);
 	for (unsigned int i = 0; i < l->nprogs; i++)
 		if (bpf_program__autoload(l->progs[i]))
 			l->progs[n++] = l->progs[i];
 	l->nprogs = n;
+}
+
+/* The kfuncs the programs can use on this kernel (vmlinux BTF parsed once). */
+static void probe_kfuncs(struct loader *l, const struct loader_opts *o)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+
+	choose_fork_prog(l, vmlinux);
+	l->btf_walk = !o->probe_reads && has_kfunc(vmlinux, RDONLY_CAST_KFUNC);
+	l->skel->rodata->cfg_btf_walk = l->btf_walk;
+	btf__free(vmlinux);
+}
+
+bool loader_btf_walk(const struct loader *l)
+{
+	return l->btf_walk;
 }
 
 bool loader_fork_kill(const struct loader *l)
@@ -264,7 +275,7 @@ int loader_configure(struct loader *l, const struct loader_opts *o, struct mw_er
 	l->skel->rodata->cfg_detect = o->detect;
 	l->skel->rodata->cfg_enforce = o->enforce;
 	l->attach_cgroup = o->attach_cgroup;
-	choose_fork_prog(l);
+	probe_kfuncs(l, o);
 	rc = bpf_map__set_max_entries(l->skel->maps.events, o->ringbuf_mb << 20);
 	if (rc)
 		return loader_fail(err, rc, "cannot size ring buffer to %u MiB: %s", o->ringbuf_mb,

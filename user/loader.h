@@ -24,6 +24,8 @@ struct loader_opts {
 	bool detect;
 	bool enforce;                   /* mode: enforce (the kernel kills and denies) */
 	bool attach_cgroup;             /* attach the cgroup connect/bind programs (enforce, check) */
+	bool probe_reads;               /* read kernel structures with bpf_probe_read_kernel()
+					 * even where the kernel has bpf_rdonly_cast (tests) */
 	unsigned int ringbuf_mb;
 	const char *pin_dir;            /* pin the tracked and channels maps there (bpffs), reusing
 					 * an earlier run's; NULL: neither use nor create pins */
@@ -48,6 +50,9 @@ void loader_close(struct loader *l);
 /* Under enforcement, is a child that the full tracked map cannot hold killed at fork (the
  * kernel has bpf_send_signal_task), rather than left unjudged? */
 bool loader_fork_kill(const struct loader *l);
+/* Do the programs load kernel structures' fields directly (cfg_btf_walk: the kernel has
+ * bpf_rdonly_cast and o->probe_reads was not set), rather than by bpf_probe_read_kernel()? */
+bool loader_btf_walk(const struct loader *l);
 unsigned int loader_program_count(const struct loader *l);
 unsigned int loader_attached_count(const struct loader *l);
 /* Name and section of program i, for reports. */

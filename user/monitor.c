@@ -397,8 +397,9 @@ static void report_ready(struct monitor *m)
 		json_array_append_new(progs, json_string(loader_program_section(m->loader, i)));
 	for (unsigned int i = 0; i < m->nglobs; i++)
 		json_array_append_new(globs, json_string(m->globs[i]));
-	rec = json_pack("{s:i, s:i, s:o, s:o, s:b, s:s, s:I, s:{s:s, s:s}, s:o}", "abi",
-		MW_ABI_VERSION, "pid", (int)getpid(), "programs", progs, "match", globs,
+	rec = json_pack("{s:i, s:i, s:o, s:s, s:o, s:b, s:s, s:I, s:{s:s, s:s}, s:o}", "abi",
+		MW_ABI_VERSION, "pid", (int)getpid(), "programs", progs,
+		"kernel_reads", loader_btf_walk(m->loader) ? "direct" : "helper", "match", globs,
 		"detect", m->cfg.detect,
 		"payload", m->cfg.payload == PAYLOAD_FULL ? "full" : "short",
 		"message_cap", (json_int_t)m->cfg.message_cap,
@@ -506,6 +507,9 @@ void monitor_report(const struct monitor *m)
 		printf("%-22s %-36s %s\n", loader_program_name(m->loader, i),
 		       loader_program_section(m->loader, i),
 		       loader_program_attached(m->loader, i) ? "attached" : "NOT ATTACHED");
+	printf("kernel structures read %s\n", loader_btf_walk(m->loader) ?
+	       "by direct loads (the kernel has bpf_rdonly_cast)" :
+	       "by bpf_probe_read_kernel() (the kernel has no bpf_rdonly_cast)");
 	printf("%u of %u programs attached\n", loader_attached_count(m->loader),
 	       loader_program_count(m->loader));
 }

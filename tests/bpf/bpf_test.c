@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 
 #include "loader.h"
 #include "output.h"
@@ -33,6 +34,13 @@
 #include "proc.h"
 #include "reader.h"
 #include "unit.h"
+
+/* Built twice: as bpf_test, and with -DPROBE_READS=1 as bpf_test_probe_reads, which loads
+ * the programs with direct loads of kernel structures turned off (loader_opts.probe_reads)
+ * and runs the tests that go through channel resolution again on the fallback reads. */
+#ifndef PROBE_READS
+#define PROBE_READS 0
+#endif
 
 #define EVENTS_MAX      4096
 #define PUMP_MS         300
@@ -325,6 +333,18 @@ static void child_recvmsg(void *arg)
 		_exit(4);
 }
 
+/* Reads one line from f->rd, then writes one on the same socket (f->rd). */
+static void child_ping_pong(void *arg)
+{
+	struct fds *f = arg;
+	char buf[16];
+
+	if (read(f->rd, buf, sizeof(buf)) != 5)
+		_exit(4);
+	if (write(f->rd, "pong\n", 5) != 5)
+		_exit(5);
+}
+
 static void child_exec_true(void *arg)
 {
 	execl("/bin/true", "true", "--mcpwarden-test", (char *)NULL);
@@ -386,6 +406,62 @@ static void test_tracked_pipe_write(void)
 	CHECK(loader_writer_marked(T.l, st.st_ino));    /* its write marked the end */
 	close(p[0]);
 	close(p[1]);
+}
+
+/* Does the running kernel have the kfunc the loader probes for direct loads (bpf_rdonly_cast)?
+ * Looked up here apart from the loader's own probe. */
+static bool kernel_has_rdonly_cast(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool has = vmlinux && btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) >= 0;
+
+	btf__free(vmlinux);
+	return has;
+}
+
+/* The programs read kernel structures by direct loads where the kernel allows them, and by
+ * bpf_probe_read_kernel() when told to (this binary's probe-reads build) or when it does not. */
+static void test_btf_walk_mode(void)
+{
+	CHECK_EQ(loader_btf_walk(T.l), !PROBE_READS && kernel_has_rdonly_cast());
+}
+
+/* A tracked process on one end of a unix socketpair reads what an untracked one wrote, and
+ * answers: both records name the right ends (every field channel resolution reads). */
+static void test_unix_channel_ends(void)
+{
+	int go[2], sp[2];
+	struct fds f;
+	struct rec *r;
+	uint64_t mine, theirs;
+	char buf[16];
+	pid_t pid;
+
+	reset();
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	mine = ino_of(sp[1]);
+	theirs = ino_of(sp[0]);
+	f.rd = f.wr = sp[1];
+	pid = spawn(go, child_ping_pong, &f);
+	track_pid(pid);
+	CHECK_EQ(write(sp[0], "ping\n", 5), 5);
+	CHECK_EQ(release_and_wait(go, pid), 0);
+	CHECK_EQ(read(sp[0], buf, sizeof(buf)), 5);
+	CHECK_EQ(count(MW_EV_PAYLOAD, (uint32_t)pid), 2);
+	for (size_t i = 0; (r = find(MW_EV_PAYLOAD, (uint32_t)pid, i)); i++) {
+		bool wr = r->u.p.op == MW_OP_WRITE;
+
+		CHECK_EQ(r->u.p.kind, MW_CHAN_UNIX);
+		CHECK_EQ(r->u.p.local_ino, mine);
+		CHECK_EQ(r->u.p.peer_ino, theirs);
+		CHECK_EQ(r->u.p.chan, wr ? theirs : mine);     /* named by the receiving end */
+		CHECK_EQ(r->u.p.fd, sp[1]);
+		CHECK_MEM(r->data, r->u.p.len, wr ? "pong\n" : "ping\n", 5);
+	}
+	CHECK(loader_writer_marked(T.l, mine));
+	CHECK(!loader_writer_marked(T.l, theirs));
+	close(sp[0]);
+	close(sp[1]);
 }
 
 static void test_untracked_not_captured(void)
@@ -2077,6 +2153,7 @@ static int setup(void)
 	struct loader_opts o = {
 		.self_tgid = (uint32_t)getpid(), .exec_all = false, .detect = true,
 		.ringbuf_mb = MW_RINGBUF_DEFAULT_MB, .attach_cgroup = true,  /* enforce stays off */
+		.probe_reads = PROBE_READS,
 	};
 	struct reader_handlers h = {
 		.payload = on_payload, .exec = on_exec, .fork = on_fork, .exit = on_exit_ev,
@@ -2098,27 +2175,35 @@ static int setup(void)
 	return T.r ? 0 : -errno;
 }
 
+/* The tests that go through channel resolution: run again by the probe-reads build. */
+#define CHANNEL_TESTS                                                                     \
+	UNIT_TEST(test_btf_walk_mode),                                                    \
+	UNIT_TEST(test_unix_channel_ends),                                                \
+	UNIT_TEST(test_tracked_pipe_write),                                               \
+	UNIT_TEST(test_untracked_not_captured),                                           \
+	UNIT_TEST(test_fork_inherits_and_bytes_once),                                     \
+	UNIT_TEST(test_made_ends_marked),                                                 \
+	UNIT_TEST(test_made_ends_untracked_not_marked),                                   \
+	UNIT_TEST(test_writev_chunks_on_unix_socket),                                     \
+	UNIT_TEST(test_recvmsg_read_captured),                                            \
+	UNIT_TEST(test_detect_initialize_read),                                           \
+	UNIT_TEST(test_detect_ignores_other_json),                                        \
+	UNIT_TEST(test_tcp_ipv4_captured),                                                \
+	UNIT_TEST(test_tcp_ipv6_captured)
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
 		UNIT_TEST(test_every_program_attached),
-		UNIT_TEST(test_tracked_pipe_write),
-		UNIT_TEST(test_untracked_not_captured),
-		UNIT_TEST(test_fork_inherits_and_bytes_once),
-		UNIT_TEST(test_made_ends_marked),
-		UNIT_TEST(test_made_ends_untracked_not_marked),
+		CHANNEL_TESTS,
 		UNIT_TEST(test_socket_inodes_capped),
 		UNIT_TEST(test_holder_ancestor_first),
 		UNIT_TEST(test_holder_found_by_scan),
 		UNIT_TEST(test_wakeup_once_per_threshold),
 		UNIT_TEST(test_record_process_text),
 		UNIT_TEST(test_tracked_bits_follow_the_set),
-		UNIT_TEST(test_writev_chunks_on_unix_socket),
-		UNIT_TEST(test_recvmsg_read_captured),
-		UNIT_TEST(test_detect_initialize_read),
 		UNIT_TEST(test_detect_python_separators),
 		UNIT_TEST(test_detect_2026_meta),
-		UNIT_TEST(test_detect_ignores_other_json),
 		UNIT_TEST(test_detect_shortest_read),
 		UNIT_TEST(test_detect_every_alignment),
 		UNIT_TEST(test_detect_scan_window_edge),
@@ -2128,8 +2213,6 @@ int main(void)
 		UNIT_TEST(test_wildcard_listen_and_accept),
 		UNIT_TEST(test_udp_connect_v4_mapped),
 		UNIT_TEST(test_unix_connect_path),
-		UNIT_TEST(test_tcp_ipv4_captured),
-		UNIT_TEST(test_tcp_ipv6_captured),
 		UNIT_TEST(test_detect_post_long_headers),
 		UNIT_TEST(test_detect_post_long_headers_other),
 		UNIT_TEST(test_detect_post_body_read_apart),
@@ -2141,13 +2224,21 @@ int main(void)
 		UNIT_TEST(test_fork_over_tracked_limit),
 		UNIT_TEST(test_pins_outlive_the_loader),
 	};
+	static const struct unit_test probe_reads[] = {
+		CHANNEL_TESTS,
+		UNIT_TEST(test_no_kernel_losses),
+	};
 	int rc;
 
 	if (setup()) {
 		printf("# unit: passed=0 failed=1\n");
 		return 1;
 	}
-	rc = unit_run(__FILE__, tests, sizeof(tests) / sizeof(tests[0]));
+	if (PROBE_READS)
+		rc = unit_run(__FILE__ " (probe reads)", probe_reads,
+			      sizeof(probe_reads) / sizeof(probe_reads[0]));
+	else
+		rc = unit_run(__FILE__, tests, sizeof(tests) / sizeof(tests[0]));
 	reset();
 	reader_free(T.r);
 	loader_close(T.l);

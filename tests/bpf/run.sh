@@ -23,4 +23,5 @@ if [ $rc -ne 0 ] || [ -z "$total" ] || [ "$attached" != "$total" ]; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-exec "$here/../unit/run.sh" "$bpf_test"
+# the same binary built with -DPROBE_READS=1 (Makefile): channel resolution on helper reads
+exec "$here/../unit/run.sh" "$bpf_test" "${bpf_test}_probe_reads"

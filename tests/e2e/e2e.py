@@ -484,6 +484,8 @@ def jsonl_stdout_sigterm_case(tmp):
     recs = [json.loads(line) for line in out.read().splitlines()]
     check(recs[0]["event"] == "ready" and recs[-1]["event"] == "stats",
           "stdout holds %r" % [r["event"] for r in recs])
+    check(recs[0].get("kernel_reads") in ("direct", "helper"),
+          "ready: kernel_reads %r" % recs[0].get("kernel_reads"))
     check("mcpwarden ready" in err, "console line not on stderr: %r" % err)
 
 
