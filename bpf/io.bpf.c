@@ -307,7 +307,10 @@ static __always_inline void capture(struct task_struct *task, const struct io_ar
 	s->st.base = a->buf;
 	s->st.seg_left = a->buf ? ret : 0;
 	s->st.fault = 0;
-	bpf_loop(MW_CHUNKS_PER_SYSCALL + MW_IOV_MAX, emit_step, NULL, 0);
+	if (a->buf && ret <= MW_CHUNK_MAX)
+		emit_chunk(s);          /* one buffer, one chunk: the common case, no loop */
+	else
+		bpf_loop(MW_CHUNKS_PER_SYSCALL + MW_IOV_MAX, emit_step, NULL, 0);
 	if (s->st.remaining)
 		count_drop(s->st.fault ? MW_DROP_READ_FAULT : MW_DROP_SYSCALL_LIMIT,
 			   s->st.remaining);
