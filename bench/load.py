@@ -13,8 +13,10 @@ sustained  one server answering tools/call requests paced at BENCH_LOAD_RATE per
 ceiling    the sustained run at rising rates (BENCH_CEILING_RATES: 20k, 40k, 80k, 160k
            requests/s, BENCH_CEILING_SECONDS each) until one loses or the client falls behind;
            reported, not failed
-burst      one server writing BENCH_BURST_MB (200) of 1 MiB notifications as fast as the pipe
-           takes them, once a second for BENCH_BURSTS (5) seconds
+burst      one server writing BENCH_BURST_MB (200) of 1 MiB notifications once a second for
+           BENCH_BURSTS (5) seconds, paced at BENCH_BURST_RATE (200) MiB/s: every loss counter
+           must read zero; then the same bursts as fast as the pipe takes them (the ceiling:
+           reported, not failed)
 strace     server-everything's echo tool (bench/tools_call_bench.mjs): no tracer, mcpwarden,
            and `strace -f` attached to the server capturing the same syscalls with their data,
            rotated over BENCH_STRACE_ROUNDS (5) rounds
@@ -251,7 +253,9 @@ def sustained_section(work, rate=None, seconds=None):
     return row
 
 
-def burst_section(work):
+def bursts_at(work, rate):
+    """BENCH_BURSTS bursts of BENCH_BURST_MB 1-MiB notifications, once a second, paced at rate
+    MiB/s (0: as fast as the pipe takes them), under a fresh collector."""
     mb = env_int("BENCH_BURST_MB", 200)
     bursts = env_int("BENCH_BURSTS", 5)
     size = MIB - 128                    # one notification: about 1 MiB on the wire
@@ -262,7 +266,8 @@ def burst_section(work):
     rows = []
     for i in range(bursts):
         t0 = time.monotonic()
-        s.send("tools/call", {"name": "burst", "arguments": {"count": mb, "size": size}})
+        s.send("tools/call", {"name": "burst", "arguments": {"count": mb, "size": size,
+                                                              "rate": rate}})
         s.flush()
         s.read_answers(mb + 1)
         took = time.monotonic() - t0
@@ -273,14 +278,22 @@ def burst_section(work):
     summary = col.stop()
     col.remove()
     want = 2 * (bursts + 2) + 1 + mb * bursts
-    log("burst: %d x %d MiB at %s MiB/s; %d of %d messages decoded, losses %d, gaps %d "
-        "(%d bytes), truncated %d" % (bursts, mb, ", ".join("%.0f" % r for r in rows),
-        summary["messages"], want, summary["kernel_losses"], summary["gaps"],
-        summary["gap_bytes"], summary["truncated"]))
-    return {"burst_mib": mb, "bursts": bursts, "mib_per_s": rows, "messages_expected": want,
-            "summary": summary,
+    log("burst: %d x %d MiB %s at %s MiB/s; %d of %d messages decoded, losses %d, gaps %d "
+        "(%d bytes), truncated %d" % (bursts, mb, "paced" if rate else "unpaced",
+        ", ".join("%.0f" % r for r in rows), summary["messages"], want,
+        summary["kernel_losses"], summary["gaps"], summary["gap_bytes"], summary["truncated"]))
+    return {"burst_mib": mb, "bursts": bursts, "rate_mib_per_s": rate, "mib_per_s": rows,
+            "messages_expected": want, "summary": summary,
             "lossless": summary["kernel_losses"] == 0 and summary["gaps"] == 0 and
             summary["messages"] >= want}
+
+
+def burst_section(work):
+    """Bursts paced at BENCH_BURST_RATE MiB/s (200: the target's rate) must lose nothing; the
+    same bursts as fast as the pipe takes them show the ceiling (reported, not failed)."""
+    paced = bursts_at(work, env_int("BENCH_BURST_RATE", 200))
+    paced["unpaced"] = bursts_at(work, 0)
+    return paced
 
 
 def ceiling_section(work):

@@ -5,8 +5,10 @@
  *
  * One JSON-RPC message per line on stdin. Requests are answered by id (integer ids only):
  *   initialize       -> a result with serverInfo {name: "mini"}
- *   tools/call burst -> arguments {"count": N, "size": S}: N notifications/message of about S
- *                       bytes each, written in large writes, then the result
+ *   tools/call burst -> arguments {"count": N, "size": S, "rate": R}: N notifications/message
+ *                       of about S bytes each, then the result; without R (or 0) in large
+ *                       writes as fast as the pipe takes them, else one write per
+ *                       notification, paced to R MiB/s
  *   anything else    -> {"content": [{"type": "text", "text": "ok"}]}
  * Notifications (no id) are not answered. Exits at end of input.
  */
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LINE_MAX_LEN   (1u << 20)
@@ -69,7 +72,30 @@ static long long field(const char *line, const char *key)
 	return *p >= '0' && *p <= '9' ? strtoll(p, NULL, 10) : -1;
 }
 
-static void burst(long long count, long long size)
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Paced bursts: flush what is buffered, then sleep until t0 + done bytes at rate MiB/s. */
+static void pace(double t0, double done, long long rate)
+{
+	double wait;
+	struct timespec ts;
+
+	flush_out();
+	wait = t0 + done / ((double)rate * (1 << 20)) - now_s();
+	if (wait <= 0)
+		return;
+	ts.tv_sec = (time_t)wait;
+	ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
+
+static void burst(long long count, long long size, long long rate)
 {
 	static const char head[] = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\","
 				   "\"params\":{\"level\":\"info\",\"data\":\"";
@@ -78,11 +104,15 @@ static void burst(long long count, long long size)
 
 	if (size > (long long)BURST_SIZE_MAX)
 		size = BURST_SIZE_MAX;
+	double t0 = now_s();
+
 	memset(pad, 'x', (size_t)size);
 	for (long long i = 0; i < count; i++) {
 		put(head, sizeof(head) - 1);
 		put(pad, (size_t)size);
 		put(tail, sizeof(tail) - 1);
+		if (rate > 0)
+			pace(t0, (double)(i + 1) * (double)size, rate);
 	}
 }
 
@@ -102,7 +132,7 @@ static void answer(const char *line)
 		n = snprintf(buf, sizeof(buf), "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":{"
 			     "\"content\":[{\"type\":\"text\",\"text\":\"ok\"}]}}\n", id);
 	if (strstr(line, "\"burst\""))
-		burst(field(line, "count"), field(line, "size"));
+		burst(field(line, "count"), field(line, "size"), field(line, "rate"));
 	put(buf, (size_t)n);
 }
 

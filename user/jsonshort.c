@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* jsonshort: long JSON string values shortened, on a tree or on the text (see jsonshort.h). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,15 +206,68 @@ static bool shorten_here(struct scan *s, size_t cut, size_t close, size_t dec, s
 	return true;
 }
 
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* A mark (its high bit) on each byte of x that a string cannot simply contain: a control
+ * character (< 0x20), a quote, a backslash, or part of a UTF-8 sequence (>= 0x80). Only bytes
+ * above a real one can be marked wrongly (a borrow), so the lowest mark is always real. */
+static uint64_t special_marks(uint64_t x)
+{
+	uint64_t ctl = (x - ONES * 0x20) & ~x & HIGHS;
+	uint64_t q = x ^ (ONES * '"'), bs = x ^ (ONES * '\\');
+
+	return (x & HIGHS) | ctl | ((q - ONES) & ~q & HIGHS) | ((bs - ONES) & ~bs & HIGHS);
+}
+
+/* The index of the lowest marked byte of a word loaded from memory (marks != 0). */
+static size_t first_marked(uint64_t marks)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(marks) / 8;
+#else
+	return (size_t)__builtin_clzll(marks) / 8;
+#endif
+}
+
+/* How many bytes from p are plain ASCII string contents (one byte, one character each),
+ * looked at a word at a time, the tail of fewer than 8 bytes left to the caller: the long
+ * strings the scanner exists for are mostly such runs. */
+static size_t plain_run(const unsigned char *p, size_t left)
+{
+	size_t k = 0;
+	uint64_t x, marks;
+
+	for (; k + sizeof(x) <= left; k += sizeof(x)) {
+		memcpy(&x, p + k, sizeof(x));
+		marks = special_marks(x);
+		if (marks)
+			return k + first_marked(marks);
+	}
+	return k;
+}
+
 /* The string at s->i (its opening quote): validated, measured, and shortened when it is a
  * long value. Leaves s->i after the closing quote. */
 static bool scan_string(struct scan *s)
 {
-	size_t dec = 0, cut = 0, kept = 0, raw, d;
+	size_t dec = 0, cut = 0, kept = 0, raw, d, run;
 
 	s->i++;
 	while (s->i < s->n) {
-		unsigned char c = s->p[s->i];
+		unsigned char c;
+
+		run = plain_run(s->p + s->i, s->n - s->i);
+		if (run) {
+			if (!cut && dec + run > s->keep) {      /* the cut falls in the run */
+				cut = s->i + (s->keep - dec);
+				kept = s->keep;
+			}
+			dec += run;
+			s->i += run;
+			continue;
+		}
+		c = s->p[s->i];
 
 		if (c == '"')
 			break;

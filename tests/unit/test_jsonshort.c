@@ -94,6 +94,29 @@ static void test_nested_and_many(void)
 		      "\"f\":null,\"g\":-1.5e3}"), JSONSHORT_DONE);
 }
 
+/* The scanner takes plain ASCII a word at a time: every kind of special byte (quote, escape,
+ * UTF-8, DEL which is plain, a control character which is invalid) at every offset of strings
+ * around the word size, OVER and KEEP, so that words, cuts and specials meet at every
+ * alignment. */
+static void test_word_runs(void)
+{
+	static const char *const special[] = { "\\\"", "\\\\", "\\u00e9", "\xc3\xa9",
+						"\xe2\x82\xac", "\xf0\x9f\x98\x80", "\x7f", "\x01" };
+	char text[128], body[64];
+
+	for (size_t k = 0; k < sizeof(special) / sizeof(special[0]); k++)
+		for (size_t len = 0; len < 40; len++)
+			for (size_t at = 0; at <= len; at++) {
+				memset(body, 'a', len);
+				body[len] = '\0';
+				snprintf(text, sizeof(text), "{\"a\":\"%.*s%s%s\"}", (int)at, body,
+					 special[k], body + at);
+				same(text);
+				if (unit_failures())
+					return;
+			}
+}
+
 static void test_unsure_goes_to_the_parser(void)
 {
 	/* invalid UTF-8, a lone surrogate, a raw control character, a bad escape, an
@@ -161,5 +184,6 @@ UNIT_MAIN(UNIT_TEST(test_short_messages_untouched),
 	  UNIT_TEST(test_escapes_across_the_cut),
 	  UNIT_TEST(test_utf8_across_the_cut),
 	  UNIT_TEST(test_nested_and_many),
+	  UNIT_TEST(test_word_runs),
 	  UNIT_TEST(test_unsure_goes_to_the_parser),
 	  UNIT_TEST(test_fuzz_regressions))
