@@ -17,7 +17,8 @@
 #      opensnoop (output to /dev/null) and strace -f for comparison (installed with apt-get if
 #      missing)
 #   f. load (bench/load.py): collector memory with 1, 100 and 1000 tracked servers; loss under
-#      10k requests/s for 60 s and under 200 MB bursts; strace -f as a peer on the tracked server
+#      10k requests/s for 60 s and 200 MiB bursts paced at 200 MiB/s (then unpaced, for the
+#      ceiling); strace -f as a peer on the tracked server
 #   e. enforcement: bench/enforce.sh (kill latency, and the cost of the checks on a tracked
 #      process's opens, mode: monitor against mode: enforce)
 #
