@@ -166,10 +166,13 @@ static __always_inline bool enf_hold(__u32 rule)
 	return true;
 }
 
-/* A held process waits on user space: its record wakes the collector. */
-static __always_inline __u64 held_wakeup(__u16 flags, __u64 size)
+/* A record of enforcement wakes the collector at once: a held process waits on user space
+ * for its verdict, and a kill or a denial may have more to carry out there (a server killed
+ * with its child under scope: server) and its alert is due now, not at the next poll. */
+static __always_inline __u64 enf_wakeup(__u16 flags, __u64 size)
 {
-	return (flags & MW_F_HELD) ? BPF_RB_FORCE_WAKEUP : wakeup_flags(size, true);
+	return (flags & (MW_F_HELD | MW_F_KILLED | MW_F_DENIED)) ? BPF_RB_FORCE_WAKEUP :
+	       wakeup_flags(size, true);
 }
 
 /* Kill, or hold for user space's verdict while the server is pending and a record will carry

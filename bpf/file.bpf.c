@@ -370,7 +370,7 @@ static __always_inline int on_file_exit(long ret, __u8 sys)
 		if (verdict)
 			e->enf_rule = (__u32)moved + 1;
 	}
-	bpf_ringbuf_submit(e, held_wakeup(e->h.flags, sizeof(*e)));
+	bpf_ringbuf_submit(e, enf_wakeup(e->h.flags, sizeof(*e)));
 	return 0;
 }
 

@@ -171,7 +171,7 @@ static __always_inline int on_net_exit(long ret, __u8 sys)
 		if (sk)
 			from_sock(sk, e, true);
 	}
-	bpf_ringbuf_submit(e, wakeup_flags(sizeof(*e), true));
+	bpf_ringbuf_submit(e, enf_wakeup(e->h.flags, sizeof(*e)));
 	return 0;
 }
 

@@ -112,7 +112,7 @@ int BPF_PROG(mw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	e->h.flags |= exec_path(task, bprm, t, e->resolved, true);
 	e->h.flags |= cwd_path(task, e->cwd);
 	copy_args(task, e);
-	bpf_ringbuf_submit(e, held_wakeup(e->h.flags, sizeof(*e)));
+	bpf_ringbuf_submit(e, enf_wakeup(e->h.flags, sizeof(*e)));
 	return 0;
 }
 

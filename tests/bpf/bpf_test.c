@@ -913,8 +913,10 @@ static void big_write_case(void (*child)(void *), uint8_t sys)
 	f.wr = sp[1];
 	pid = spawn(go, child, &f);
 	track_pid(pid);
-	if (write(go[1], "g", 1) != 1)
+	if (write(go[1], "g", 1) != 1) {
+		free(buf);
 		return;
+	}
 	while (have < BIG_WRITE) {
 		ssize_t n = read(sp[0], buf + have, BIG_WRITE - have);
 
@@ -1868,6 +1870,50 @@ static struct loader *enforcing_loader(struct reader **r)
 }
 
 /*
+ * A kill in the kernel wakes the collector at once (its alert is due now, and a server killed
+ * with its child under scope: server is killed from user space): an epoll asleep on the ring
+ * buffer returns though the killed open's record is far from MW_WAKEUP_BYTES.
+ */
+static void test_enforce_kill_wakes(void)
+{
+	__u32 key = 0 * MW_ENF_RULES + MW_ENF_FILE_OUT_OF_SCOPE, kill_action = MW_ENF_KILL;
+	struct mw_enf_server srv = { .pidx = 0, .flags = MW_ENF_SPOKE | MW_ENF_HAS_ROOTS };
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct reader *r = NULL;
+	struct loader *l = enforcing_loader(&r);
+	int ep = epoll_create1(EPOLL_CLOEXEC), go[2], st = 0, n;
+	uint32_t tgid;
+	pid_t pid;
+
+	CHECK(l && r && ep >= 0);
+	if (!l || !r || ep < 0)
+		goto out;
+	reset();
+	CHECK_EQ(bpf_map_update_elem(loader_map_fd(l, "enf_rules"), &key, &kill_action, BPF_ANY), 0);
+	pid = spawn(go, child_open_outside, NULL);
+	tgid = (uint32_t)pid;
+	CHECK_EQ(bpf_map_update_elem(loader_map_fd(l, "enf_servers"), &tgid, &srv, BPF_ANY), 0);
+	CHECK_EQ(loader_track(l, tgid, start_ns_of(pid), tgid, MW_TRACK_PID), 0);
+	reader_drain(r);                /* empty: the epoll below starts asleep */
+	CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, loader_events_fd(l), &ev), 0);
+	CHECK_EQ(write(go[1], "g", 1), 1);
+	close(go[1]);
+	waitpid(pid, &st, 0);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	n = epoll_wait(ep, &ev, 1, WAKE_WAIT_MS);
+	CHECK_EQ(n, 1);                 /* 0: nothing woke it (the records waited for a poll) */
+	for (int i = 0; i < PUMP_MS / 50; i++)
+		reader_poll(r, 50);
+	CHECK(find(MW_EV_FILE, tgid, 0) && (find(MW_EV_FILE, tgid, 0)->h.flags & MW_F_KILLED));
+out:
+	if (ep >= 0)
+		close(ep);
+	reader_free(r);
+	loader_close(l);
+	reset();
+}
+
+/*
  * A tracked process whose server has no entry in the kernel's enforcement state (a full map,
  * a failed write) under a defaults entry that kills file.out_of_scope: the open of a file
  * outside any root is held (SIGSTOP at the syscall's exit) for user space to judge, not let
@@ -2243,6 +2289,7 @@ int main(void)
 		UNIT_TEST(test_detect_post_body_read_apart),
 		UNIT_TEST(test_pid_reuse_not_confused),
 		UNIT_TEST(test_enforce_missing_state_holds),
+		UNIT_TEST(test_enforce_kill_wakes),
 		UNIT_TEST(test_proc_signal_exact),
 		UNIT_TEST(test_no_kernel_losses),
 		UNIT_TEST(test_detect_post_headers_past_limit_counted),
