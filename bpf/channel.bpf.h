@@ -8,15 +8,7 @@
 #define MW_CHANNEL_BPF_H
 
 #include "common.bpf.h"
-
-#ifndef MW_RD           /* an object without walk.bpf.h: a helper call per field */
-#define MW_CAST(p, type) ((type *)(p))
-#define MW_RD(p, field)                                                                  \
-	({                                                                               \
-		typeof(p) mw_rd_ = (p);                                                  \
-		BPF_CORE_READ(mw_rd_, field);                                            \
-	})
-#endif
+#include "walk.bpf.h"
 
 struct mw_chan_ref {
 	__u64 chan;             /* receiving end */

@@ -15,9 +15,9 @@
  * made before both of its ends were tracked, at the writer's first write since, when the reader
  * runs first) can be captured at both ends.
  */
+#define MW_WALK_DIRECT          /* walk.bpf.h: direct loads where the kernel allows them */
 #include "common.bpf.h"
 #include "enforce.bpf.h"
-#include "walk.bpf.h"           /* before channel.bpf.h: its reads become direct loads */
 #include "channel.bpf.h"
 #include "detect.bpf.h"
 #include <bpf/bpf_endian.h>

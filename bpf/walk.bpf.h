@@ -12,14 +12,16 @@
  * false). MW_CAST's argument is a plain kernel address or a BTF pointer; MW_RD's a pointer
  * MW_CAST made, a BTF pointer from the kernel (bpf_get_current_task_btf) or a field MW_RD read.
  *
- * Only io.bpf.c (every tracked read and write) includes this header: libbpf 1.1's static
- * linker cannot merge a kfunc extern declared by several objects ("failed to resolve size of
- * underlying type"). The other objects get channel.bpf.h's defaults: BPF_CORE_READ always.
+ * Only io.bpf.c (every tracked read and write) defines MW_WALK_DIRECT before its includes:
+ * libbpf 1.1's static linker cannot merge a kfunc extern declared by several objects ("failed
+ * to resolve size of underlying type"). The other objects read with BPF_CORE_READ always.
  */
 #ifndef MW_WALK_BPF_H
 #define MW_WALK_BPF_H
 
 #include "common.bpf.h"
+
+#ifdef MW_WALK_DIRECT
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
@@ -32,4 +34,14 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 		cfg_btf_walk ? mw_rd_->field : BPF_CORE_READ(mw_rd_, field);             \
 	})
 
+#else   /* one helper call per field */
+
+#define MW_CAST(p, type) ((type *)(p))
+#define MW_RD(p, field)                                                                  \
+	({                                                                               \
+		typeof(p) mw_rd_ = (p);                                                  \
+		BPF_CORE_READ(mw_rd_, field);                                            \
+	})
+
+#endif /* MW_WALK_DIRECT */
 #endif /* MW_WALK_BPF_H */
