@@ -1869,6 +1869,52 @@ static struct loader *enforcing_loader(struct reader **r)
 	return l;
 }
 
+#define LINK_IDS_MAX 4096
+
+/* The IDs of every BPF link on the host, ascending; their number (at most max). */
+static unsigned int link_ids(__u32 *ids, unsigned int max)
+{
+	unsigned int n = 0;
+	__u32 id = 0;
+
+	while (n < max && !bpf_link_get_next_id(id, &id))
+		ids[n++] = id;
+	return n;
+}
+
+static bool id_in(__u32 id, const __u32 *ids, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/* loader_close() destroys the links from several threads (detach_all): afterwards, not one
+ * of the links the loader made is left, and the host has the links it had before. */
+static void test_close_detaches_every_link(void)
+{
+	static __u32 before[LINK_IDS_MAX], during[LINK_IDS_MAX], after[LINK_IDS_MAX];
+	unsigned int nb = link_ids(before, LINK_IDS_MAX), nd, na, made = 0;
+	struct reader *r = NULL;
+	struct loader *l = enforcing_loader(&r);
+
+	CHECK(l != NULL);
+	if (!l)
+		return;
+	nd = link_ids(during, LINK_IDS_MAX);
+	for (unsigned int i = 0; i < nd; i++)
+		made += !id_in(during[i], before, nb);
+	CHECK_EQ(made, loader_attached_count(l));
+	CHECK(made > 30);
+	reader_free(r);
+	loader_close(l);
+	na = link_ids(after, LINK_IDS_MAX);
+	for (unsigned int i = 0; i < na; i++)
+		CHECK(id_in(after[i], before, nb));     /* no link of the closed loader is left */
+	CHECK_EQ(na, nb);                               /* nor did T's lose any */
+}
+
 /*
  * A kill in the kernel wakes the collector at once (its alert is due now, and a server killed
  * with its child under scope: server is killed from user space): an epoll asleep on the ring
@@ -2295,6 +2341,7 @@ int main(void)
 		UNIT_TEST(test_detect_post_headers_past_limit_counted),
 		UNIT_TEST(test_fork_over_tracked_limit),
 		UNIT_TEST(test_pins_outlive_the_loader),
+		UNIT_TEST(test_close_detaches_every_link),
 	};
 	static const struct unit_test probe_reads[] = {
 		CHANNEL_TESTS,
