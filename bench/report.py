@@ -10,6 +10,12 @@
   report.py untracked JSONL COMM
       Checks that no process named COMM was tracked during the untracked-overhead runs.
 
+  report.py bpfstats PRE BEFORE AFTER CALLS
+      Run time of the BPF programs loaded since the `bpftool -j prog show` snapshot PRE (taken
+      before mcpwarden started), between the snapshots BEFORE and AFTER taken with
+      kernel.bpf_stats_enabled on: runs and nanoseconds per call (CALLS calls) of each program,
+      and their total. Prints one JSON object.
+
   report.py summary RAW META OUT
       Medians and ratios of the raw results (JSON lines written by run.sh), printed as a table
       and written with the machine description META to OUT (results.json).
@@ -71,6 +77,29 @@ def capture(path, pid, expected):
                  and out["stats_seen"] and out["kernel_lost_records"] == 0
                  and not out["notes"].get("mcp.gap") and not out["notes"].get("mcp.truncated"))
     print(json.dumps(out))
+
+
+def bpfstats(pre, before, after, calls):
+    def load(path):
+        with open(path, encoding="utf-8") as f:
+            return {p["id"]: p for p in json.load(f)}
+    old = load(pre)
+    b, a = load(before), load(after)
+    a = {k: v for k, v in a.items() if k not in old}
+    progs = {}
+    for pid_, p in a.items():
+        if pid_ not in b:
+            continue
+        runs = p.get("run_cnt", 0) - b[pid_].get("run_cnt", 0)
+        ns = p.get("run_time_ns", 0) - b[pid_].get("run_time_ns", 0)
+        if runs:
+            progs[p.get("name", str(pid_))] = {"runs_per_call": runs / calls,
+                                                "ns_per_run": ns / runs, "ns_per_call": ns / calls}
+    if not progs:
+        raise SystemExit("report.py: no program loaded since the first snapshot ran between the"
+                         " other two (is kernel.bpf_stats_enabled on?)")
+    print(json.dumps({"calls": calls, "programs": progs,
+                      "ns_per_call": sum(v["ns_per_call"] for v in progs.values())}))
 
 
 def untracked(path, comm):
@@ -216,6 +245,38 @@ def summarize_tracked(raw):
             "rounds": len(pr)}
 
 
+PAIR_CPU_KEYS = ("client_user_us", "client_sys_us", "server_user_us", "server_sys_us")
+
+
+def summarize_pairs(raw):
+    """Paired blocks of one client and server (tools_call_bench.mjs --pairs), per placement."""
+    out = []
+    for r in raw:
+        if r["bench"] != "tools_call_pairs":
+            continue
+        pairs = r["data"]["pairs"]
+        ratios = [p["on"]["calls_per_s"] / p["off"]["calls_per_s"] for p in pairs]
+        cpu = {s: med([sum(p[s][k] for k in PAIR_CPU_KEYS) for p in pairs]) for s in ("off", "on")}
+        stats = r.get("bpf_stats") or []
+        progs = sorted({n for s in stats for n in s["programs"]})
+        out.append({
+            "placement": r["placement"], "pairs": len(pairs), "calls_per_block": r["data"]["calls"],
+            "warmup": r["data"]["warmup"],
+            "off_calls_per_s": med([p["off"]["calls_per_s"] for p in pairs]),
+            "on_calls_per_s": med([p["on"]["calls_per_s"] for p in pairs]),
+            "ratio_paired_median": med(ratios), "ratio_paired_range": spread(ratios),
+            "ratio_paired_median_ci95": median_ci95(ratios),
+            "ratio_paired_quartiles": (statistics.quantiles(ratios, n=4)[::2]
+                                       if len(ratios) >= 2 else None),
+            "cpu_us_per_call": cpu,
+            "bpf_ns_per_call": med([s["ns_per_call"] for s in stats]) if stats else None,
+            "bpf_programs": {n: {k: med([s["programs"][n][k] for s in stats if n in s["programs"]])
+                                 for k in ("runs_per_call", "ns_per_run", "ns_per_call")}
+                             for n in progs},
+            "target_min": TARGET_TRACKED_MIN})
+    return out
+
+
 def summarize_decode(raw):
     out = []
     cases = []
@@ -292,6 +353,7 @@ def print_table(res):
           f" {res['run']['tracked_rounds']} for b; sections {res['run'].get('sections', 'abcdef')})")
     print_untracked(res["untracked"])
     print_tracked(res["tracked"])
+    print_pairs(res["tracked_pairs"])
     print_decode_actions(res)
 
 
@@ -350,6 +412,26 @@ def print_tracked(t):
                   f"   {fmt(c['mcpwarden_us']):>9} {fmt(c['total_us']):>8}")
 
 
+def print_pairs(rows):
+    if not rows:
+        return
+    print()
+    print("b. paired blocks (one client and server; mcpwarden started and stopped between blocks)")
+    print("   placement        pairs  calls/s off    on   ratio: median  95% interval"
+          "   quartiles      CPU us/call off -> on  BPF ns/call")
+    for p in rows:
+        ci, q = p["ratio_paired_median_ci95"], p["ratio_paired_quartiles"]
+        print(f"   {p['placement']:<16} {p['pairs']:>5} {fmt(p['off_calls_per_s']):>12}"
+              f" {fmt(p['on_calls_per_s']):>5}   {fmt(p['ratio_paired_median'], 3):>13}x"
+              f"  {(fmt(ci[0], 3) + '-' + fmt(ci[1], 3)) if ci else '-':>12}"
+              f"  {(fmt(q[0], 3) + '-' + fmt(q[1], 3)) if q else '-':>11}"
+              f"  {fmt(p['cpu_us_per_call']['off'], 1):>9} -> {fmt(p['cpu_us_per_call']['on'], 1):<6}"
+              f" {fmt(p['bpf_ns_per_call']):>10}")
+        for name, v in p["bpf_programs"].items():
+            print(f"      {name:<24} {fmt(v['runs_per_call'], 2):>6} runs/call"
+                  f" {fmt(v['ns_per_run']):>7} ns/run {fmt(v['ns_per_call']):>7} ns/call")
+
+
 def print_decode_actions(res):
     if res["decode"]:
         print()
@@ -382,6 +464,7 @@ def summary(raw_path, meta_path, out_path):
         meta = json.load(f)
     res = {"machine": meta["machine"], "run": meta["run"], "rounds": meta["run"]["rounds"],
            "untracked": summarize_untracked(raw), "tracked": summarize_tracked(raw),
+           "tracked_pairs": summarize_pairs(raw),
            "decode": summarize_decode(raw), "actions": summarize_actions(raw), "raw": raw}
     with open(out_path, "w", encoding="utf-8") as f:
         json.dump(res, f, indent=1)
@@ -398,6 +481,9 @@ def summary(raw_path, meta_path, out_path):
 def main(argv):
     if len(argv) == 5 and argv[1] == "capture":
         capture(argv[2], int(argv[3]), int(argv[4]))
+        return 0
+    if len(argv) == 6 and argv[1] == "bpfstats":
+        bpfstats(argv[2], argv[3], argv[4], int(argv[5]))
         return 0
     if len(argv) == 4 and argv[1] == "untracked":
         untracked(argv[2], argv[3])

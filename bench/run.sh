@@ -9,7 +9,10 @@
 #      syscall tracepoints: what any program there costs on this kernel)
 #   b. tracked throughput: bench/tools_call_bench.mjs calling server-everything's echo tool
 #      over stdio, without and with mcpwarden tracking the server; the monitored runs must
-#      capture every tools/call request and result
+#      capture every tools/call request and result; then one client and server measured in
+#      paired blocks with mcpwarden started and stopped between them (bench/mw_toggle.sh),
+#      with nothing pinned, pinned (client and server on CPU 0, mcpwarden on CPU 1), and pinned
+#      with the BPF programs' run time counted (kernel.bpf_stats_enabled)
 #   c. collector decode rate: bench/decode_bench.c replaying stdio traffic through the decoder
 #   d. timeline actions of an untracked process: bench/action_loop.c doing fork+exec of
 #      /bin/true, openat()+close() of a file, and loopback TCP connect()+close(), with no
@@ -29,7 +32,10 @@
 #
 # Knobs (environment): BENCH_ROUNDS (5), BENCH_TRACKED_ROUNDS (11), BENCH_CALLS (3000),
 # BENCH_BUILD_ONLY (unset; 1: build the binaries, run nothing: make test does),
-# BENCH_WARMUP (200), BENCH_LOOP_SECONDS (0.4: target length of one write_loop run),
+# BENCH_WARMUP (200), BENCH_PAIRS (20: pairs of blocks per placement of the paired runs of b;
+# 0: none), BENCH_PAIR_CALLS (10000: calls per block), BENCH_PAIR_WARMUP (5000: the JIT of both
+# Node processes goes on speeding them up for a few thousand calls), BENCH_STATS_PAIRS (5),
+# BENCH_LOOP_SECONDS (0.4: target length of one write_loop run),
 # BENCH_DECODE_PAIRS (25000), BENCH_ACTION_SECONDS (0.4: target length of one action_loop run;
 # the exec loop runs 2.5 times as long), BENCH_WAIT_QUIET (0: before each run, seconds to wait for a host
 # with no other mcpwarden and no tracing BPF programs; the run goes on regardless afterwards,
@@ -43,6 +49,10 @@ ROUNDS=${BENCH_ROUNDS:-5}
 TRACKED_ROUNDS=${BENCH_TRACKED_ROUNDS:-11}
 CALLS=${BENCH_CALLS:-3000}
 WARMUP=${BENCH_WARMUP:-200}
+PAIRS=${BENCH_PAIRS:-20}
+PAIR_CALLS=${BENCH_PAIR_CALLS:-10000}
+PAIR_WARMUP=${BENCH_PAIR_WARMUP:-5000}
+STATS_PAIRS=${BENCH_STATS_PAIRS:-5}
 LOOP_SECONDS=${BENCH_LOOP_SECONDS:-0.4}
 DECODE_PAIRS=${BENCH_DECODE_PAIRS:-25000}
 ACTION_SECONDS=${BENCH_ACTION_SECONDS:-0.4}
@@ -55,6 +65,7 @@ CALIBRATE_COUNT=50000
 LOOP_COUNT_MIN=20000
 
 MW_PID=
+PAIRS_DIR=
 SNOOP_PID=
 CLIENT_PID=
 SERVER_PIDFILE=
@@ -86,6 +97,9 @@ cleanup() {
 	if [ -n "$SNOOP_PID" ]; then
 		kill -INT "$SNOOP_PID" 2>/dev/null || true
 		wait "$SNOOP_PID" 2>/dev/null || true
+	fi
+	if [ -n "$PAIRS_DIR" ] && [ -s "$PAIRS_DIR/mw.pid" ] && [ ! -e "$PAIRS_DIR/mw.rc" ]; then
+		kill -TERM "$(cat "$PAIRS_DIR/mw.pid")" 2>/dev/null || true     # bench_pairs
 	fi
 	if [ -n "$MW_PID" ]; then
 		kill -CONT "$MW_PID" 2>/dev/null || true        # it may be paused (bench_tracked)
@@ -244,7 +258,7 @@ meta = {
                 "cpu_family_model": "$(lscpu 2>/dev/null | awk -F: '/^CPU family/ {f=$2} /^Model:/ {m=$2} END {gsub(/ /, "", f); gsub(/ /, "", m); print f "/" m}')",
                 "meltdown": """$(cat /sys/devices/system/cpu/vulnerabilities/meltdown 2>/dev/null || echo unknown)""",
                 "mem_total_kb": $(awk '/MemTotal/ {print $2}' /proc/meminfo)},
-    "run": {"date": "$START_DATE", "seconds": $SECONDS, "rounds": $ROUNDS, "tracked_rounds": $TRACKED_ROUNDS, "calls": $CALLS,
+    "run": {"date": "$START_DATE", "seconds": $SECONDS, "rounds": $ROUNDS, "tracked_rounds": $TRACKED_ROUNDS, "calls": $CALLS, "pairs": $PAIRS, "pair_calls": $PAIR_CALLS, "pair_warmup": $PAIR_WARMUP, "stats_pairs": $STATS_PAIRS,
             "warmup": $WARMUP, "loop_seconds": $LOOP_SECONDS, "decode_pairs": $DECODE_PAIRS,
             "mcpwarden_version": """$("$MW" --version 2>&1 | head -n1)""",
             "git": "$GIT_REV", "sections": "$ONLY", "binary_current": $( [ "$BINARY_CURRENT" = true ] && echo True || echo False),
@@ -492,6 +506,56 @@ bench_tracked() {
 	done
 }
 
+# Paired blocks (tools_call_bench.mjs --pairs): one client and one server, warmed up for
+# PAIR_WARMUP calls, then PAIRS pairs of blocks of PAIR_CALLS calls, mcpwarden started before
+# and stopped after each "on" block by bench/mw_toggle.sh (which checks that it captured the
+# block's every call). The process pair, its JIT state and its CPUs stay the same; only
+# mcpwarden changes. Placements: "scheduler" (nothing pinned, as in the rounds above);
+# "pinned" (client and server on CPU 0, mcpwarden on CPU 1: no cross-CPU wake-ups between
+# client and server, so each call is pure CPU work and mcpwarden's in-kernel cost shows in
+# full); "pinned-bpf-stats" (pinned, with kernel.bpf_stats_enabled on during the "on" blocks:
+# mcpwarden's programs' run time per call; the timing itself slows them, so its ratio is not
+# reported as the result).
+pairs_run() {
+	local placement=$1 pairs=$2 out="$BENCH/pairs.$1.out" rc=0 pin=() stats=0
+
+	case "$placement" in
+	scheduler) ;;
+	pinned) pin=(taskset -c 0);;
+	pinned-bpf-stats) pin=(taskset -c 0); stats=1;;
+	esac
+	PAIRS_DIR="$BENCH/pairs.$placement"
+	rm -rf "$PAIRS_DIR"
+	mkdir -p "$PAIRS_DIR"
+	log "b. paired blocks, $placement: $pairs pairs of $PAIR_CALLS calls"
+	check_quiet
+	MW=$MW MW_TOGGLE_STATS=$stats MW_TOGGLE_CPU=$([ ${#pin[@]} -eq 0 ] || echo 1) \
+		"${pin[@]}" node bench/tools_call_bench.mjs --calls "$PAIR_CALLS" --warmup "$PAIR_WARMUP" \
+		--pairs "$pairs" --on "bench/mw_toggle.sh on $PAIRS_DIR" \
+		--off "bench/mw_toggle.sh off $PAIRS_DIR {pid} {calls}" >"$out" 2>"$out.err" &
+	CLIENT_PID=$!
+	wait "$CLIENT_PID" || rc=$?
+	CLIENT_PID=
+	[ "$rc" -eq 0 ] || die "paired blocks ($placement) failed (status $rc): $(tail -n 5 "$out.err")"
+	python3 - "$placement" "$out" "$PAIRS_DIR/bpf_stats.jsonl" >>"$RAW" <<'PY' ||
+import json, os, sys
+placement, out, stats = sys.argv[1:4]
+rec = {"bench": "tools_call_pairs", "placement": placement, "data": json.load(open(out))}
+if os.path.exists(stats):
+    rec["bpf_stats"] = [json.loads(l) for l in open(stats) if l.strip()]
+print(json.dumps(rec))
+PY
+		die "cannot record the paired blocks ($placement)"
+	PAIRS_DIR=
+}
+
+bench_pairs() {
+	[ "$PAIRS" -gt 0 ] || return 0
+	pairs_run scheduler "$PAIRS"
+	pairs_run pinned "$PAIRS"
+	pairs_run pinned-bpf-stats "$STATS_PAIRS"
+}
+
 # ---- c. collector decode rate ----
 
 # name args
@@ -676,6 +740,7 @@ main() {
 	check_quiet
 	! want a || bench_untracked
 	! want b || bench_tracked
+	! want b || bench_pairs
 	! want c || bench_decode
 	! want d || bench_actions
 	if want e; then

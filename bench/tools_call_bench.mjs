@@ -3,7 +3,7 @@
 // (the copy installed in tests/e2e/node_modules by tests/e2e/install.sh).
 //
 //   node bench/tools_call_bench.mjs [--calls N] [--warmup N] [--message-bytes N] [--pidfile FILE]
-//        [--attach 'CMD ARG... {pid} ...']
+//        [--attach 'CMD ARG... {pid} ...'] [--pairs N --on 'CMD' --off 'CMD']
 //
 // Spawns server-everything (`node .../server-everything/dist/index.js stdio`), connects once
 // (initialize + notifications/initialized), calls the `echo` tool --warmup times untimed, then
@@ -14,9 +14,16 @@
 // --attach runs a tracer on the server once it has started ({pid} is replaced by its PID;
 // e.g. 'strace -f -p {pid} -o /dev/null'), waits ATTACH_SETTLE_MS before the warm-up, stops it
 // with SIGINT after the timed calls, and adds the tracer's CPU time per call to the output.
+// --pairs N (with --on and --off) measures the same client and server with and without a
+// monitor: after the warm-up, N pairs of blocks of --calls calls each, one block with the monitor
+// off and one with it on, in the order off-on, then on-off, and so on (drift cancels). Before an
+// "on" block the shell command --on runs (it must return once the monitor is ready), after it
+// --off (it stops the monitor and checks what it captured); {pid} and {calls} are replaced by
+// the server's PID and the calls per block; a command that fails fails the run. The output then
+// has "pairs": [{off: {...}, on: {...}}, ...] with calls/s and CPU per call of each block.
 // Exit status: 0 on success, 1 on any failure (with a "tools_call_bench: FAILED:" line).
 
-import { spawn } from 'node:child_process';
+import { execSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
@@ -36,7 +43,8 @@ function fail(msg) {
 }
 
 function parseArgs(argv) {
-    const opts = { calls: 2000, warmup: 200, messageBytes: 100, pidfile: null, attach: null };
+    const opts = { calls: 2000, warmup: 200, messageBytes: 100, pidfile: null, attach: null,
+                   pairs: 0, on: null, off: null };
     const num = (name, v) => {
         const n = Number(v);
         if (!Number.isInteger(n) || n < 0) fail(`${name} needs a non-negative integer, got '${v}'`);
@@ -51,14 +59,21 @@ function parseArgs(argv) {
             case '--message-bytes': opts.messageBytes = num(a, v); i++; break;
             case '--pidfile': opts.pidfile = v; i++; break;
             case '--attach': opts.attach = v; i++; break;
+            case '--pairs': opts.pairs = num(a, v); i++; break;
+            case '--on': opts.on = v; i++; break;
+            case '--off': opts.off = v; i++; break;
             case '-h': case '--help':
                 process.stdout.write('usage: node tools_call_bench.mjs [--calls N] [--warmup N] ' +
-                    '[--message-bytes N] [--pidfile FILE] [--attach CMD]\n');
+                    '[--message-bytes N] [--pidfile FILE] [--attach CMD] ' +
+                    '[--pairs N --on CMD --off CMD]\n');
                 process.exit(0);
             default: fail(`unknown argument '${a}'`);
         }
     }
     if (opts.calls < 1) fail('--calls must be at least 1');
+    if (opts.pairs && (!opts.on || !opts.off)) fail('--pairs needs --on and --off');
+    if (!opts.pairs && (opts.on || opts.off)) fail('--on and --off need --pairs');
+    if (opts.pairs && opts.attach) fail('--pairs and --attach do not go together');
     return opts;
 }
 
@@ -105,6 +120,61 @@ function percentile(sorted, p) {
     return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
+// `calls` sequential echo calls, timed: calls/s, latency percentiles, and the CPU time per
+// call of the client, the server and (if given) the tracer.
+async function timedBlock(client, base, calls, pid, tracerPid) {
+    const lat = new Float64Array(calls);
+    const server0 = procCpuUs(pid);
+    const tracer0 = tracerPid ? procCpuUs(tracerPid) : null;
+    const client0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) {
+        const s = process.hrtime.bigint();
+        await echo(client, `${base} ${i}`);
+        lat[i] = Number(process.hrtime.bigint() - s) / 1e3;
+    }
+    const ns = Number(process.hrtime.bigint() - t0);
+    const client1 = process.cpuUsage(client0);
+    const server1 = procCpuUs(pid);
+    const tracer1 = tracerPid ? procCpuUs(tracerPid) : null;
+    lat.sort();
+    return {
+        calls, ns, calls_per_s: calls * 1e9 / ns,
+        p50_us: percentile(lat, 0.5), p99_us: percentile(lat, 0.99),
+        client_user_us: client1.user / calls, client_sys_us: client1.system / calls,
+        server_user_us: (server1.user - server0.user) / calls,
+        server_sys_us: (server1.system - server0.system) / calls,
+        ...(tracerPid ? { tracer_user_us: (tracer1.user - tracer0.user) / calls,
+                          tracer_sys_us: (tracer1.system - tracer0.system) / calls } : {}),
+    };
+}
+
+// A shell command of --on or --off, with {pid} and {calls} filled in; its failure fails the run.
+function runHook(name, cmd, pid, calls) {
+    const line = cmd.replaceAll('{pid}', String(pid)).replaceAll('{calls}', String(calls));
+    try {
+        execSync(line, { stdio: ['ignore', 'ignore', 'pipe'], shell: '/bin/bash' });
+    } catch (e) {
+        fail(`--${name} '${line}' failed (status ${e.status}): ` +
+             `${String(e.stderr ?? '').trim().slice(-1000)}`);
+    }
+}
+
+// --pairs: blocks with the monitor off and on, alternating which comes first.
+async function pairedBlocks(opts, client, base, pid) {
+    const pairs = [];
+    for (let p = 0; p < opts.pairs; p++) {
+        const r = {};
+        for (const state of p % 2 ? ['on', 'off'] : ['off', 'on']) {
+            if (state === 'on') runHook('on', opts.on, pid, opts.calls);
+            r[state] = await timedBlock(client, base, opts.calls, pid, null);
+            if (state === 'on') runHook('off', opts.off, pid, opts.calls);
+        }
+        pairs.push(r);
+    }
+    return pairs;
+}
+
 async function main() {
     const opts = parseArgs(process.argv.slice(2));
     const { Client, StdioClientTransport } = await loadSdk();
@@ -128,37 +198,21 @@ async function main() {
     const base = 'x'.repeat(opts.messageBytes);
     for (let i = 0; i < opts.warmup; i++) await echo(client, `${base} warmup ${i}`);
 
-    const lat = new Float64Array(opts.calls);
-    const server0 = procCpuUs(pid);
-    const tracer0 = tracer ? procCpuUs(tracer.pid) : null;
-    const client0 = process.cpuUsage();
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < opts.calls; i++) {
-        const s = process.hrtime.bigint();
-        await echo(client, `${base} ${i}`);
-        lat[i] = Number(process.hrtime.bigint() - s) / 1e3;
+    const head = { server: 'server-everything', tool: 'echo', server_pid: pid, warmup: opts.warmup };
+    if (opts.pairs) {
+        const pairs = await pairedBlocks(opts, client, base, pid);
+        await client.close();
+        process.stdout.write(JSON.stringify({ ...head, calls: opts.calls, pairs }) + '\n');
+        return;
     }
-    const ns = Number(process.hrtime.bigint() - t0);
-    const client1 = process.cpuUsage(client0);
-    const server1 = procCpuUs(pid);
-    const tracer1 = tracer ? procCpuUs(tracer.pid) : null;
+    const block = await timedBlock(client, base, opts.calls, pid, tracer?.pid);
     if (tracer) {
         tracer.kill('SIGINT');
         await tracer.exited;
     }
     await client.close();
-    lat.sort();
     process.stdout.write(JSON.stringify({
-        server: 'server-everything', tool: 'echo', server_pid: pid, warmup: opts.warmup,
-        calls: opts.calls, ns, calls_per_s: opts.calls * 1e9 / ns,
-        p50_us: percentile(lat, 0.5), p99_us: percentile(lat, 0.99),
-        // CPU per call during the timed calls
-        client_user_us: client1.user / opts.calls, client_sys_us: client1.system / opts.calls,
-        server_user_us: (server1.user - server0.user) / opts.calls,
-        server_sys_us: (server1.system - server0.system) / opts.calls,
-        ...(tracer ? { tracer: opts.attach,
-                       tracer_user_us: (tracer1.user - tracer0.user) / opts.calls,
-                       tracer_sys_us: (tracer1.system - tracer0.system) / opts.calls } : {}),
+        ...head, ...block, ...(tracer ? { tracer: opts.attach } : {}),
     }) + '\n');
 }
 
