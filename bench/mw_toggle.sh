@@ -11,7 +11,8 @@
 #
 # Environment: MW (the mcpwarden binary; required), MW_TOGGLE_CPU (a CPU list: mcpwarden runs
 # under taskset -c on it), MW_TOGGLE_STATS (1: kernel.bpf_stats_enabled is on during the block,
-# and the run time of each of mcpwarden's programs per call is appended to DIR/bpf_stats.jsonl).
+# and the run time of each of mcpwarden's programs per call is appended to DIR/bpf_stats.jsonl;
+# its earlier value is kept in DIR/stats_was until it is restored).
 # Exit status 1, with a line naming what failed, on any failure.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -51,6 +52,8 @@ toggle_on() {
 		sleep "$POLL_S"
 	done
 	if [ "${MW_TOGGLE_STATS:-0}" = 1 ]; then
+		# what to restore (by toggle_off, or by bench/run.sh's clean-up if the run fails)
+		sysctl -n kernel.bpf_stats_enabled >"$dir/stats_was" || die "cannot read kernel.bpf_stats_enabled"
 		sysctl -q -w kernel.bpf_stats_enabled=1 || die "cannot turn kernel.bpf_stats_enabled on"
 		prog_stats "$dir/stats0.json"
 	fi
@@ -62,7 +65,9 @@ toggle_off() {
 	pid=$(cat "$dir/mw.pid") || die "no mcpwarden started in $dir"
 	if [ "${MW_TOGGLE_STATS:-0}" = 1 ]; then
 		prog_stats "$dir/stats1.json"
-		sysctl -q -w kernel.bpf_stats_enabled=0 || die "cannot turn kernel.bpf_stats_enabled off"
+		sysctl -q -w kernel.bpf_stats_enabled="$(cat "$dir/stats_was")" ||
+			die "cannot restore kernel.bpf_stats_enabled"
+		rm -f "$dir/stats_was"
 		python3 bench/report.py bpfstats "$dir/stats_pre.json" "$dir/stats0.json" "$dir/stats1.json" "$calls" \
 			>>"$dir/bpf_stats.jsonl" || die "cannot read the BPF program statistics"
 	fi

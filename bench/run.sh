@@ -101,6 +101,9 @@ cleanup() {
 	if [ -n "$PAIRS_DIR" ] && [ -s "$PAIRS_DIR/mw.pid" ] && [ ! -e "$PAIRS_DIR/mw.rc" ]; then
 		kill -TERM "$(cat "$PAIRS_DIR/mw.pid")" 2>/dev/null || true     # bench_pairs
 	fi
+	if [ -n "$PAIRS_DIR" ] && [ -s "$PAIRS_DIR/stats_was" ]; then   # a block with bpf_stats
+		sysctl -q -w kernel.bpf_stats_enabled="$(cat "$PAIRS_DIR/stats_was")" || true
+	fi
 	if [ -n "$MW_PID" ]; then
 		kill -CONT "$MW_PID" 2>/dev/null || true        # it may be paused (bench_tracked)
 		kill -TERM "$MW_PID" 2>/dev/null || true
