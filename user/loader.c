@@ -433,10 +433,11 @@ static void *detach_worker(void *arg)
 	return NULL;
 }
 
-/* Destroys every link. Detaching a program from a tracepoint waits in the kernel for RCU grace
- * periods (about 80 ms per link on the VMs measured: more than 3 s for mcpwarden's links, one
- * after the other). Destroyed from several threads at once, the waits overlap. This thread
- * works too, and alone if no thread can be started. */
+/* Destroys every link, from several threads. Closing a syscall tracepoint's perf event waits
+ * in the kernel for RCU grace periods (70-90 ms each on the VMs measured, more than 3 s for
+ * mcpwarden's links in a row); the kernel still runs those closes one after the other, but the
+ * rest of the work overlaps them (exit 4.0-4.9 s -> 3.1-3.2 s, docs/performance.md). This
+ * thread works too, and alone if no thread can be started. */
 static void detach_all(struct bpf_link **links, unsigned int n)
 {
 	struct detach_job job = { .links = links, .n = n, .next = 0 };
