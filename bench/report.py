@@ -249,7 +249,8 @@ PAIR_CPU_KEYS = ("client_user_us", "client_sys_us", "server_user_us", "server_sy
 
 
 def summarize_pairs(raw):
-    """Paired blocks of one client and server (tools_call_bench.mjs --pairs), per placement."""
+    """Paired blocks of one client and server (tools_call_bench.mjs --pairs, and the C pair of
+    bench/pair_loop.c), per placement."""
     out = []
     for r in raw:
         if r["bench"] != "tools_call_pairs":
@@ -260,7 +261,7 @@ def summarize_pairs(raw):
         stats = r.get("bpf_stats") or []
         progs = sorted({n for s in stats for n in s["programs"]})
         out.append({
-            "placement": r["placement"], "pairs": len(pairs), "calls_per_block": r["data"]["calls"],
+            "placement": r["placement"], "server": r["data"].get("server"), "pairs": len(pairs), "calls_per_block": r["data"]["calls"],
             "warmup": r["data"]["warmup"],
             "off_calls_per_s": med([p["off"]["calls_per_s"] for p in pairs]),
             "on_calls_per_s": med([p["on"]["calls_per_s"] for p in pairs]),
@@ -417,11 +418,11 @@ def print_pairs(rows):
         return
     print()
     print("b. paired blocks (one client and server; mcpwarden started and stopped between blocks)")
-    print("   placement        pairs  calls/s off    on   ratio: median  95% interval"
+    print("   placement            pairs  calls/s off    on   ratio: median  95% interval"
           "   quartiles      CPU us/call off -> on  BPF ns/call")
     for p in rows:
         ci, q = p["ratio_paired_median_ci95"], p["ratio_paired_quartiles"]
-        print(f"   {p['placement']:<16} {p['pairs']:>5} {fmt(p['off_calls_per_s']):>12}"
+        print(f"   {p['placement']:<20} {p['pairs']:>5} {fmt(p['off_calls_per_s']):>12}"
               f" {fmt(p['on_calls_per_s']):>5}   {fmt(p['ratio_paired_median'], 3):>13}x"
               f"  {(fmt(ci[0], 3) + '-' + fmt(ci[1], 3)) if ci else '-':>12}"
               f"  {(fmt(q[0], 3) + '-' + fmt(q[1], 3)) if q else '-':>11}"

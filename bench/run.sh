@@ -12,7 +12,9 @@
 #      capture every tools/call request and result; then one client and server measured in
 #      paired blocks with mcpwarden started and stopped between them (bench/mw_toggle.sh),
 #      with nothing pinned, pinned (client and server on CPU 0, mcpwarden on CPU 1), and pinned
-#      with the BPF programs' run time counted (kernel.bpf_stats_enabled)
+#      with the BPF programs' run time counted (kernel.bpf_stats_enabled); then the same paired
+#      blocks, pinned, with bench/pair_loop.c (a C client and server doing an MCP call's
+#      syscalls and nothing else), also against bench/floor
 #   c. collector decode rate: bench/decode_bench.c replaying stdio traffic through the decoder
 #   d. timeline actions of an untracked process: bench/action_loop.c doing fork+exec of
 #      /bin/true, openat()+close() of a file, and loopback TCP connect()+close(), with no
@@ -35,6 +37,8 @@
 # BENCH_WARMUP (200), BENCH_PAIRS (20: pairs of blocks per placement of the paired runs of b;
 # 0: none), BENCH_PAIR_CALLS (10000: calls per block), BENCH_PAIR_WARMUP (5000: the JIT of both
 # Node processes goes on speeding them up for a few thousand calls), BENCH_STATS_PAIRS (5),
+# BENCH_CPAIRS (10: pairs of blocks per placement of bench/pair_loop.c; 0: none),
+# BENCH_CPAIR_CALLS (100000), BENCH_CPAIR_WARMUP (20000),
 # BENCH_LOOP_SECONDS (0.4: target length of one write_loop run),
 # BENCH_DECODE_PAIRS (25000), BENCH_ACTION_SECONDS (0.4: target length of one action_loop run;
 # the exec loop runs 2.5 times as long), BENCH_WAIT_QUIET (0: before each run, seconds to wait for a host
@@ -53,6 +57,9 @@ PAIRS=${BENCH_PAIRS:-20}
 PAIR_CALLS=${BENCH_PAIR_CALLS:-10000}
 PAIR_WARMUP=${BENCH_PAIR_WARMUP:-5000}
 STATS_PAIRS=${BENCH_STATS_PAIRS:-5}
+CPAIRS=${BENCH_CPAIRS:-10}
+CPAIR_CALLS=${BENCH_CPAIR_CALLS:-100000}
+CPAIR_WARMUP=${BENCH_CPAIR_WARMUP:-20000}
 LOOP_SECONDS=${BENCH_LOOP_SECONDS:-0.4}
 DECODE_PAIRS=${BENCH_DECODE_PAIRS:-25000}
 ACTION_SECONDS=${BENCH_ACTION_SECONDS:-0.4}
@@ -98,9 +105,11 @@ cleanup() {
 		kill -INT "$SNOOP_PID" 2>/dev/null || true
 		wait "$SNOOP_PID" 2>/dev/null || true
 	fi
-	if [ -n "$PAIRS_DIR" ] && [ -s "$PAIRS_DIR/mw.pid" ] && [ ! -e "$PAIRS_DIR/mw.rc" ]; then
-		kill -TERM "$(cat "$PAIRS_DIR/mw.pid")" 2>/dev/null || true     # bench_pairs
-	fi
+	for spid in mw floor; do        # bench_pairs, bench_cpairs (mw_toggle.sh)
+		if [ -n "$PAIRS_DIR" ] && [ -s "$PAIRS_DIR/$spid.pid" ] && [ ! -e "$PAIRS_DIR/$spid.rc" ]; then
+			kill -TERM "$(cat "$PAIRS_DIR/$spid.pid")" 2>/dev/null || true
+		fi
+	done
 	if [ -n "$PAIRS_DIR" ] && [ -s "$PAIRS_DIR/stats_was" ]; then   # a block with bpf_stats
 		sysctl -q -w kernel.bpf_stats_enabled="$(cat "$PAIRS_DIR/stats_was")" || true
 	fi
@@ -186,6 +195,8 @@ build() {
 	# shellcheck disable=SC2086
 	gcc $cflags bench/mini_server.c -o "$BENCH/mini_server" ||
 		die "cannot build bench/mini_server.c"
+	# shellcheck disable=SC2086
+	gcc $cflags bench/pair_loop.c -o "$BENCH/pair_loop" || die "cannot build bench/pair_loop.c"
 	# shellcheck disable=SC2086
 	gcc $cflags bench/decode_bench.c "${srcs[@]}" user/output.c user/proc.c -o "$BENCH/decode_bench" \
 		-ljansson -lyaml -lhtp -lz || die "cannot build bench/decode_bench.c (are the user/ decoder modules complete?)"
@@ -519,6 +530,29 @@ bench_tracked() {
 # full); "pinned-bpf-stats" (pinned, with kernel.bpf_stats_enabled on during the "on" blocks:
 # mcpwarden's programs' run time per call; the timing itself slows them, so its ratio is not
 # reported as the result).
+# pairs_dir PLACEMENT: a fresh PAIRS_DIR for the toggles of one placement.
+pairs_dir() {
+	PAIRS_DIR="$BENCH/pairs.$1"
+	rm -rf "$PAIRS_DIR"
+	mkdir -p "$PAIRS_DIR"
+	check_quiet
+}
+
+# pairs_record PLACEMENT OUT: the paired blocks printed to OUT (and the programs' run time, if
+# counted) into the raw results.
+pairs_record() {
+	python3 - "$1" "$2" "$PAIRS_DIR/bpf_stats.jsonl" >>"$RAW" <<'PY' ||
+import json, os, sys
+placement, out, stats = sys.argv[1:4]
+rec = {"bench": "tools_call_pairs", "placement": placement, "data": json.load(open(out))}
+if os.path.exists(stats):
+    rec["bpf_stats"] = [json.loads(l) for l in open(stats) if l.strip()]
+print(json.dumps(rec))
+PY
+		die "cannot record the paired blocks ($1)"
+	PAIRS_DIR=
+}
+
 pairs_run() {
 	local placement=$1 pairs=$2 out="$BENCH/pairs.$1.out" rc=0 pin=() stats=0
 
@@ -527,11 +561,8 @@ pairs_run() {
 	pinned) pin=(taskset -c 0);;
 	pinned-bpf-stats) pin=(taskset -c 0); stats=1;;
 	esac
-	PAIRS_DIR="$BENCH/pairs.$placement"
-	rm -rf "$PAIRS_DIR"
-	mkdir -p "$PAIRS_DIR"
+	pairs_dir "$placement"
 	log "b. paired blocks, $placement: $pairs pairs of $PAIR_CALLS calls"
-	check_quiet
 	MW=$MW MW_TOGGLE_STATS=$stats MW_TOGGLE_CPU=$([ ${#pin[@]} -eq 0 ] || echo 1) \
 		"${pin[@]}" node bench/tools_call_bench.mjs --calls "$PAIR_CALLS" --warmup "$PAIR_WARMUP" \
 		--pairs "$pairs" --on "bench/mw_toggle.sh on $PAIRS_DIR" \
@@ -540,16 +571,36 @@ pairs_run() {
 	wait "$CLIENT_PID" || rc=$?
 	CLIENT_PID=
 	[ "$rc" -eq 0 ] || die "paired blocks ($placement) failed (status $rc): $(tail -n 5 "$out.err")"
-	python3 - "$placement" "$out" "$PAIRS_DIR/bpf_stats.jsonl" >>"$RAW" <<'PY' ||
-import json, os, sys
-placement, out, stats = sys.argv[1:4]
-rec = {"bench": "tools_call_pairs", "placement": placement, "data": json.load(open(out))}
-if os.path.exists(stats):
-    rec["bpf_stats"] = [json.loads(l) for l in open(stats) if l.strip()]
-print(json.dumps(rec))
-PY
-		die "cannot record the paired blocks ($placement)"
-	PAIRS_DIR=
+	pairs_record "$placement" "$out"
+}
+
+# The same paired blocks with bench/pair_loop.c, a C client and server doing the syscalls of an
+# MCP call and nothing else (about 10 us per call, against 100-200 us for Node's): the worst
+# case of the tracked path, free of the JIT's drift. Client and server pinned to CPU 0, the
+# monitor to CPU 1. Placements: "c-pinned" (mcpwarden on and off; the "on" blocks' capture is
+# checked as above), "c-pinned-bpf-stats" (with the programs' run time counted) and
+# "c-pinned-floor" (bench/floor on and off instead: what the kernel charges for running any
+# program on those tracepoints, before mcpwarden's own work).
+cpairs_run() {
+	local placement=$1 pairs=$2 out="$BENCH/pairs.$1.out" rc=0 stats=0 on off
+
+	pairs_dir "$placement"
+	on="bench/mw_toggle.sh on $PAIRS_DIR"
+	off="bench/mw_toggle.sh off $PAIRS_DIR {pid} {calls}"
+	case "$placement" in
+	c-pinned) ;;
+	c-pinned-bpf-stats) stats=1;;
+	c-pinned-floor) on="bench/mw_toggle.sh floor-on $PAIRS_DIR"; off="bench/mw_toggle.sh floor-off $PAIRS_DIR";;
+	esac
+	log "b. paired blocks, $placement: $pairs pairs of $CPAIR_CALLS calls"
+	MW=$MW MW_TOGGLE_STATS=$stats MW_TOGGLE_CPU=1 taskset -c 0 "$BENCH/pair_loop" \
+		--calls "$CPAIR_CALLS" --warmup "$CPAIR_WARMUP" --pairs "$pairs" --on "$on" --off "$off" \
+		>"$out" 2>"$out.err" &
+	CLIENT_PID=$!
+	wait "$CLIENT_PID" || rc=$?
+	CLIENT_PID=
+	[ "$rc" -eq 0 ] || die "paired blocks ($placement) failed (status $rc): $(tail -n 5 "$out.err")"
+	pairs_record "$placement" "$out"
 }
 
 bench_pairs() {
@@ -557,6 +608,13 @@ bench_pairs() {
 	pairs_run scheduler "$PAIRS"
 	pairs_run pinned "$PAIRS"
 	pairs_run pinned-bpf-stats "$STATS_PAIRS"
+}
+
+bench_cpairs() {
+	[ "$CPAIRS" -gt 0 ] || return 0
+	cpairs_run c-pinned "$CPAIRS"
+	cpairs_run c-pinned-floor "$CPAIRS"
+	cpairs_run c-pinned-bpf-stats "$STATS_PAIRS"
 }
 
 # ---- c. collector decode rate ----
@@ -744,6 +802,7 @@ main() {
 	! want a || bench_untracked
 	! want b || bench_tracked
 	! want b || bench_pairs
+	! want b || bench_cpairs
 	! want c || bench_decode
 	! want d || bench_actions
 	if want e; then
