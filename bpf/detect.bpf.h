@@ -5,9 +5,8 @@
  * "method" of "initialize" or "server/discover" (compact or with Python's ": " separator), or
  * the 2026-07-28 per-request _meta key "io.modelcontextprotocol/protocolVersion".
  * Only reads of at least MW_DETECT_MIN bytes whose first bytes open a JSON object or array, or
- * an HTTP "POST ", are looked at (one user read of at most 5 bytes decides, for every other
- * read of that size). JSON is scanned from its
- * first byte; a POST from the end of its headers (found within its first MW_DETECT_HEAD bytes,
+ * an HTTP "POST ", are looked at further (one user read of the first MW_DETECT_SCAN bytes
+ * decides, and holds what a JSON read's scan needs). JSON is scanned from its first byte; a POST from the end of its headers (found within its first MW_DETECT_HEAD bytes,
  * so a long Authorization header does not push the body out of reach). At most MW_DETECT_SCAN
  * bytes are scanned. A POST read whose headers do not end within it or within MW_DETECT_HEAD
  * bytes is counted (MW_DROP_DETECT_UNSCANNED): its body is not looked at.
@@ -104,17 +103,27 @@ enum mw_opener {
 	MW_OPENER_POST,                 /* "POST " */
 };
 
-/* The cheap first test, one user read of at most 5 bytes: do the bytes read start a JSON
- * object or array, or an HTTP POST (Streamable HTTP and legacy SSE requests)? */
-static __always_inline enum mw_opener starts_opener(const void *ubuf, __u64 len)
+/*
+ * The first test, one user read: the first min(len, MW_DETECT_SCAN) bytes of the read are
+ * copied to the per-CPU scratch area, and their first bytes tell whether they start a JSON
+ * object or array, or an HTTP POST (Streamable HTTP and legacy SSE requests). A JSON read is
+ * then scanned where it lies (scan_copied), without reading the user's memory again: on this
+ * kernel each user read costs about 100-150 ns whatever its size (docs/performance.md), and
+ * copying up to 1 KiB more costs less than that. *n: the bytes copied.
+ */
+static __always_inline enum mw_opener peek_opener(struct mw_scratch *s, const void *ubuf,
+						  __u64 len, __u32 *n)
 {
-	char b[MW_POST_LEN] = {};
+	const __u8 *b = s->data;
 
-	if (bpf_probe_read_user(b, len >= MW_POST_LEN ? MW_POST_LEN : 1, ubuf))
+	*n = len > MW_DETECT_SCAN ? MW_DETECT_SCAN : (__u32)len;
+	barrier_var(*n);
+	if (*n > MW_DETECT_SCAN || bpf_probe_read_user(s->data, *n, ubuf))
 		return MW_OPENER_NONE;
 	if (b[0] == '{' || b[0] == '[')
 		return MW_OPENER_JSON;
-	if (b[0] == 'P' && b[1] == 'O' && b[2] == 'S' && b[3] == 'T' && b[4] == ' ')
+	if (*n >= MW_POST_LEN && b[0] == 'P' && b[1] == 'O' && b[2] == 'S' && b[3] == 'T' &&
+	    b[4] == ' ')
 		return MW_OPENER_POST;
 	return MW_OPENER_NONE;
 }
@@ -198,23 +207,27 @@ static __always_inline __u32 post_body(const void *ubuf, __u64 len)
 	return c.body;
 }
 
-/* True when the len bytes at ubuf (already read by the process) hold an MCP opener. */
-static __always_inline bool scan_for_mcp(const void *ubuf, __u64 len)
+/* True when the first len bytes of the scratch area (len <= MW_DETECT_SCAN) hold an MCP
+ * opener. */
+static __always_inline bool scan_copied(struct mw_scratch *s, __u32 len)
 {
-	__u32 zero = 0;
-	struct mw_scratch *s;
-	struct scan_ctx c = {};
+	struct scan_ctx c = { .buf = (const char *)s->data, .len = len };
 
-	s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s)
-		return false;
-	c.len = len > MW_DETECT_SCAN ? MW_DETECT_SCAN : len;
-	if (bpf_probe_read_user(s->data, c.len & MW_SCAN_MASK, ubuf))
-		return false;
-	s->data[c.len & MW_SCAN_MASK] = '\0';  /* no stale byte after the data */
-	c.buf = (const char *)s->data;
+	s->data[len & MW_SCAN_MASK] = '\0';    /* no stale byte after the data */
 	bpf_loop(MW_DETECT_SCAN / MW_SCAN_STEP, scan_step, &c, 0);
 	return c.found;
+}
+
+/* True when the len bytes at ubuf (already read by the process) hold an MCP opener: a POST's
+ * body, which lies past the bytes peek_opener copied. */
+static __always_inline bool scan_for_mcp(const void *ubuf, __u64 len)
+{
+	__u32 zero = 0, n = len > MW_DETECT_SCAN ? MW_DETECT_SCAN : (__u32)len;
+	struct mw_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (!s || bpf_probe_read_user(s->data, n & MW_SCAN_MASK, ubuf))
+		return false;
+	return scan_copied(s, n);
 }
 
 #endif /* MW_DETECT_BPF_H */

@@ -149,40 +149,36 @@ static __always_inline void emit_track(struct task_struct *task, __u32 reason)
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);    /* enforcement waits on its state */
 }
 
-/* The bytes of an untracked read to scan for an MCP opener (*ubuf, *len): the whole read for
- * JSON, the body for a POST. False when there is nothing to scan. */
-static __always_inline bool detect_span(__u64 *ubuf, __u64 *len, enum mw_opener kind)
+/* A read starting with "POST ": does its body, found after its headers, hold an MCP opener?
+ * False when there is nothing to scan (headers only: the body's own read starts with '{'),
+ * or when the body is out of reach (counted). */
+static __always_inline bool post_has_opener(__u64 ubuf, __u64 len)
 {
-	__u32 body;
+	__u32 body = post_body((void *)ubuf, len);
 
-	if (kind != MW_OPENER_POST)
-		return true;
-	body = post_body((void *)*ubuf, *len);
-	if (!body) {                    /* the body is out of reach: counted */
-		count_drop(MW_DROP_DETECT_UNSCANNED, *len);
+	if (!body) {
+		count_drop(MW_DROP_DETECT_UNSCANNED, len);
 		return false;
 	}
-	if (body >= *len)
-		return false;           /* headers only: the body's own read starts with '{' */
-	*ubuf += body;
-	*len -= body;
-	return true;
+	return body < len && scan_for_mcp((void *)(ubuf + body), len - body);
 }
 
 /* An untracked reader: start tracking it if it just read an MCP opening request. */
 static __always_inline bool detect(struct task_struct *task, __u32 tgid, const struct io_args *a,
 				   __u64 ret, struct mw_chan_ref *ref)
 {
+	struct mw_scratch *s = scratch_get();
 	__u64 len = 0;
 	__u64 ubuf = first_segment(a, ret, &len);
 	enum mw_opener kind;
+	__u32 n = 0;
 
-	if (!ubuf || !len)
+	if (!s || !ubuf || !len)
 		return false;
-	kind = starts_opener((void *)ubuf, len);
+	kind = peek_opener(s, (void *)ubuf, len, &n);
 	if (kind == MW_OPENER_NONE || !resolve_channel(task, a->fd, MW_OP_READ, ref))
 		return false;
-	if (!detect_span(&ubuf, &len, kind) || !scan_for_mcp((void *)ubuf, len))
+	if (kind == MW_OPENER_JSON ? !scan_copied(s, n) : !post_has_opener(ubuf, len))
 		return false;
 	if (track(tgid, task_start_ns(task), tgid, MW_TRACK_TRAFFIC))
 		return false;
@@ -317,9 +313,9 @@ static __always_inline void capture(struct task_struct *task, const struct io_ar
 }
 
 /* The one worker behind every sys_exit_* program. For a process that is not tracked, a write
- * costs one map lookup; a read of at least MW_DETECT_MIN bytes adds the argument fetch and a
- * peek of at most 5 bytes (detection: only reads starting with '{', '[' or "POST " are looked
- * at further). */
+ * costs one bit test; a read of at least MW_DETECT_MIN bytes adds the argument fetch and one
+ * user read of its first MW_DETECT_SCAN bytes (detection: only reads starting with '{', '[' or
+ * "POST " are looked at further). */
 static __always_inline int on_exit(long ret, __u8 sys, __u8 op)
 {
 	struct task_struct *task;
