@@ -273,6 +273,7 @@ meta = {
                 "meltdown": """$(cat /sys/devices/system/cpu/vulnerabilities/meltdown 2>/dev/null || echo unknown)""",
                 "mem_total_kb": $(awk '/MemTotal/ {print $2}' /proc/meminfo)},
     "run": {"date": "$START_DATE", "seconds": $SECONDS, "rounds": $ROUNDS, "tracked_rounds": $TRACKED_ROUNDS, "calls": $CALLS, "pairs": $PAIRS, "pair_calls": $PAIR_CALLS, "pair_warmup": $PAIR_WARMUP, "stats_pairs": $STATS_PAIRS,
+            "cpairs": $CPAIRS, "cpair_calls": $CPAIR_CALLS, "cpair_warmup": $CPAIR_WARMUP,
             "warmup": $WARMUP, "loop_seconds": $LOOP_SECONDS, "decode_pairs": $DECODE_PAIRS,
             "mcpwarden_version": """$("$MW" --version 2>&1 | head -n1)""",
             "git": "$GIT_REV", "sections": "$ONLY", "binary_current": $( [ "$BINARY_CURRENT" = true ] && echo True || echo False),
