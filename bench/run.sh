@@ -12,7 +12,8 @@
 #      capture every tools/call request and result; then one client and server measured in
 #      paired blocks with mcpwarden started and stopped between them (bench/mw_toggle.sh),
 #      with nothing pinned, pinned (client and server on CPU 0, mcpwarden on CPU 1), and pinned
-#      with the BPF programs' run time counted (kernel.bpf_stats_enabled); then the same paired
+#      with the BPF programs' run time counted (kernel.bpf_stats_enabled), and pinned with
+#      bench/floor in place of mcpwarden; then the same paired
 #      blocks, pinned, with bench/pair_loop.c (a C client and server doing an MCP call's
 #      syscalls and nothing else), also against bench/floor
 #   c. collector decode rate: bench/decode_bench.c replaying stdio traffic through the decoder
@@ -521,16 +522,6 @@ bench_tracked() {
 	done
 }
 
-# Paired blocks (tools_call_bench.mjs --pairs): one client and one server, warmed up for
-# PAIR_WARMUP calls, then PAIRS pairs of blocks of PAIR_CALLS calls, mcpwarden started before
-# and stopped after each "on" block by bench/mw_toggle.sh (which checks that it captured the
-# block's every call). The process pair, its JIT state and its CPUs stay the same; only
-# mcpwarden changes. Placements: "scheduler" (nothing pinned, as in the rounds above);
-# "pinned" (client and server on CPU 0, mcpwarden on CPU 1: no cross-CPU wake-ups between
-# client and server, so each call is pure CPU work and mcpwarden's in-kernel cost shows in
-# full); "pinned-bpf-stats" (pinned, with kernel.bpf_stats_enabled on during the "on" blocks:
-# mcpwarden's programs' run time per call; the timing itself slows them, so its ratio is not
-# reported as the result).
 # pairs_dir PLACEMENT: a fresh PAIRS_DIR for the toggles of one placement.
 pairs_dir() {
 	PAIRS_DIR="$BENCH/pairs.$1"
@@ -554,20 +545,34 @@ PY
 	PAIRS_DIR=
 }
 
+# Paired blocks (tools_call_bench.mjs --pairs): one client and one server, warmed up for
+# PAIR_WARMUP calls, then PAIRS pairs of blocks of PAIR_CALLS calls, mcpwarden started before
+# and stopped after each "on" block by bench/mw_toggle.sh (which checks that it captured the
+# block's every call). The process pair, its JIT state and its CPUs stay the same; only
+# mcpwarden changes. Placements: "scheduler" (nothing pinned, as in the rounds above);
+# "pinned" (client and server on CPU 0, mcpwarden on CPU 1: no cross-CPU wake-ups between
+# client and server, so each call is pure CPU work and mcpwarden's in-kernel cost shows in
+# full); "pinned-bpf-stats" (pinned, with kernel.bpf_stats_enabled on during the "on" blocks:
+# mcpwarden's programs' run time per call; the timing itself slows them, so its ratio is not
+# reported as the result); "pinned-floor" (pinned, with bench/floor started and stopped instead
+# of mcpwarden: what the kernel charges this call for running any program on mcpwarden's
+# syscall tracepoints, before mcpwarden's own work).
 pairs_run() {
-	local placement=$1 pairs=$2 out="$BENCH/pairs.$1.out" rc=0 pin=() stats=0
+	local placement=$1 pairs=$2 out="$BENCH/pairs.$1.out" rc=0 pin=() stats=0 on off
 
+	pairs_dir "$placement"
+	on="bench/mw_toggle.sh on $PAIRS_DIR"
+	off="bench/mw_toggle.sh off $PAIRS_DIR {pid} {calls}"
 	case "$placement" in
 	scheduler) ;;
 	pinned) pin=(taskset -c 0);;
 	pinned-bpf-stats) pin=(taskset -c 0); stats=1;;
+	pinned-floor) pin=(taskset -c 0); on="bench/mw_toggle.sh floor-on $PAIRS_DIR"; off="bench/mw_toggle.sh floor-off $PAIRS_DIR";;
 	esac
-	pairs_dir "$placement"
 	log "b. paired blocks, $placement: $pairs pairs of $PAIR_CALLS calls"
 	MW=$MW MW_TOGGLE_STATS=$stats MW_TOGGLE_CPU=$([ ${#pin[@]} -eq 0 ] || echo 1) \
 		"${pin[@]}" node bench/tools_call_bench.mjs --calls "$PAIR_CALLS" --warmup "$PAIR_WARMUP" \
-		--pairs "$pairs" --on "bench/mw_toggle.sh on $PAIRS_DIR" \
-		--off "bench/mw_toggle.sh off $PAIRS_DIR {pid} {calls}" >"$out" 2>"$out.err" &
+		--pairs "$pairs" --on "$on" --off "$off" >"$out" 2>"$out.err" &
 	CLIENT_PID=$!
 	wait "$CLIENT_PID" || rc=$?
 	CLIENT_PID=
@@ -608,6 +613,7 @@ bench_pairs() {
 	[ "$PAIRS" -gt 0 ] || return 0
 	pairs_run scheduler "$PAIRS"
 	pairs_run pinned "$PAIRS"
+	pairs_run pinned-floor "$PAIRS"
 	pairs_run pinned-bpf-stats "$STATS_PAIRS"
 }
 
