@@ -332,7 +332,7 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], SERVER_ARG))
 		return serve();
 	o = parse_args(argc, argv);
-	lat = malloc(sizeof(*lat) * (size_t)(o.calls > o.warmup ? o.calls : o.warmup + 1));
+	lat = malloc(sizeof(*lat) * (size_t)o.calls);        /* one block's latencies */
 	if (!lat)
 		die("out of memory for %ld latencies", o.calls);
 	signal(SIGPIPE, SIG_IGN);

@@ -557,27 +557,36 @@ PY
 # reported as the result); "pinned-floor" (pinned, with bench/floor started and stopped instead
 # of mcpwarden: what the kernel charges this call for running any program on mcpwarden's
 # syscall tracepoints, before mcpwarden's own work).
-pairs_run() {
-	local placement=$1 pairs=$2 out="$BENCH/pairs.$1.out" rc=0 pin=() stats=0 on off
+# pairs_client PLACEMENT CPU CMD...: run CMD, the client of one placement's paired blocks, with
+# mw_toggle.sh as its --on and --off: toggling bench/floor for a "*-floor" placement and
+# mcpwarden otherwise (with kernel.bpf_stats_enabled for a "*-bpf-stats" one), pinned to CPU
+# (empty: not pinned). Waits for CMD and records what it printed.
+pairs_client() {
+	local placement=$1 cpu=$2 out="$BENCH/pairs.$1.out" rc=0 stats=0 on off
 
+	shift 2
 	pairs_dir "$placement"
 	on="bench/mw_toggle.sh on $PAIRS_DIR"
 	off="bench/mw_toggle.sh off $PAIRS_DIR {pid} {calls}"
 	case "$placement" in
-	scheduler) ;;
-	pinned) pin=(taskset -c 0);;
-	pinned-bpf-stats) pin=(taskset -c 0); stats=1;;
-	pinned-floor) pin=(taskset -c 0); on="bench/mw_toggle.sh floor-on $PAIRS_DIR"; off="bench/mw_toggle.sh floor-off $PAIRS_DIR";;
+	*-floor) on="bench/mw_toggle.sh floor-on $PAIRS_DIR"; off="bench/mw_toggle.sh floor-off $PAIRS_DIR";;
+	*-bpf-stats) stats=1;;
 	esac
-	log "b. paired blocks, $placement: $pairs pairs of $PAIR_CALLS calls"
-	MW=$MW MW_TOGGLE_STATS=$stats MW_TOGGLE_CPU=$([ ${#pin[@]} -eq 0 ] || echo 1) \
-		"${pin[@]}" node bench/tools_call_bench.mjs --calls "$PAIR_CALLS" --warmup "$PAIR_WARMUP" \
-		--pairs "$pairs" --on "$on" --off "$off" >"$out" 2>"$out.err" &
+	MW=$MW MW_TOGGLE_STATS=$stats MW_TOGGLE_CPU=$cpu "$@" --on "$on" --off "$off" >"$out" 2>"$out.err" &
 	CLIENT_PID=$!
 	wait "$CLIENT_PID" || rc=$?
 	CLIENT_PID=
 	[ "$rc" -eq 0 ] || die "paired blocks ($placement) failed (status $rc): $(tail -n 5 "$out.err")"
 	pairs_record "$placement" "$out"
+}
+
+pairs_run() {
+	local placement=$1 pairs=$2 pin=() cpu=
+
+	[ "$placement" = scheduler ] || { pin=(taskset -c 0); cpu=1; }
+	log "b. paired blocks, $placement: $pairs pairs of $PAIR_CALLS calls"
+	pairs_client "$placement" "$cpu" "${pin[@]}" node bench/tools_call_bench.mjs \
+		--calls "$PAIR_CALLS" --warmup "$PAIR_WARMUP" --pairs "$pairs"
 }
 
 # The same paired blocks with bench/pair_loop.c, a C client and server doing the syscalls of an
@@ -588,25 +597,11 @@ pairs_run() {
 # "c-pinned-floor" (bench/floor on and off instead: what the kernel charges for running any
 # program on those tracepoints, before mcpwarden's own work).
 cpairs_run() {
-	local placement=$1 pairs=$2 out="$BENCH/pairs.$1.out" rc=0 stats=0 on off
+	local placement=$1 pairs=$2
 
-	pairs_dir "$placement"
-	on="bench/mw_toggle.sh on $PAIRS_DIR"
-	off="bench/mw_toggle.sh off $PAIRS_DIR {pid} {calls}"
-	case "$placement" in
-	c-pinned) ;;
-	c-pinned-bpf-stats) stats=1;;
-	c-pinned-floor) on="bench/mw_toggle.sh floor-on $PAIRS_DIR"; off="bench/mw_toggle.sh floor-off $PAIRS_DIR";;
-	esac
 	log "b. paired blocks, $placement: $pairs pairs of $CPAIR_CALLS calls"
-	MW=$MW MW_TOGGLE_STATS=$stats MW_TOGGLE_CPU=1 taskset -c 0 "$BENCH/pair_loop" \
-		--calls "$CPAIR_CALLS" --warmup "$CPAIR_WARMUP" --pairs "$pairs" --on "$on" --off "$off" \
-		>"$out" 2>"$out.err" &
-	CLIENT_PID=$!
-	wait "$CLIENT_PID" || rc=$?
-	CLIENT_PID=
-	[ "$rc" -eq 0 ] || die "paired blocks ($placement) failed (status $rc): $(tail -n 5 "$out.err")"
-	pairs_record "$placement" "$out"
+	pairs_client "$placement" 1 taskset -c 0 "$BENCH/pair_loop" \
+		--calls "$CPAIR_CALLS" --warmup "$CPAIR_WARMUP" --pairs "$pairs"
 }
 
 bench_pairs() {

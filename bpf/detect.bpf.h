@@ -189,15 +189,15 @@ static long head_step(__u32 step, void *data)
 }
 
 /* A read starting with "POST ": the offset of its body in the len bytes at ubuf, or 0 when
- * its headers do not end within them (nor within MW_DETECT_HEAD bytes). */
-static __always_inline __u32 post_body(const void *ubuf, __u64 len)
+ * its headers do not end within them (nor within MW_DETECT_HEAD bytes). s: the per-CPU
+ * scratch area, which the head is copied to. */
+static __always_inline __u32 post_body(struct mw_scratch *s, const void *ubuf, __u64 len)
 {
-	__u32 zero = 0, n = len > MW_DETECT_HEAD ? MW_DETECT_HEAD : (__u32)len;
-	struct mw_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	__u32 n = len > MW_DETECT_HEAD ? MW_DETECT_HEAD : (__u32)len;
 	struct head_ctx c = {};
 
 	barrier_var(n);
-	if (!s || n > MW_DETECT_HEAD)   /* restated for the verifier */
+	if (n > MW_DETECT_HEAD)         /* restated for the verifier */
 		return 0;
 	if (bpf_probe_read_user(s->data, n, ubuf))
 		return 0;
@@ -220,12 +220,11 @@ static __always_inline bool scan_copied(struct mw_scratch *s, __u32 len)
 
 /* True when the len bytes at ubuf (already read by the process) hold an MCP opener: a POST's
  * body, which lies past the bytes peek_opener copied. */
-static __always_inline bool scan_for_mcp(const void *ubuf, __u64 len)
+static __always_inline bool scan_for_mcp(struct mw_scratch *s, const void *ubuf, __u64 len)
 {
-	__u32 zero = 0, n = len > MW_DETECT_SCAN ? MW_DETECT_SCAN : (__u32)len;
-	struct mw_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	__u32 n = len > MW_DETECT_SCAN ? MW_DETECT_SCAN : (__u32)len;
 
-	if (!s || bpf_probe_read_user(s->data, n & MW_SCAN_MASK, ubuf))
+	if (bpf_probe_read_user(s->data, n & MW_SCAN_MASK, ubuf))
 		return false;
 	return scan_copied(s, n);
 }

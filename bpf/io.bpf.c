@@ -152,15 +152,15 @@ static __always_inline void emit_track(struct task_struct *task, __u32 reason)
 /* A read starting with "POST ": does its body, found after its headers, hold an MCP opener?
  * False when there is nothing to scan (headers only: the body's own read starts with '{'),
  * or when the body is out of reach (counted). */
-static __always_inline bool post_has_opener(__u64 ubuf, __u64 len)
+static __always_inline bool post_has_opener(struct mw_scratch *s, __u64 ubuf, __u64 len)
 {
-	__u32 body = post_body((void *)ubuf, len);
+	__u32 body = post_body(s, (void *)ubuf, len);
 
 	if (!body) {
 		count_drop(MW_DROP_DETECT_UNSCANNED, len);
 		return false;
 	}
-	return body < len && scan_for_mcp((void *)(ubuf + body), len - body);
+	return body < len && scan_for_mcp(s, (void *)(ubuf + body), len - body);
 }
 
 /* An untracked reader: start tracking it if it just read an MCP opening request. */
@@ -178,7 +178,7 @@ static __always_inline bool detect(struct task_struct *task, __u32 tgid, const s
 	kind = peek_opener(s, (void *)ubuf, len, &n);
 	if (kind == MW_OPENER_NONE || !resolve_channel(task, a->fd, MW_OP_READ, ref))
 		return false;
-	if (kind == MW_OPENER_JSON ? !scan_copied(s, n) : !post_has_opener(ubuf, len))
+	if (kind == MW_OPENER_JSON ? !scan_copied(s, n) : !post_has_opener(s, ubuf, len))
 		return false;
 	if (track(tgid, task_start_ns(task), tgid, MW_TRACK_TRAFFIC))
 		return false;
